@@ -1,0 +1,250 @@
+//! Stage 7: evidence per copy: truncated, paywalled, furniture dropped.
+//!
+//! A copy is *paywalled* when it carries a paywall notice (classified in
+//! [`crate::normalize::boilerplate`]). It is *truncated* when its text ends
+//! on a truncation marker (only furniture after it), or when, measured on
+//! its cluster's canonical text, it stops at a line after which the other
+//! copies go on for a substantial share of the article. Both kinds of
+//! evidence are reported; either is enough for the flag.
+
+use crate::config::Config;
+use crate::normalize::{Document, Furniture, Kind, word_count};
+use crate::reconcile::CanonicalText;
+use serde::Serialize;
+
+/// What newsmerge found out about one copy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CopyReport {
+    /// Share of the canonical text's words that this copy carries; absent
+    /// when there was no canonical text to measure against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Evidence of truncation, when the copy is truncated.
+    pub truncation: Option<Truncation>,
+    /// Evidence of a paywall, when the copy is paywalled.
+    pub paywall: Option<Paywall>,
+    /// The furniture dropped from this copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boilerplate: Vec<Dropped>,
+}
+
+/// Why a copy is flagged truncated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Truncation {
+    /// Share of the canonical text the copy carries, when measured.
+    pub coverage: Option<f64>,
+    /// The 1-based canonical line after which the copy stops while other
+    /// copies go on; absent when the canonical text gives no such evidence.
+    pub cut_after_line: Option<usize>,
+    /// The closing truncation marker, when the copy ends on one.
+    pub marker: Option<String>,
+}
+
+/// Why a copy is flagged paywalled.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Paywall {
+    /// The paywall notice as the copy shows it.
+    pub marker: String,
+    /// Its 1-based paragraph number in the copy.
+    pub line: usize,
+}
+
+/// One piece of furniture dropped from a copy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dropped {
+    /// What kind of furniture it is.
+    pub kind: Furniture,
+    /// Its text.
+    pub text: String,
+}
+
+impl CopyReport {
+    /// Whether the copy is flagged truncated.
+    pub fn truncated(&self) -> bool {
+        self.truncation.is_some()
+    }
+
+    /// Whether the copy is flagged paywalled.
+    pub fn paywalled(&self) -> bool {
+        self.paywall.is_some()
+    }
+}
+
+/// Diagnoses copy number `copy` of a cluster whose canonical text is
+/// `canon`; with no canonical text, only the copy's own evidence counts.
+pub fn annotate(
+    doc: &Document,
+    copy: usize,
+    canon: Option<&CanonicalText>,
+    config: &Config,
+) -> CopyReport {
+    let measured = canon.map(|c| measure(c, copy, config));
+    let coverage = measured.map(|m| m.coverage);
+    let cut = measured.and_then(|m| m.cut_after_line);
+    let marker = closing_marker(doc);
+    let truncation = (cut.is_some() || marker.is_some()).then(|| Truncation {
+        coverage,
+        cut_after_line: cut,
+        marker,
+    });
+    CopyReport {
+        coverage,
+        truncation,
+        paywall: paywall(doc),
+        boilerplate: dropped(doc),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Measure {
+    coverage: f64,
+    cut_after_line: Option<usize>,
+}
+
+/// Coverage of the canonical text by one copy, and where it stops short.
+fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
+    let words: Vec<usize> = canon.lines.iter().map(|l| word_count_of(&l.text)).collect();
+    let total: usize = words.iter().sum();
+    let carried = |i: usize| canon.lines[i].sources.binary_search(&copy).is_ok();
+    let covered: usize = (0..words.len())
+        .filter(|&i| carried(i))
+        .map(|i| words[i])
+        .sum();
+    let coverage = if total == 0 {
+        1.0
+    } else {
+        round3(covered as f64 / total as f64)
+    };
+    let last = (0..words.len()).rev().find(|&i| carried(i));
+    let tail: usize = last.map_or(total, |l| words[l + 1..].iter().sum());
+    let stops_short = tail >= config.min_missing_tail_words
+        && tail as f64 >= config.min_missing_tail * total as f64;
+    Measure {
+        coverage,
+        cut_after_line: last.filter(|_| stops_short).map(|l| l + 1),
+    }
+}
+
+fn word_count_of(text: &str) -> usize {
+    word_count(&crate::normalize::text::fold_key(text))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The truncation marker the copy ends on, furniture after it aside.
+fn closing_marker(doc: &Document) -> Option<String> {
+    doc.paragraphs
+        .iter()
+        .rev()
+        .find(|p| !matches!(p.kind, Kind::Furniture(_)))
+        .filter(|p| p.kind == Kind::Truncation)
+        .map(|p| p.text.clone())
+}
+
+fn paywall(doc: &Document) -> Option<Paywall> {
+    doc.paragraphs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.kind == Kind::Paywall)
+        .map(|(i, p)| Paywall {
+            marker: p.text.clone(),
+            line: i + 1,
+        })
+}
+
+fn dropped(doc: &Document) -> Vec<Dropped> {
+    doc.paragraphs
+        .iter()
+        .flat_map(|p| {
+            let whole = match p.kind {
+                Kind::Furniture(kind) => Some(Dropped {
+                    kind,
+                    text: p.text.clone(),
+                }),
+                _ => None,
+            };
+            let suffix = p.stripped.as_ref().map(|s| Dropped {
+                kind: Furniture::TitleSuffix,
+                text: s.clone(),
+            });
+            whole.into_iter().chain(suffix)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Meta;
+    use crate::normalize::{DocId, normalize};
+    use crate::reconcile::{CanonicalText, Line};
+
+    fn doc(text: &str) -> Document {
+        normalize(DocId(0), "d", "d", &Meta::default(), text)
+    }
+
+    fn line(words: usize, sources: &[usize]) -> Line {
+        Line {
+            text: vec!["word"; words].join(" "),
+            sources: sources.to_vec(),
+            variants: Vec::new(),
+            tied: false,
+        }
+    }
+
+    #[test]
+    fn marker_at_the_end_flags_truncation() {
+        let d = doc("Title\n\nSome text here.\n\nTo be continued.\n\nPublication status");
+        let r = annotate(&d, 0, None, &Config::default());
+        assert_eq!(
+            r.truncation.unwrap().marker.as_deref(),
+            Some("To be continued.")
+        );
+        let d = doc("Title\n\nTo be continued.\n\nBut it went on after all, here.");
+        assert!(
+            annotate(&d, 0, None, &Config::default())
+                .truncation
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn containment_flags_a_copy_that_stops_early() {
+        let canon = CanonicalText {
+            lines: vec![line(30, &[0, 1]), line(30, &[0, 1]), line(100, &[0])],
+        };
+        let d = doc("Title\n\nText.");
+        let r = annotate(&d, 1, Some(&canon), &Config::default());
+        let t = r.truncation.expect("copy 1 stops after line 2");
+        assert_eq!(t.cut_after_line, Some(2));
+        assert_eq!(t.coverage, Some(0.375));
+        assert!(
+            annotate(&d, 0, Some(&canon), &Config::default())
+                .truncation
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_short_missing_tail_is_not_truncation() {
+        let canon = CanonicalText {
+            lines: vec![line(300, &[0, 1]), line(9, &[0])],
+        };
+        let r = annotate(&doc("x"), 1, Some(&canon), &Config::default());
+        assert!(r.truncation.is_none());
+    }
+
+    #[test]
+    fn paywall_notice_is_cited_with_its_line() {
+        let d = doc(
+            "Title\n\nText.\n\nYou have 63.88% of this article left to read. \
+                     The following is for subscribers only.\n\nLeave a Comment",
+        );
+        let r = annotate(&d, 0, None, &Config::default());
+        assert_eq!(r.paywall.as_ref().unwrap().line, 3);
+        assert_eq!(r.boilerplate.len(), 1);
+        assert!(!r.truncated());
+    }
+}

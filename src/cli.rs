@@ -1,0 +1,85 @@
+//! Command-line flags, turned into a [`Config`]; nothing else.
+
+use clap::{Args, Parser, Subcommand};
+use newsmerge::Config;
+use std::path::PathBuf;
+
+/// Exit code: every input was read and merged.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the run finished and wrote its output, but some inputs were
+/// empty, skipped or unreadable (see `documents.jsonl`).
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: the run failed (bad arguments, unreadable input path,
+/// output folder that cannot be written); nothing complete was written.
+pub const EXIT_FAILED: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  finished; every input was read
+  1  finished with problems: some inputs were empty, skipped or unreadable
+     (each is listed in documents.jsonl with its reason)
+  2  failed: bad arguments, missing input, or output that cannot be written
+
+Output (in --out):
+  documents.jsonl   one line per input document: status, cluster, flags, evidence
+  clusters.jsonl    one line per cluster: members and canonical lines with sources
+  canonical/        one text file per cluster
+  summary.json      counts and settings; present only once a run is complete";
+
+/// Finds the copies of each article in a folder of scraped news and merges
+/// them into one canonical text per article, with provenance and
+/// truncation/paywall flags.
+#[derive(Debug, Parser)]
+#[command(name = "newsmerge", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find copies, reconcile each article, flag truncated and paywalled copies.
+    #[command(after_help = AFTER_HELP)]
+    Run(RunArgs),
+    /// Only find copies: documents.jsonl and clusters.jsonl with members, no texts.
+    #[command(after_help = AFTER_HELP)]
+    Dedup(RunArgs),
+}
+
+/// Flags shared by `run` and `dedup`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A folder (walked recursively, in sorted order) or a single file.
+    /// Reads .txt and .md (one article each), .json (a record or an array of
+    /// records) and .jsonl (a record per line).
+    pub input: PathBuf,
+    /// The output folder; created if missing.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a folder that holds files newsmerge did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Follow symbolic links while walking (by default they are reported as
+    /// skipped).
+    #[arg(long)]
+    pub follow_links: bool,
+    /// Worker threads (0: one per core). The output does not depend on it.
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Print nothing but errors: no progress bar, no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// The library settings these flags ask for.
+    pub fn config(&self) -> Config {
+        Config {
+            follow_links: self.follow_links,
+            threads: self.threads,
+            ..Config::default()
+        }
+    }
+}

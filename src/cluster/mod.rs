@@ -1,0 +1,167 @@
+//! Stage 4: verify candidate pairs exactly and group the copies.
+//!
+//! Every candidate pair is checked on the full shingle sets: two documents
+//! are copies when their resemblance is high, or when the smaller (and not
+//! tiny) one lies mostly inside the larger, as a truncated or paywalled
+//! copy does. Verified pairs are joined into connected components.
+//!
+//! A component can chain different articles (A~B, B~C, A≁C). So each
+//! component is split again around *centres*: its members in order of size,
+//! largest first, each joining the centre it matches best, or founding a
+//! new cluster when it matches none. Membership is thus always verified
+//! against the cluster's most complete copy.
+
+use crate::config::Config;
+use crate::normalize::DocId;
+use crate::sketch::{CandidatePair, Overlap, Signature, overlap};
+use rayon::prelude::*;
+
+/// A group of documents that are copies of one article.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// The most complete copy, every other member's match was verified
+    /// against it.
+    pub centre: DocId,
+    /// All members, sorted, the centre included.
+    pub members: Vec<DocId>,
+}
+
+/// Whether an overlap makes two documents copies of one article.
+pub fn is_match(o: &Overlap, config: &Config) -> bool {
+    o.shared > 0
+        && (o.resemblance >= config.min_resemblance
+            || (o.containment >= config.min_containment
+                && o.smaller >= config.min_containment_shingles))
+}
+
+/// Groups documents into clusters. Every document in `signatures` is in
+/// exactly one cluster; clusters are sorted by their first member.
+pub fn cluster(signatures: &[Signature], pairs: &[CandidatePair], config: &Config) -> Vec<Cluster> {
+    let verified: Vec<CandidatePair> = pairs
+        .par_iter()
+        .filter(|p| {
+            let o = overlap(
+                &signatures[p.a.index()].shingles,
+                &signatures[p.b.index()].shingles,
+            );
+            is_match(&o, config)
+        })
+        .copied()
+        .collect();
+    let components = components(signatures.len(), &verified);
+    let mut clusters: Vec<Cluster> = components
+        .par_iter()
+        .flat_map_iter(|members| split_by_centre(members, signatures, config))
+        .collect();
+    clusters.sort_by_key(|c| c.members[0]);
+    clusters
+}
+
+/// Connected components of the verified-pair graph, each sorted.
+fn components(n: usize, pairs: &[CandidatePair]) -> Vec<Vec<DocId>> {
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    for p in pairs {
+        let (ra, rb) = (find(&mut parent, p.a.0), find(&mut parent, p.b.0));
+        if ra != rb {
+            parent[ra.max(rb) as usize] = ra.min(rb);
+        }
+    }
+    let mut groups: Vec<Vec<DocId>> = vec![Vec::new(); n];
+    for doc in 0..n as u32 {
+        let root = find(&mut parent, doc);
+        groups[root as usize].push(DocId(doc));
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        parent[x as usize] = parent[parent[x as usize] as usize];
+        x = parent[x as usize];
+    }
+    x
+}
+
+/// Splits one component into clusters around verified centres.
+fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config) -> Vec<Cluster> {
+    if members.len() == 1 {
+        return vec![Cluster {
+            centre: members[0],
+            members: members.to_vec(),
+        }];
+    }
+    let mut by_size = members.to_vec();
+    by_size.sort_by_key(|d| (std::cmp::Reverse(signatures[d.index()].shingles.len()), *d));
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for doc in by_size {
+        let shingles = &signatures[doc.index()].shingles;
+        let best = clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, overlap(&signatures[c.centre.index()].shingles, shingles)))
+            .filter(|(_, o)| is_match(o, config))
+            .max_by(|(i, x), (j, y)| x.containment.total_cmp(&y.containment).then(j.cmp(i)));
+        match best {
+            Some((i, _)) => clusters[i].members.push(doc),
+            None => clusters.push(Cluster {
+                centre: doc,
+                members: vec![doc],
+            }),
+        }
+    }
+    for c in &mut clusters {
+        c.members.sort();
+    }
+    clusters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(range: std::ops::Range<u64>) -> Signature {
+        Signature {
+            shingles: range.collect(),
+            sample: Vec::new(),
+        }
+    }
+
+    fn pair(a: u32, b: u32) -> CandidatePair {
+        CandidatePair {
+            a: DocId(a),
+            b: DocId(b),
+        }
+    }
+
+    #[test]
+    fn containment_joins_a_fragment_to_its_article() {
+        let sigs = [sig(0..200), sig(0..40), sig(1000..1100)];
+        let clusters = cluster(&sigs, &[pair(0, 1), pair(0, 2)], &Config::default());
+        assert_eq!(clusters.len(), 2);
+        assert_eq!(clusters[0].members, [DocId(0), DocId(1)]);
+        assert_eq!(clusters[0].centre, DocId(0));
+    }
+
+    #[test]
+    fn tiny_fragments_need_resemblance() {
+        let sigs = [sig(0..200), sig(0..10)];
+        let clusters = cluster(&sigs, &[pair(0, 1)], &Config::default());
+        assert_eq!(clusters.len(), 2);
+    }
+
+    #[test]
+    fn chains_are_broken_at_the_centre() {
+        // A and C are different articles; B shares half of each.
+        let a = sig(0..100);
+        let b = sig(50..150);
+        let c = sig(100..200);
+        let config = Config {
+            min_resemblance: 0.3,
+            ..Config::default()
+        };
+        let clusters = cluster(&[a, b, c], &[pair(0, 1), pair(1, 2)], &config);
+        assert_eq!(clusters.len(), 2, "{clusters:?}");
+        assert!(clusters.iter().all(|c| c.members.len() <= 2));
+    }
+}

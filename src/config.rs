@@ -1,0 +1,78 @@
+//! Every tunable of a run, with its default, in one place.
+//!
+//! The CLI turns its flags into a [`Config`]; the library never reads flags
+//! or environment variables. The settings that change the output are written
+//! to `summary.json`; the thread count is not among them, because the output
+//! does not depend on it.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// The settings of one run.
+///
+/// By default, documents are fingerprinted with 5-word shingles, one in four
+/// of them is indexed, and two copies are the same article when their
+/// shingle sets have a Jaccard resemblance of at least 0.5, or when at least
+/// 70% of the smaller copy (of at least 25 shingles) lies in the larger one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    /// Walk into symbolic links instead of reporting them as skipped.
+    /// By default, links are not followed.
+    pub follow_links: bool,
+    /// Worker threads; 0 means one per core. Never changes the output.
+    #[serde(skip)]
+    pub threads: usize,
+    /// Words per shingle. By default, 5.
+    pub shingle_words: usize,
+    /// One shingle in this many is indexed for candidate search (chosen by
+    /// hash, so the same shingles are chosen in every copy). By default, 4.
+    pub sample_modulus: u64,
+    /// Candidate pairs must share at least this many indexed shingles.
+    /// By default, 2.
+    pub min_shared_samples: u32,
+    /// Indexed shingles found in more documents than this are treated as
+    /// boilerplate and never propose a pair. By default, 1,000.
+    pub max_posting: usize,
+    /// Jaccard resemblance at or above which two copies match. By default, 0.5.
+    pub min_resemblance: f64,
+    /// Containment of the smaller copy in the larger at or above which two
+    /// copies match. By default, 0.7.
+    pub min_containment: f64,
+    /// A copy needs at least this many shingles to match by containment
+    /// alone, so that a headline and a teaser do not attach to an article.
+    /// By default, 25.
+    pub min_containment_shingles: usize,
+    /// Time allowed to one diff before `similar` falls back to a coarser
+    /// answer. By default, 250 ms.
+    #[serde(serialize_with = "millis")]
+    pub diff_deadline: Duration,
+    /// A copy is truncated by containment when the canonical text goes on
+    /// for at least this share of its words after the copy's last line.
+    /// By default, 0.15.
+    pub min_missing_tail: f64,
+    /// ...and for at least this many words. By default, 40.
+    pub min_missing_tail_words: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            follow_links: false,
+            threads: 0,
+            shingle_words: 5,
+            sample_modulus: 4,
+            min_shared_samples: 2,
+            max_posting: 1000,
+            min_resemblance: 0.5,
+            min_containment: 0.7,
+            min_containment_shingles: 25,
+            diff_deadline: Duration::from_millis(250),
+            min_missing_tail: 0.15,
+            min_missing_tail_words: 40,
+        }
+    }
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}

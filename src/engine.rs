@@ -1,0 +1,331 @@
+//! The only module that knows the order of the stages.
+//!
+//! ```text
+//! ingest → normalize → sketch → candidates → cluster      (dedup stops here)
+//!        → align → reconcile → annotate → report
+//! ```
+//!
+//! Each stage runs in parallel over documents or clusters on a rayon pool
+//! owned here, and each collects its results in input order, so the output
+//! is the same for any number of threads.
+
+use crate::align::align;
+use crate::annotate::{CopyReport, annotate};
+use crate::cluster::{Cluster, cluster};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Entry};
+use crate::normalize::{DocId, Document, normalize};
+use crate::reconcile::{CanonicalText, reconcile};
+use crate::report::{
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, StatusCounts, Summary,
+    VariantRecord,
+};
+use crate::sketch::{Signature, candidates, sketch};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// How far a run goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every stage: clusters with canonical texts and evidence.
+    Run,
+    /// Up to clustering: members only, own evidence only.
+    Dedup,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Run => "run",
+            Mode::Dedup => "dedup",
+        }
+    }
+}
+
+/// Receives progress from a run. All methods default to doing nothing.
+pub trait Progress: Sync {
+    /// A stage starts, with `total` units of work.
+    fn stage(&self, _name: &'static str, _total: u64) {}
+    /// `n` units of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Runs newsmerge over a file or folder.
+pub fn run_path(
+    input: &Path,
+    mode: Mode,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    in_pool(config, || {
+        let found = ingest::walk(input, config.follow_links)?;
+        progress.stage("reading", found.len() as u64);
+        let entries = ingest::read_all(&found, &|| progress.advance(1));
+        Ok(run_entries(entries, mode, config, progress))
+    })
+}
+
+/// Runs newsmerge over entries already read (sorted by id).
+pub fn run_entries(
+    entries: Vec<Entry>,
+    mode: Mode,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Outcome {
+    let docs = normalize_all(&entries, progress);
+    let signatures = sketch_all(&docs, config, progress);
+    progress.stage("clustering", 1);
+    let pairs = candidates(&signatures, config);
+    let clusters = cluster(&signatures, &pairs, config);
+    drop(signatures);
+    progress.advance(1);
+    let names = cluster_names(&clusters);
+    let results = merge_all(&docs, &clusters, mode, config, progress);
+    assemble(&entries, &docs, &clusters, &names, results, mode, config)
+}
+
+fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| Error::ThreadPool {
+            threads: config.threads,
+            reason: e.to_string(),
+        })?;
+    pool.install(job)
+}
+
+fn normalize_all(entries: &[Entry], progress: &dyn Progress) -> Vec<Document> {
+    let readable: Vec<(&Entry, &String)> = entries
+        .iter()
+        .filter_map(|e| e.body.as_ref().ok().map(|text| (e, text)))
+        .collect();
+    progress.stage("normalizing", readable.len() as u64);
+    readable
+        .par_iter()
+        .enumerate()
+        .map(|(i, (e, text))| {
+            let doc = normalize(DocId(i as u32), &e.id, &e.source, &e.meta, text);
+            progress.advance(1);
+            doc
+        })
+        .collect()
+}
+
+fn sketch_all(docs: &[Document], config: &Config, progress: &dyn Progress) -> Vec<Signature> {
+    progress.stage("fingerprinting", docs.len() as u64);
+    docs.par_iter()
+        .map(|d| {
+            let s = sketch(d, config);
+            progress.advance(1);
+            s
+        })
+        .collect()
+}
+
+/// Cluster ids: `c` and the cluster's rank by first member, zero-padded.
+fn cluster_names(clusters: &[Cluster]) -> Vec<String> {
+    let width = clusters.len().to_string().len().max(6);
+    (1..=clusters.len())
+        .map(|n| format!("c{n:0width$}"))
+        .collect()
+}
+
+/// What merging one cluster yields.
+struct Merged {
+    /// The copies in alignment order, pivot first.
+    order: Vec<DocId>,
+    canon: Option<CanonicalText>,
+    reports: Vec<CopyReport>,
+}
+
+fn merge_all(
+    docs: &[Document],
+    clusters: &[Cluster],
+    mode: Mode,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Vec<Merged> {
+    progress.stage("merging", clusters.len() as u64);
+    clusters
+        .par_iter()
+        .map(|c| {
+            let merged = merge_cluster(docs, c, mode, config);
+            progress.advance(1);
+            merged
+        })
+        .collect()
+}
+
+/// Aligns, reconciles and annotates one cluster (in `Run` mode), or
+/// annotates each copy on its own evidence (in `Dedup` mode).
+fn merge_cluster(docs: &[Document], cluster: &Cluster, mode: Mode, config: &Config) -> Merged {
+    let order = alignment_order(docs, cluster);
+    let copies: Vec<&Document> = order.iter().map(|d| &docs[d.index()]).collect();
+    let canon = (mode == Mode::Run).then(|| {
+        let alignment = align(&copies, config.diff_deadline);
+        reconcile(&copies, &alignment)
+    });
+    let reports = copies
+        .iter()
+        .enumerate()
+        .map(|(i, d)| annotate(d, i, canon.as_ref().filter(|_| copies.len() > 1), config))
+        .collect();
+    Merged {
+        order,
+        canon,
+        reports,
+    }
+}
+
+/// The centre first, then the other copies by words of text, most first.
+fn alignment_order(docs: &[Document], cluster: &Cluster) -> Vec<DocId> {
+    let mut rest: Vec<DocId> = cluster
+        .members
+        .iter()
+        .copied()
+        .filter(|&d| d != cluster.centre)
+        .collect();
+    rest.sort_by_key(|d| (std::cmp::Reverse(docs[d.index()].content_words()), *d));
+    std::iter::once(cluster.centre).chain(rest).collect()
+}
+
+fn assemble(
+    entries: &[Entry],
+    docs: &[Document],
+    clusters: &[Cluster],
+    names: &[String],
+    merged: Vec<Merged>,
+    mode: Mode,
+    config: &Config,
+) -> Outcome {
+    let mut per_doc: Vec<Option<(usize, CopyReport)>> = vec![None; docs.len()];
+    let mut records = Vec::with_capacity(clusters.len());
+    let mut canonical = Vec::new();
+    for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
+        let name = |d: DocId| docs[d.index()].name.clone();
+        let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, &name));
+        if let Some(c) = &m.canon {
+            canonical.push((names[ci].clone(), c.to_text()));
+        }
+        records.push(ClusterRecord {
+            id: names[ci].clone(),
+            members: cluster.members.iter().map(|&d| name(d)).collect(),
+            pivot: (mode == Mode::Run).then(|| name(m.order[0])),
+            lines,
+        });
+        for (d, report) in m.order.iter().zip(m.reports) {
+            per_doc[d.index()] = Some((ci, report));
+        }
+    }
+    let documents = document_records(entries, docs, names, per_doc);
+    let summary = summarize(&documents, &records, mode, config);
+    Outcome {
+        documents,
+        clusters: records,
+        canonical,
+        summary,
+    }
+}
+
+fn line_records(
+    canon: &CanonicalText,
+    order: &[DocId],
+    name: &dyn Fn(DocId) -> String,
+) -> Vec<LineRecord> {
+    let names = |copies: &[usize]| -> Vec<String> {
+        let mut v: Vec<String> = copies.iter().map(|&c| name(order[c])).collect();
+        v.sort_by(|a, b| ingest::id_order(a).cmp(&ingest::id_order(b)));
+        v
+    };
+    canon
+        .lines
+        .iter()
+        .map(|l| LineRecord {
+            text: l.text.clone(),
+            sources: names(&l.sources),
+            variants: l
+                .variants
+                .iter()
+                .map(|v| VariantRecord {
+                    text: v.text.clone(),
+                    sources: names(&v.copies),
+                })
+                .collect(),
+            tie: l.tied,
+        })
+        .collect()
+}
+
+fn document_records(
+    entries: &[Entry],
+    docs: &[Document],
+    names: &[String],
+    mut per_doc: Vec<Option<(usize, CopyReport)>>,
+) -> Vec<DocumentRecord> {
+    let mut next_doc = 0;
+    entries
+        .iter()
+        .map(|e| {
+            let mut r = DocumentRecord {
+                id: e.id.clone(),
+                source: e.source.clone(),
+                status: "ok",
+                error: None,
+                cluster: None,
+                truncated: false,
+                paywalled: false,
+                coverage: None,
+                truncation: None,
+                paywall: None,
+                boilerplate: Vec::new(),
+                words: None,
+                title: e.meta.title.clone(),
+                url: e.meta.url.clone(),
+                date: e.meta.date.clone(),
+            };
+            match &e.body {
+                Err(p) => {
+                    r.status = p.status();
+                    r.error = Some(p.reason().to_string());
+                }
+                Ok(_) => {
+                    let d = next_doc;
+                    next_doc += 1;
+                    r.words = Some(docs[d].content_words());
+                    if let Some((ci, report)) = per_doc[d].take() {
+                        r.cluster = Some(names[ci].clone());
+                        r.set_report(report);
+                    }
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+fn summarize(
+    documents: &[DocumentRecord],
+    clusters: &[ClusterRecord],
+    mode: Mode,
+    config: &Config,
+) -> Summary {
+    let counts = StatusCounts::of(documents);
+    Summary {
+        format_version: FORMAT_VERSION,
+        command: mode.name(),
+        documents: counts,
+        clusters: clusters.len(),
+        multi_copy_clusters: clusters.iter().filter(|c| c.members.len() > 1).count(),
+        copies_merged: counts.ok - clusters.len(),
+        truncated: documents.iter().filter(|d| d.truncated).count(),
+        paywalled: documents.iter().filter(|d| d.paywalled).count(),
+        settings: config.clone(),
+    }
+}

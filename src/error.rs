@@ -1,0 +1,59 @@
+//! The library's error type.
+//!
+//! Only failures that stop a whole run are errors: a missing input path, an
+//! output folder that cannot be written. A problem with one input file is not
+//! an error but a value, [`crate::ingest::Problem`], reported in
+//! `documents.jsonl` while the run goes on.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A failure that stops a run, with the path it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input path does not exist or cannot be inspected.
+    #[error("cannot read input {path}: {source}")]
+    Input {
+        /// The input path as given.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// An output file or folder cannot be created, written or renamed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or folder being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// The output folder holds files that are not a newsmerge output.
+    #[error(
+        "output folder {path} holds files newsmerge did not write; \
+         pass --force to write into it anyway"
+    )]
+    OutputNotEmpty {
+        /// The output folder.
+        path: PathBuf,
+    },
+    /// The rayon thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {reason}")]
+    ThreadPool {
+        /// The number of threads asked for.
+        threads: usize,
+        /// The reason rayon gave.
+        reason: String,
+    },
+}
+
+/// A result with the library's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+}

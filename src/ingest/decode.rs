@@ -1,0 +1,80 @@
+//! Bytes to text: byte-order marks, UTF-16, binary and non-UTF-8 detection.
+
+use super::Problem;
+
+/// How far into a file a NUL byte marks it as binary.
+const BINARY_PROBE: usize = 8192;
+
+/// Decodes a file's bytes to text, or says why it cannot be used.
+pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
+    if bytes.is_empty() {
+        return Err(Problem::Empty("file is empty".into()));
+    }
+    let text = match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes)?,
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes)?,
+        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest)?,
+        _ => utf8(bytes)?,
+    };
+    if text.trim().is_empty() {
+        return Err(Problem::Empty("file holds only whitespace".into()));
+    }
+    Ok(text)
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, Problem> {
+    let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
+    if let Some(at) = probe.iter().position(|&b| b == 0) {
+        return Err(Problem::Error(format!(
+            "binary file (NUL byte at offset {at})"
+        )));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Problem::Error(format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Problem> {
+    if bytes.len() % 2 != 0 {
+        return Err(Problem::Error(
+            "not valid UTF-16 (odd number of bytes after the byte-order mark)".into(),
+        ));
+    }
+    let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|e| Problem::Error(format!("not valid UTF-16 ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(bytes: &[u8]) -> Result<String, &'static str> {
+        decode(bytes).map_err(|p| p.status())
+    }
+
+    #[test]
+    fn decodes_and_rejects() {
+        assert_eq!(status(b"hello"), Ok("hello".into()));
+        assert_eq!(status(b"\xEF\xBB\xBFhello"), Ok("hello".into()));
+        assert_eq!(status(b"\xFF\xFEh\0i\0"), Ok("hi".into()));
+        assert_eq!(status(b"\xFE\xFF\0h\0i"), Ok("hi".into()));
+        assert_eq!(status(b""), Err("empty"));
+        assert_eq!(status(b" \n\t\r\n"), Err("empty"));
+        assert_eq!(status(b"PK\x03\x04\0\0"), Err("error"));
+        assert_eq!(status(b"caf\xE9"), Err("error"));
+        assert_eq!(status(b"\xFF\xFEh"), Err("error"));
+    }
+
+    #[test]
+    fn reasons_say_where() {
+        let err = decode(b"abc\xE9").unwrap_err();
+        assert_eq!(err.reason(), "not valid UTF-8 (invalid byte at offset 3)");
+        let err = decode(b"ab\0").unwrap_err();
+        assert_eq!(err.reason(), "binary file (NUL byte at offset 2)");
+    }
+}

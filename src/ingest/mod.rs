@@ -1,0 +1,223 @@
+//! Stage 1: walk the input, read every file, and account for each one.
+//!
+//! The walk is sorted and does not follow links unless asked, so the same
+//! tree always yields the same entries. Reading and decoding run in parallel,
+//! one file per task. A file that cannot be used becomes an [`Entry`] whose
+//! body is a [`Problem`] with the reason: nothing is dropped silently, and
+//! every input appears exactly once.
+
+mod decode;
+mod record;
+mod walk;
+
+use rayon::prelude::*;
+
+pub use walk::{Found, walk};
+
+/// One input document: a text file, or one record of a JSON/JSONL file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the input, with `/` separators; `#n` appended for
+    /// the n-th record (1-based) of a JSON or JSONL file.
+    pub id: String,
+    /// The publishing source: the record's `source`, else the host of its
+    /// `url`, else the first folder of the path, else the file name.
+    pub source: String,
+    /// Metadata carried by a record.
+    pub meta: Meta,
+    /// The document's text, or why there is none.
+    pub body: std::result::Result<String, Problem>,
+}
+
+/// Metadata fields of a record, when present.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// The record's `title`.
+    pub title: Option<String>,
+    /// The record's `url`.
+    pub url: Option<String>,
+    /// The record's `date`.
+    pub date: Option<String>,
+    /// The record's own `id` field (not the document id).
+    pub record_id: Option<String>,
+}
+
+/// Why an input yields no text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The input holds no text (or only whitespace).
+    Empty(String),
+    /// The input is not something newsmerge reads, such as an unknown
+    /// file extension or a link that is not followed.
+    Skipped(String),
+    /// The input should hold text but cannot be read or parsed.
+    Error(String),
+}
+
+impl Problem {
+    /// The status name used in `documents.jsonl`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Problem::Empty(_) => "empty",
+            Problem::Skipped(_) => "skipped",
+            Problem::Error(_) => "error",
+        }
+    }
+
+    /// The reason, in lowercase words.
+    pub fn reason(&self) -> &str {
+        match self {
+            Problem::Empty(r) | Problem::Skipped(r) | Problem::Error(r) => r,
+        }
+    }
+}
+
+/// The file formats newsmerge reads, chosen by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.txt`, `.text`, `.md`, `.markdown`: one article per file.
+    Text,
+    /// `.json`: one record, or an array of records.
+    Json,
+    /// `.jsonl`, `.ndjson`: one record per line.
+    JsonLines,
+}
+
+impl Format {
+    /// The format for a file name, or `None` for an unknown extension.
+    pub fn of(name: &str) -> Option<Format> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" | "md" | "markdown" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the files of a walk in parallel, calling `tick` once per file.
+/// Entries come back sorted by path, and by record number within a file.
+pub fn read_all(found: &[Found], tick: &(dyn Fn() + Sync)) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = found
+        .par_iter()
+        .flat_map_iter(|f| {
+            let entries = read(f);
+            tick();
+            entries
+        })
+        .collect();
+    entries.sort_by(|a, b| id_order(&a.id).cmp(&id_order(&b.id)));
+    entries
+}
+
+/// The sort key of a document id: its path, then its record number.
+pub fn id_order(id: &str) -> (&str, u64) {
+    match id.rsplit_once('#') {
+        Some((path, n)) => match n.parse() {
+            Ok(n) => (path, n),
+            Err(_) => (id, 0),
+        },
+        None => (id, 0),
+    }
+}
+
+/// Reads one file found by the walk into its entries.
+pub fn read(found: &Found) -> Vec<Entry> {
+    let fallback = source_of_path(&found.rel);
+    let problem = |p: Problem| {
+        vec![Entry {
+            id: found.rel.clone(),
+            source: fallback.clone(),
+            meta: Meta::default(),
+            body: Err(p),
+        }]
+    };
+    if let Some(p) = &found.problem {
+        return problem(p.clone());
+    }
+    let Some(format) = Format::of(&found.rel) else {
+        return problem(Problem::Skipped(
+            "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl)".into(),
+        ));
+    };
+    let text = match std::fs::read(&found.path) {
+        Ok(bytes) => decode::decode(&bytes),
+        Err(e) => Err(Problem::Error(format!("cannot read file: {e}"))),
+    };
+    match text {
+        Err(p) => problem(p),
+        Ok(text) => match format {
+            Format::Text => vec![Entry {
+                id: found.rel.clone(),
+                source: fallback,
+                meta: Meta::default(),
+                body: Ok(text),
+            }],
+            Format::Json => record::read_json(&found.rel, &text, &fallback),
+            Format::JsonLines => record::read_json_lines(&found.rel, &text, &fallback),
+        },
+    }
+}
+
+/// The source of a document known only by its path: its first folder, else
+/// its file name.
+fn source_of_path(rel: &str) -> String {
+    match rel.split_once('/') {
+        Some((folder, _)) => folder.to_string(),
+        None => rel.to_string(),
+    }
+}
+
+/// The host of a URL, without a leading `www.`.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?.split(':').next()?;
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    (!host.is_empty() && host.contains('.')).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(Format::of("a/b.TXT"), Some(Format::Text));
+        assert_eq!(Format::of("a.md"), Some(Format::Text));
+        assert_eq!(Format::of("a.json"), Some(Format::Json));
+        assert_eq!(Format::of("a.jsonl"), Some(Format::JsonLines));
+        assert_eq!(Format::of("a.html"), None);
+        assert_eq!(Format::of("README"), None);
+    }
+
+    #[test]
+    fn hosts_of_urls() {
+        let cases = [
+            ("https://www.lemonde.fr/a/b.html", Some("lemonde.fr")),
+            (
+                "http://user@news.example.com:8080/x",
+                Some("news.example.com"),
+            ),
+            ("example.org/path", Some("example.org")),
+            ("not a url", None),
+        ];
+        for (url, want) in cases {
+            assert_eq!(host_of(url).as_deref(), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn id_order_sorts_records_numerically() {
+        let mut ids = vec!["a.jsonl#10", "a.jsonl#2", "a.jsonl", "b.txt"];
+        ids.sort_by(|a, b| id_order(a).cmp(&id_order(b)));
+        assert_eq!(ids, ["a.jsonl", "a.jsonl#2", "a.jsonl#10", "b.txt"]);
+    }
+
+    #[test]
+    fn source_falls_back_to_folder_then_file() {
+        assert_eq!(source_of_path("reuters/a.txt"), "reuters");
+        assert_eq!(source_of_path("a.txt"), "a.txt");
+    }
+}

@@ -1,0 +1,219 @@
+//! JSON and JSON Lines records.
+
+use super::{Entry, Meta, Problem, host_of};
+use serde_json::{Map, Value};
+
+/// The fields that may hold a record's text, in order of preference.
+pub const TEXT_FIELDS: [&str; 5] = ["text", "content", "body", "maintext", "articleBody"];
+
+/// Reads a `.json` file: one record, or an array of records.
+pub fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) if items.is_empty() => vec![whole_file(
+            rel,
+            fallback,
+            Problem::Empty("JSON array holds no records".into()),
+        )],
+        Ok(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| record(rel, i + 1, v, fallback))
+            .collect(),
+        Ok(value) => vec![record(rel, 1, &value, fallback)],
+        Err(e) => vec![whole_file(
+            rel,
+            fallback,
+            Problem::Error(format!("malformed JSON: {e}")),
+        )],
+    }
+}
+
+/// Reads a `.jsonl` file: one record per non-blank line.
+pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .enumerate()
+        .map(
+            |(n, (line_no, line))| match serde_json::from_str::<Value>(line) {
+                Ok(value) => record(rel, n + 1, &value, fallback),
+                Err(e) => Entry {
+                    id: format!("{rel}#{}", n + 1),
+                    source: fallback.to_string(),
+                    meta: Meta::default(),
+                    body: Err(Problem::Error(format!(
+                        "malformed JSON on line {}: {e}",
+                        line_no + 1
+                    ))),
+                },
+            },
+        )
+        .collect()
+}
+
+fn whole_file(rel: &str, fallback: &str, problem: Problem) -> Entry {
+    Entry {
+        id: rel.to_string(),
+        source: fallback.to_string(),
+        meta: Meta::default(),
+        body: Err(problem),
+    }
+}
+
+fn record(rel: &str, n: usize, value: &Value, fallback: &str) -> Entry {
+    let id = format!("{rel}#{n}");
+    let Value::Object(map) = value else {
+        return Entry {
+            id,
+            source: fallback.to_string(),
+            meta: Meta::default(),
+            body: Err(Problem::Error(format!(
+                "record is {}, not a JSON object",
+                kind(value)
+            ))),
+        };
+    };
+    let meta = Meta {
+        title: scalar(map, "title"),
+        url: scalar(map, "url"),
+        date: scalar(map, "date"),
+        record_id: scalar(map, "id"),
+    };
+    let source = scalar(map, "source")
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| meta.url.as_deref().and_then(host_of))
+        .unwrap_or_else(|| fallback.to_string());
+    let body = text_of(map);
+    Entry {
+        id,
+        source,
+        meta,
+        body,
+    }
+}
+
+/// The record's text: the first of [`TEXT_FIELDS`] that is present.
+fn text_of(map: &Map<String, Value>) -> Result<String, Problem> {
+    let Some((field, value)) = TEXT_FIELDS
+        .iter()
+        .find_map(|f| map.get(*f).filter(|v| !v.is_null()).map(|v| (f, v)))
+    else {
+        return Err(Problem::Error(format!(
+            "record has no text field (looked for {})",
+            TEXT_FIELDS.join(", ")
+        )));
+    };
+    match value {
+        Value::String(s) if s.trim().is_empty() => {
+            Err(Problem::Empty(format!("record field `{field}` is empty")))
+        }
+        Value::String(s) => Ok(s.clone()),
+        other => Err(Problem::Error(format!(
+            "record field `{field}` is {}, expected a string",
+            kind(other)
+        ))),
+    }
+}
+
+/// A metadata field as a string; numbers are written out, other types are
+/// ignored (they are metadata, not a reason to lose the document).
+fn scalar(map: &Map<String, Value>, field: &str) -> Option<String> {
+    match map.get(field)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        other => {
+            log::warn!("ignoring field `{field}`: it is {}", kind(other));
+            None
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(entries: &[Entry]) -> Vec<(String, Result<String, String>)> {
+        entries
+            .iter()
+            .map(|e| {
+                let body = e
+                    .body
+                    .clone()
+                    .map_err(|p| format!("{}: {}", p.status(), p.reason()));
+                (e.id.clone(), body)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_lines_with_a_bad_line_in_the_middle() {
+        let text = "{\"text\": \"one\"}\n{oops\n\n{\"content\": \"three\"}\n";
+        let got = bodies(&read_json_lines("f.jsonl", text, "f.jsonl"));
+        assert_eq!(got[0], ("f.jsonl#1".into(), Ok("one".into())));
+        assert_eq!(got[1].0, "f.jsonl#2");
+        assert!(
+            got[1]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .starts_with("error: malformed JSON on line 2")
+        );
+        assert_eq!(got[2], ("f.jsonl#3".into(), Ok("three".into())));
+    }
+
+    #[test]
+    fn json_records_and_field_types() {
+        let text = r#"[{"body": "a", "url": "https://www.ex.com/x"},
+                       {"text": 5}, {"title": "t"}, {"text": " "}, 7]"#;
+        let entries = read_json("f.json", text, "f.json");
+        assert_eq!(entries[0].source, "ex.com");
+        let got = bodies(&entries);
+        assert_eq!(got[0].1, Ok("a".into()));
+        assert_eq!(
+            got[1].1,
+            Err("error: record field `text` is a number, expected a string".into())
+        );
+        assert!(
+            got[2]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .starts_with("error: record has no text field")
+        );
+        assert_eq!(got[3].1, Err("empty: record field `text` is empty".into()));
+        assert_eq!(
+            got[4].1,
+            Err("error: record is a number, not a JSON object".into())
+        );
+    }
+
+    #[test]
+    fn source_field_wins_over_url() {
+        let e = read_json(
+            "d/f.json",
+            r#"{"text":"x","source":"AFP","url":"http://a.b/"}"#,
+            "d",
+        );
+        assert_eq!(e[0].source, "AFP");
+        assert_eq!(e[0].id, "d/f.json#1");
+    }
+
+    #[test]
+    fn malformed_json_file_is_one_error() {
+        let e = read_json("f.json", "[{", "f.json");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].id, "f.json");
+        assert_eq!(e[0].body.as_ref().unwrap_err().status(), "error");
+    }
+}

@@ -1,0 +1,94 @@
+//! The `newsmerge` command: flags in, library call, summary and exit code out.
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, Command, EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, RunArgs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use newsmerge::engine::{self, Mode, Progress};
+use newsmerge::report::{Outcome, write_output};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (mode, args) = match &cli.command {
+        Command::Run(args) => (Mode::Run, args),
+        Command::Dedup(args) => (Mode::Dedup, args),
+    };
+    match execute(mode, args) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("newsmerge: error: {err:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let config = args.config();
+    let bar = Bar::new(args.quiet);
+    let outcome = engine::run_path(&args.input, mode, &config, &bar)?;
+    bar.0.finish_and_clear();
+    write_output(&args.out, &outcome, args.force)?;
+    if !args.quiet {
+        print_summary(&outcome, args, started.elapsed());
+    }
+    let problems = outcome.summary.documents.has_problems();
+    Ok(if problems { EXIT_PROBLEMS } else { EXIT_OK })
+}
+
+fn print_summary(outcome: &Outcome, args: &RunArgs, elapsed: Duration) {
+    let s = &outcome.summary;
+    let d = &s.documents;
+    let line = format!(
+        "newsmerge: {} documents ({} ok, {} empty, {} skipped, {} errors); \
+         {} clusters, {} copies merged; {} truncated, {} paywalled; {:.2} s; output in {}",
+        d.total,
+        d.ok,
+        d.empty,
+        d.skipped,
+        d.error,
+        s.clusters,
+        s.copies_merged,
+        s.truncated,
+        s.paywalled,
+        elapsed.as_secs_f64(),
+        args.out.display()
+    );
+    // A closed stderr is no reason to fail a finished run.
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// A progress bar on stderr, drawn only on a terminal.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        let target = if quiet || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        let style = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn stage(&self, name: &'static str, total: u64) {
+        self.0.set_message(name);
+        self.0.set_length(total);
+        self.0.set_position(0);
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}

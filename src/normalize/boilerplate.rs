@@ -1,0 +1,387 @@
+//! Site furniture, paywall notices and truncation markers.
+//!
+//! A paragraph is classified by its folded key against short phrase lists,
+//! and only when it is short: furniture is a line, never prose, so a story
+//! that quotes "subscribers only" in a sentence keeps that sentence. The
+//! lists are data, kept together here; each entry is a folded key (see
+//! [`super::text::fold_key`]).
+
+use serde::Serialize;
+
+/// What a paragraph is, besides article text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Article text.
+    Content,
+    /// Site furniture, dropped from the canonical text.
+    Furniture(Furniture),
+    /// A paywall notice ("You have 63.88% of this article left to read").
+    Paywall,
+    /// A truncation marker ("To be continued.").
+    Truncation,
+}
+
+/// The kinds of site furniture newsmerge recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Furniture {
+    /// A bare site name or domain, like `en.kremlin.ru`.
+    SiteName,
+    /// A reading-time line, like `44-56 minutes` or `5 min read`.
+    ReadingTime,
+    /// A "See also" / "Read also" / "Related" widget.
+    Widget,
+    /// A comment box: "Leave a Comment", spam-filter notices.
+    Comments,
+    /// A publication footer: status, sections, standards, copyright.
+    Footer,
+    /// A breadcrumb trail: `Home » News » ...`.
+    Breadcrumb,
+    /// A line with no words at all: rules, bullets, ornaments.
+    Decoration,
+    /// A site name after the headline: `Headline • Site`.
+    TitleSuffix,
+}
+
+/// Most words a furniture line, notice or marker may have.
+const MAX_LINE_WORDS: usize = 40;
+
+/// Whole keys that mark a cut-off copy.
+const TRUNCATION: &[&str] = &[
+    "to be continued",
+    "continued",
+    "continue reading",
+    "continues",
+    "read more",
+    "read the full story",
+    "read the full article",
+    "fortsetzung folgt",
+    "weiterlesen",
+    "продолжение следует",
+    "à suivre",
+    "a suivre",
+    "lire la suite",
+    "continuará",
+    "continuara",
+    "continua",
+    "leggi tutto",
+    "continua a ler",
+];
+
+/// Phrases whose presence makes a short paragraph a paywall notice.
+const PAYWALL: &[&str] = &[
+    "of this article left to read",
+    "for subscribers only",
+    "is reserved for subscribers",
+    "reserved for our subscribers",
+    "subscribe to continue reading",
+    "subscribe to read the full",
+    "subscribe to keep reading",
+    "already a subscriber",
+    "to continue reading please",
+    "this content is for subscribers",
+    "il vous reste",
+    "la suite est réservée aux abonnés",
+    "réservé aux abonnés",
+    "wählen sie ihren zugang",
+    "lesen sie weiter mit",
+    "suscríbete para seguir leyendo",
+    "riservato agli abbonati",
+    "exclusivo para assinantes",
+    "assine para continuar lendo",
+    "доступно только подписчикам",
+    "только для подписчиков",
+];
+
+/// Leading words of widget lines.
+const WIDGET: &[&str] = &[
+    "see also",
+    "read also",
+    "also read",
+    "read more",
+    "related",
+    "related articles",
+    "related stories",
+    "more on this",
+    "more from",
+    "recommended",
+    "you may also like",
+    "most read",
+    "lire aussi",
+    "à lire aussi",
+    "lesen sie auch",
+    "leer también",
+    "leggi anche",
+    "читайте также",
+];
+
+/// Leading words of comment boxes.
+const COMMENTS: &[&str] = &[
+    "leave a comment",
+    "leave a reply",
+    "post a comment",
+    "add a comment",
+    "comments",
+    "show comments",
+    "join the conversation",
+    "this site uses akismet",
+    "your email address will not be published",
+];
+
+/// Leading words of publication footers and share bars.
+const FOOTER: &[&str] = &[
+    "publication status",
+    "published in sections",
+    "publication date",
+    "direct link",
+    "our standards",
+    "all rights reserved",
+    "copyright",
+    "share this article",
+    "share this",
+    "share on",
+    "follow us on",
+    "sign up for our newsletter",
+    "subscribe to our newsletter",
+];
+
+/// Classifies one paragraph from its text and folded key.
+pub fn classify(text: &str, key: &str) -> Kind {
+    let words = key.split(' ').filter(|w| !w.is_empty()).count();
+    if words == 0 {
+        return if is_ellipsis(text) {
+            Kind::Truncation
+        } else {
+            Kind::Furniture(Furniture::Decoration)
+        };
+    }
+    if words > MAX_LINE_WORDS {
+        return Kind::Content;
+    }
+    if TRUNCATION.contains(&key) {
+        return Kind::Truncation;
+    }
+    if let Some(f) = furniture(text, key, words) {
+        return Kind::Furniture(f);
+    }
+    if PAYWALL.iter().any(|p| contains_words(key, p)) {
+        return Kind::Paywall;
+    }
+    Kind::Content
+}
+
+fn furniture(text: &str, key: &str, words: usize) -> Option<Furniture> {
+    if is_site_name(text) {
+        Some(Furniture::SiteName)
+    } else if is_reading_time(key) {
+        Some(Furniture::ReadingTime)
+    } else if is_breadcrumb(text) {
+        Some(Furniture::Breadcrumb)
+    } else if starts_with_any(key, WIDGET) && words <= 25 && !text.trim_end().ends_with('.') {
+        Some(Furniture::Widget)
+    } else if starts_with_any(key, COMMENTS) || is_comment_count(key) {
+        Some(Furniture::Comments)
+    } else if starts_with_any(key, FOOTER) || text.starts_with('©') {
+        Some(Furniture::Footer)
+    } else {
+        None
+    }
+}
+
+/// Splits a site name off a headline: `Headline • Site` or `Headline | Site`,
+/// where the site part has at most four words. Returns the headline and the
+/// dropped suffix.
+pub fn split_title_suffix(text: &str) -> Option<(&str, &str)> {
+    if super::segment::ends_sentence(text) {
+        return None;
+    }
+    let (head, suffix) = [" • ", " | ", " · "]
+        .iter()
+        .filter_map(|sep| text.rsplit_once(sep))
+        .max_by_key(|(head, _)| head.len())?;
+    let suffix_words = suffix.split_whitespace().count();
+    let head_words = head.split_whitespace().count();
+    (suffix_words <= 4 && head_words >= 3).then_some((head.trim(), suffix.trim()))
+}
+
+/// Whether `key` starts with one of `phrases`, on word boundaries.
+fn starts_with_any(key: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|p| {
+        key.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// Whether `phrase` occurs in `key` as whole words.
+fn contains_words(key: &str, phrase: &str) -> bool {
+    let padded = format!(" {key} ");
+    padded.contains(&format!(" {phrase} "))
+}
+
+fn is_ellipsis(text: &str) -> bool {
+    matches!(text.trim(), "…" | "..." | "[…]" | "[...]" | "(…)" | "(...)")
+}
+
+/// A single token with a dot and a letter-only top-level domain.
+fn is_site_name(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('/');
+    let t = t.split_once("://").map_or(t, |(_, rest)| rest);
+    if t.is_empty() || t.contains(char::is_whitespace) {
+        return false;
+    }
+    let Some((name, tld)) = t.rsplit_once('.') else {
+        return false;
+    };
+    !name.is_empty()
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_alphabetic())
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// `44 56 minutes`, `5 min read`, `reading time 4 minutes`, `3 minutes`.
+fn is_reading_time(key: &str) -> bool {
+    let words: Vec<&str> = key.split(' ').collect();
+    let rest: Vec<&str> = match words.as_slice() {
+        ["reading" | "read", "time", rest @ ..] => rest.to_vec(),
+        _ => words.clone(),
+    };
+    let numbers = rest
+        .iter()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    let tail = &rest[numbers..];
+    let unit = match tail.split_first() {
+        Some((first, after)) => {
+            matches!(*first, "min" | "mins" | "minute" | "minutes")
+                && matches!(after, [] | ["read" | "reading"] | ["de", "lecture"])
+        }
+        None => false,
+    };
+    (1..=2).contains(&numbers) && unit
+}
+
+/// `Home » News » Title`: two or more separators, a short first crumb.
+fn is_breadcrumb(text: &str) -> bool {
+    ["»", "›", " > ", " / "].iter().any(|sep| {
+        let crumbs: Vec<&str> = text.split(sep).collect();
+        crumbs.len() >= 3
+            && crumbs[0].split_whitespace().count() <= 3
+            && crumbs[1].split_whitespace().count() <= 4
+    })
+}
+
+/// `12 comments`, `1 comment`.
+fn is_comment_count(key: &str) -> bool {
+    matches!(key.split_once(' '), Some((n, "comment" | "comments")) if n.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::fold_key;
+    use super::*;
+
+    fn kind(text: &str) -> Kind {
+        classify(text, &fold_key(text))
+    }
+
+    #[test]
+    fn furniture_lines() {
+        use Furniture::*;
+        let cases = [
+            ("en.kremlin.ru", SiteName),
+            ("https://www.lemonde.fr/", SiteName),
+            ("44-56 minutes", ReadingTime),
+            ("5 min read", ReadingTime),
+            ("Reading time: 4 minutes", ReadingTime),
+            ("See also", Widget),
+            (
+                "Read also Crisis in Ukraine: the United States seizes the Council",
+                Widget,
+            ),
+            (
+                "Read also Article reserved for our subscribers Despite his setbacks",
+                Widget,
+            ),
+            ("Leave a Comment", Comments),
+            (
+                "This site uses Akismet to reduce spam. Learn how your comment data is processed.",
+                Comments,
+            ),
+            ("12 comments", Comments),
+            ("Publication status", Footer),
+            (
+                "Published in sections: News, Transcripts Publication date: February 8",
+                Footer,
+            ),
+            ("Our standards: Thomson Reuters Trust Principles.", Footer),
+            ("© 2022 Example Media", Footer),
+            (
+                "Home » today » News » Faced with Macron, Putin regrets the rejection",
+                Breadcrumb,
+            ),
+            ("* * *", Decoration),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kind(text), Kind::Furniture(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn notices_and_markers() {
+        let cases = [
+            (
+                "You have 63.88% of this article left to read. The following is for subscribers only.",
+                Kind::Paywall,
+            ),
+            (
+                "Il vous reste 69.06% de cet article à lire. La suite est réservée aux abonnés.",
+                Kind::Paywall,
+            ),
+            ("Suscríbete para seguir leyendo", Kind::Paywall),
+            ("To be continued.", Kind::Truncation),
+            ("Fortsetzung folgt", Kind::Truncation),
+            ("Продолжение следует...", Kind::Truncation),
+            ("…", Kind::Truncation),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kind(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn prose_stays_content() {
+        let cases = [
+            "Lower the tension",
+            "Reporting by Geert De Clercq, editing by William Maclean",
+            "Thank you.",
+            "It was 5 minutes past noon.",
+            "Related parties met on Friday to discuss the terms of the deal and agreed.",
+            "The paper said its new articles are for subscribers only, and readers were angry \
+             about the change, which many of them saw as a betrayal of the paper's old promise \
+             to keep its reporting open to everyone who wanted to read it, subscriber or not.",
+        ];
+        for text in cases {
+            assert_eq!(kind(text), Kind::Content, "{text}");
+        }
+    }
+
+    #[test]
+    fn title_suffixes() {
+        assert_eq!(
+            split_title_suffix(
+                "News conference following Russian-French talks • President of Russia"
+            ),
+            Some((
+                "News conference following Russian-French talks",
+                "President of Russia"
+            ))
+        );
+        assert_eq!(split_title_suffix("Live | Ukraine"), None);
+        assert_eq!(
+            split_title_suffix("A long headline | with a long tail of many words here"),
+            None
+        );
+    }
+}

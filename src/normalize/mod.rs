@@ -1,0 +1,205 @@
+//! Stage 2: clean each document's text, cut it into paragraphs, compute
+//! match keys, and mark the paragraphs that are not article text.
+//!
+//! After this stage every later stage works on [`Document`]s: paragraphs
+//! with the text to show and the key to compare. Furniture, paywall notices
+//! and truncation markers stay in the document, marked by their [`Kind`], so
+//! that the annotate stage can cite them as evidence; only
+//! [`Kind::Content`] paragraphs are fingerprinted, aligned and voted on.
+
+pub mod boilerplate;
+pub mod segment;
+pub mod text;
+
+use crate::ingest::Meta;
+pub use boilerplate::{Furniture, Kind};
+use serde::Serialize;
+
+/// A dense document number: the index of the document in the run's sorted
+/// list of readable documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct DocId(pub u32);
+
+impl DocId {
+    /// The index as a `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One paragraph of a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paragraph {
+    /// The text as shown, whitespace collapsed, markdown residue removed.
+    pub text: String,
+    /// The folded match key (see [`text::fold_key`]).
+    pub key: String,
+    /// Whether this is article text, furniture, a notice or a marker.
+    pub kind: Kind,
+    /// Furniture cut from this paragraph, such as a headline's site suffix.
+    pub stripped: Option<String>,
+}
+
+/// A readable document, segmented and classified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// Its dense number in this run.
+    pub id: DocId,
+    /// Its id as users see it (path, or path and record number).
+    pub name: String,
+    /// Its publishing source.
+    pub source: String,
+    /// Its paragraphs in order, including furniture.
+    pub paragraphs: Vec<Paragraph>,
+}
+
+impl Document {
+    /// The article-text paragraphs, in order.
+    pub fn iter_content(&self) -> impl Iterator<Item = &Paragraph> {
+        self.paragraphs.iter().filter(|p| p.kind == Kind::Content)
+    }
+
+    /// How many words of article text the document has.
+    pub fn content_words(&self) -> usize {
+        self.iter_content().map(|p| word_count(&p.key)).sum()
+    }
+}
+
+/// The number of words in a folded key.
+pub fn word_count(key: &str) -> usize {
+    if key.is_empty() {
+        0
+    } else {
+        key.matches(' ').count() + 1
+    }
+}
+
+/// Normalizes one document's raw text.
+pub fn normalize(id: DocId, name: &str, source: &str, meta: &Meta, raw: &str) -> Document {
+    let cleaned = text::clean(raw);
+    let mut pieces = segment::paragraphs(&cleaned);
+    if let Some(title) = meta.title.as_deref().map(text::collapse_spaces) {
+        let starts_with_title = pieces
+            .first()
+            .is_some_and(|p| text::fold_key(p).starts_with(&text::fold_key(&title)));
+        if !title.is_empty() && !starts_with_title {
+            pieces.insert(0, title);
+        }
+    }
+    let mut paragraphs: Vec<Paragraph> = pieces.iter().map(|p| paragraph(p)).collect();
+    strip_title_suffix(&mut paragraphs);
+    let paragraphs = rejoin(paragraphs);
+    Document {
+        id,
+        name: name.to_string(),
+        source: source.to_string(),
+        paragraphs,
+    }
+}
+
+fn paragraph(raw: &str) -> Paragraph {
+    let text = text::collapse_spaces(&text::strip_markdown(raw));
+    let key = text::fold_key(&text);
+    let kind = boilerplate::classify(&text, &key);
+    Paragraph {
+        text,
+        key,
+        kind,
+        stripped: None,
+    }
+}
+
+/// Cuts a site name off the first content paragraph, when it is a headline.
+fn strip_title_suffix(paragraphs: &mut [Paragraph]) {
+    let Some(first) = paragraphs.iter_mut().find(|p| p.kind == Kind::Content) else {
+        return;
+    };
+    if let Some((head, suffix)) = boilerplate::split_title_suffix(&first.text) {
+        let (head, suffix) = (head.to_string(), suffix.to_string());
+        first.key = text::fold_key(&head);
+        first.text = head;
+        first.stripped = Some(suffix);
+    }
+}
+
+/// Joins content paragraphs that a page break split mid-sentence. The first
+/// content paragraph (the headline, in most scrapes) is never extended.
+fn rejoin(paragraphs: Vec<Paragraph>) -> Vec<Paragraph> {
+    let mut out: Vec<Paragraph> = Vec::with_capacity(paragraphs.len());
+    let mut seen_content = 0;
+    for p in paragraphs {
+        let joinable = p.kind == Kind::Content
+            && seen_content >= 2
+            && out.last().is_some_and(|prev| {
+                prev.kind == Kind::Content && segment::rejoin_split(&prev.text, &p.text)
+            });
+        if p.kind == Kind::Content {
+            seen_content += 1;
+        }
+        match out.last_mut() {
+            Some(prev) if joinable => {
+                prev.text.push(' ');
+                prev.text.push_str(&p.text);
+                prev.key.push(' ');
+                prev.key.push_str(&p.key);
+            }
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(raw: &str) -> Document {
+        normalize(DocId(0), "d.txt", "d.txt", &Meta::default(), raw)
+    }
+
+    #[test]
+    fn furniture_is_marked_and_splits_rejoined() {
+        let d = doc("site.com\n\nA headline here • Site\n\n5 min read\n\n\
+                     First paragraph. It goes on and on to the far North\n\n\
+                     Atlantic and beyond.\n\nLeave a Comment");
+        let kinds: Vec<_> = d
+            .paragraphs
+            .iter()
+            .map(|p| (p.text.as_str(), p.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("site.com", Kind::Furniture(Furniture::SiteName)),
+                ("A headline here", Kind::Content),
+                ("5 min read", Kind::Furniture(Furniture::ReadingTime)),
+                (
+                    "First paragraph. It goes on and on to the far North Atlantic and beyond.",
+                    Kind::Content,
+                ),
+                ("Leave a Comment", Kind::Furniture(Furniture::Comments)),
+            ]
+        );
+        assert_eq!(d.paragraphs[1].stripped.as_deref(), Some("Site"));
+        assert_eq!(d.content_words(), 17);
+    }
+
+    #[test]
+    fn headline_is_never_joined_to_the_lede() {
+        let d =
+            doc("Putin regrets the rejection of his demands. by the United States\n\nand more.");
+        assert_eq!(d.paragraphs.len(), 2);
+    }
+
+    #[test]
+    fn record_title_is_prepended_once() {
+        let meta = Meta {
+            title: Some("The Title".into()),
+            ..Meta::default()
+        };
+        let d = normalize(DocId(0), "r", "s", &meta, "Body text.");
+        assert_eq!(d.paragraphs[0].text, "The Title");
+        let d = normalize(DocId(0), "r", "s", &meta, "The title\n\nBody text.");
+        assert_eq!(d.paragraphs.len(), 2);
+    }
+}

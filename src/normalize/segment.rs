@@ -1,0 +1,196 @@
+//! Paragraph segmentation.
+//!
+//! Scrapes mark paragraphs three ways: blank lines (most files), single
+//! newlines (feeds and some extractors), and hard wraps where a newline
+//! ends every line of a paragraph (OCR, e-mail, plain-text archives). A
+//! block of lines between blank lines is read as hard-wrapped when its lines
+//! are short and fill most of the width; then a line ends a paragraph only
+//! when it stops well short of the width after a sentence end. Otherwise
+//! each line of the block is a paragraph.
+//!
+//! Page breaks also split paragraphs mid-sentence, with a blank line in the
+//! middle. [`rejoin_split`] tells such a cut from a real paragraph end.
+
+use super::text::collapse_spaces;
+
+/// Lines wider than this are never hard wraps.
+const MAX_WRAP_WIDTH: usize = 120;
+
+/// Splits cleaned text into paragraphs, whitespace collapsed, none empty.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() {
+            split_block(&block, &mut out);
+            block.clear();
+        } else {
+            block.push(line);
+        }
+    }
+    split_block(&block, &mut out);
+    out
+}
+
+fn split_block(lines: &[&str], out: &mut Vec<String>) {
+    if lines.is_empty() {
+        return;
+    }
+    if !is_hard_wrapped(lines) {
+        out.extend(
+            lines
+                .iter()
+                .map(|l| collapse_spaces(l))
+                .filter(|p| !p.is_empty()),
+        );
+        return;
+    }
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut current = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        join_wrapped(&mut current, line.trim());
+        let last = i + 1 == lines.len();
+        if last || ends_paragraph(line, width) {
+            out.push(collapse_spaces(&current));
+            current.clear();
+        }
+    }
+}
+
+/// A block is hard-wrapped when it has at least three lines, none wider
+/// than [`MAX_WRAP_WIDTH`], and at least half fill 60% of the widest.
+fn is_hard_wrapped(lines: &[&str]) -> bool {
+    if lines.len() < 3 {
+        return false;
+    }
+    let lens: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    let width = lens.iter().copied().max().unwrap_or(0);
+    let full = lens.iter().filter(|&&n| n * 10 >= width * 6).count();
+    width <= MAX_WRAP_WIDTH && full * 2 >= lines.len()
+}
+
+/// In a hard-wrapped block, a line ends its paragraph when it stops short
+/// of the width after a sentence end.
+fn ends_paragraph(line: &str, width: usize) -> bool {
+    let len = line.chars().count();
+    len * 4 < width * 3 && ends_sentence(line)
+}
+
+/// Appends a wrapped line; a word hyphenated across the break stays joined.
+fn join_wrapped(current: &mut String, line: &str) {
+    let hyphenated = current.ends_with('-')
+        && !current.ends_with(" -")
+        && line.starts_with(|c: char| c.is_lowercase());
+    if !current.is_empty() && !hyphenated {
+        current.push(' ');
+    }
+    current.push_str(line);
+}
+
+/// Whether text ends like a finished sentence (closing quotes and brackets
+/// after the stop are allowed).
+pub fn ends_sentence(text: &str) -> bool {
+    let trimmed = text
+        .trim_end()
+        .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '*']);
+    trimmed.ends_with(['.', '!', '?', '…', ':', ';'])
+}
+
+/// Whether paragraph `next` continues `prev`, which a page break cut off
+/// mid-sentence: `prev` ends on a word or a comma, and either `next` starts
+/// in lowercase, or `prev` ends on a word after at least one full sentence
+/// of ten or more words (a heading or a title has no sentence inside).
+pub fn rejoin_split(prev: &str, next: &str) -> bool {
+    let Some(last) = prev.chars().next_back() else {
+        return false;
+    };
+    let Some(first) = next.chars().next() else {
+        return false;
+    };
+    let open_end = last.is_alphanumeric() || last == ',';
+    if !open_end {
+        return false;
+    }
+    if first.is_lowercase() {
+        return true;
+    }
+    let words = prev.split_whitespace().count();
+    let has_sentence = prev.contains(". ") || prev.contains("? ") || prev.contains("! ");
+    last.is_alphanumeric() && (first.is_alphanumeric()) && words >= 10 && has_sentence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_lines_and_single_newlines() {
+        assert_eq!(paragraphs("a b\n\n\n c \n\nd"), ["a b", "c", "d"]);
+        assert_eq!(
+            paragraphs("First line.\nSecond line."),
+            ["First line.", "Second line."]
+        );
+    }
+
+    #[test]
+    fn hard_wraps_are_joined_at_sentence_ends() {
+        let text = "The quick brown fox jumps over the lazy dog and\n\
+                    keeps running through the field until the end of\n\
+                    the day, when it rests.\n\
+                    Then a new paragraph starts here and it goes on a\n\
+                    little longer than that with a hyphen-\n\
+                    ated word.";
+        assert_eq!(
+            paragraphs(text),
+            [
+                "The quick brown fox jumps over the lazy dog and keeps running through \
+                 the field until the end of the day, when it rests.",
+                "Then a new paragraph starts here and it goes on a little longer than \
+                 that with a hyphen-ated word.",
+            ]
+        );
+    }
+
+    #[test]
+    fn page_break_splits_are_recognised() {
+        let cases = [
+            (
+                "He said this once. And that he was ready to grant",
+                "him asylum.",
+                true,
+            ),
+            (
+                "I said it before. It was in the 1949 North Atlantic treaty that the North",
+                "Atlantic Treaty, the member states may",
+                true,
+            ),
+            (
+                "We have already met in Paris, and I know that, despite numerous",
+                "problems",
+                true,
+            ),
+            (
+                "Faced with Macron, Putin regrets the rejection of his demands",
+                "Two days",
+                false,
+            ),
+            ("Lower the tension", "In support of these claims", false),
+            (
+                "Mr President, ladies and gentlemen,",
+                "It is a pleasure",
+                false,
+            ),
+            ("A finished sentence.", "and more", false),
+        ];
+        for (prev, next, want) in cases {
+            assert_eq!(rejoin_split(prev, next), want, "{prev} | {next}");
+        }
+    }
+
+    #[test]
+    fn sentence_ends() {
+        assert!(ends_sentence("He left.”"));
+        assert!(ends_sentence("Why?"));
+        assert!(!ends_sentence("and the North"));
+    }
+}

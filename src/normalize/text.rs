@@ -1,0 +1,203 @@
+//! Character-level cleaning and the folded match key.
+//!
+//! Two views of every paragraph are kept apart on purpose: the *text*, which
+//! is what the user reads and is changed only where the change is lossless
+//! to a reader (NFC, entities, line ends, markdown residue), and the *key*,
+//! which is what is compared, folded hard so that quote styles, case,
+//! punctuation and hyphenation never hide a match.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Cleans a document's raw text: line ends to `\n`, Unicode NFC, HTML
+/// entities decoded, exotic spaces to plain ones, invisible characters and
+/// control characters removed.
+pub fn clean(raw: &str) -> String {
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let decoded = html_escape::decode_html_entities(&unified);
+    decoded
+        .nfc()
+        .filter_map(|c| match c {
+            '\n' | '\t' => Some(c),
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
+                Some(' ')
+            }
+            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Collapses every run of whitespace to one space and trims the ends.
+pub fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The match key of a text: lowercase words separated by single spaces, with
+/// punctuation dropped, and apostrophes and hyphens inside a word removed
+/// (so `Russia’s`, `Russia's` and `russias` share a key, as do `de-escalation`
+/// and `deescalation`).
+pub fn fold_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut prev_alnum = false;
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            if pending_space && !key.is_empty() {
+                key.push(' ');
+            }
+            pending_space = false;
+            key.extend(c.to_lowercase());
+            prev_alnum = true;
+            continue;
+        }
+        let joins = is_joiner(c) && prev_alnum && chars.peek().is_some_and(|n| n.is_alphanumeric());
+        if !joins {
+            pending_space = true;
+            prev_alnum = false;
+        }
+    }
+    key
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '’' | 'ʼ' | '‘' | '`' | '-' | '‐' | '‑' | '\u{00AD}'
+    )
+}
+
+/// Removes markdown residue that scrapers leave in plain text: links and
+/// images keep their label, emphasis markers around words go, and a leading
+/// heading marker goes.
+pub fn strip_markdown(text: &str) -> String {
+    let unmarked = text.trim_start_matches('#');
+    let text = match unmarked.strip_prefix(' ') {
+        Some(heading) if unmarked.len() < text.len() => heading,
+        _ => text,
+    };
+    let unlinked = strip_links(text);
+    strip_emphasis(&unlinked)
+}
+
+/// `[label](target)` and `![label](target)` become `label`.
+fn strip_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some((label, after)) = link_at(&rest[open..]) else {
+            out.push_str(&rest[..=open]);
+            rest = &rest[open + 1..];
+            continue;
+        };
+        let before = &rest[..open];
+        out.push_str(before.strip_suffix('!').unwrap_or(before));
+        out.push_str(label);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses `[label](target)` at the start of `s`: the label and what follows.
+fn link_at(s: &str) -> Option<(&str, &str)> {
+    let close = s.find(']')?;
+    let label = &s[1..close];
+    if label.contains('[') {
+        return None;
+    }
+    let after = s[close + 1..].strip_prefix('(')?;
+    let end = after.find(')')?;
+    let target = &after[..end];
+    (!target.contains(char::is_whitespace)).then(|| (label, &after[end + 1..]))
+}
+
+/// Drops runs of `*` that open or close an emphasis: a word character on
+/// one side, a space, punctuation or the end on the other.
+fn strip_emphasis(text: &str) -> String {
+    if !text.contains('*') {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '*' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let end = chars[i..]
+            .iter()
+            .position(|&c| c != '*')
+            .map_or(chars.len(), |n| i + n);
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(end).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if word(before) == word(after) {
+            out.extend(&chars[i..end]);
+        }
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fold_case_quotes_and_hyphens() {
+        let cases = [
+            (
+                "Russia’s “security proposals”",
+                "russias security proposals",
+            ),
+            (
+                "Russia's \"security proposals\"",
+                "russias security proposals",
+            ),
+            ("de-escalation -- now!", "deescalation now"),
+            ("  A, B;  c ", "a b c"),
+            ("Mr. Putin: « non »", "mr putin non"),
+            ("63.88%", "63 88"),
+            ("...", ""),
+        ];
+        for (text, key) in cases {
+            assert_eq!(fold_key(text), key, "{text}");
+        }
+    }
+
+    #[test]
+    fn clean_unifies_line_ends_entities_and_spaces() {
+        assert_eq!(clean("a\r\nb\rc"), "a\nb\nc");
+        assert_eq!(
+            clean("AT&amp;T&nbsp;x &#8220;y&#8221;"),
+            "AT&T x \u{201c}y\u{201d}"
+        );
+        assert_eq!(clean("soft\u{00AD}hyphen\u{200B}"), "softhyphen");
+        assert_eq!(clean("e\u{0301}"), "\u{00e9}");
+    }
+
+    #[test]
+    fn markdown_residue_goes_and_labels_stay() {
+        let cases = [
+            (
+                "President of France [Emmanuel Macron](#) (retranslated):",
+                "President of France Emmanuel Macron (retranslated):",
+            ),
+            (
+                "Question (*retranslated*): Hi",
+                "Question (retranslated): Hi",
+            ),
+            ("**Bold** and ![pic](a.png) [x] (y)", "Bold and pic [x] (y)"),
+            ("## Heading", "Heading"),
+            ("#hashtag stays", "#hashtag stays"),
+            ("2 * 3 and a*b", "2 * 3 and a*b"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(strip_markdown(text), want, "{text}");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Stage 6: vote one canonical text out of the aligned copies.
+//!
+//! Each slot of the alignment becomes one canonical line. Within a slot,
+//! every copy that carries it reads it one way (its paragraphs there,
+//! joined); copies that read it the same way, by folded key, form a
+//! variant, and the variant most copies carry wins. A tie goes to the
+//! variant of the earliest copy in alignment order, that is, the pivot
+//! first, and the line is marked as tied so users can review it. Every
+//! copy that carries a slot, whatever its reading, is a source of the line.
+
+use crate::align::Alignment;
+use crate::normalize::Document;
+
+/// A canonical line with its provenance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// The winning reading.
+    pub text: String,
+    /// Every copy (by position in the aligned list) that carries the line,
+    /// sorted.
+    pub sources: Vec<usize>,
+    /// The distinct readings, winner first, when copies disagree; empty when
+    /// they all agree.
+    pub variants: Vec<Variant>,
+    /// Whether the winner was chosen by the tie rule.
+    pub tied: bool,
+}
+
+/// One reading of a line and the copies that have it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// The reading, as the first copy having it shows it.
+    pub text: String,
+    /// The copies having it, sorted.
+    pub copies: Vec<usize>,
+}
+
+/// The reconciled text of one article.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CanonicalText {
+    /// The lines in reading order.
+    pub lines: Vec<Line>,
+}
+
+impl CanonicalText {
+    /// The text as paragraphs separated by blank lines, ending in a newline.
+    pub fn to_text(&self) -> String {
+        let mut out = self
+            .lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        out.push('\n');
+        out
+    }
+}
+
+/// Votes the canonical text of `copies` (in alignment order) from their
+/// alignment.
+pub fn reconcile(copies: &[&Document], alignment: &Alignment) -> CanonicalText {
+    let lines = alignment
+        .slots
+        .iter()
+        .map(|slot| {
+            let readings = readings(copies, &slot.cells);
+            vote(readings)
+        })
+        .collect();
+    CanonicalText { lines }
+}
+
+/// One copy's reading of a slot: (copy, key, text).
+type Reading = (usize, String, String);
+
+fn readings(copies: &[&Document], cells: &[crate::align::Cell]) -> Vec<Reading> {
+    let mut out: Vec<Reading> = Vec::new();
+    for cell in cells {
+        let p = &copies[cell.copy].paragraphs[cell.para];
+        match out.last_mut() {
+            Some((copy, key, text)) if *copy == cell.copy => {
+                key.push(' ');
+                key.push_str(&p.key);
+                text.push(' ');
+                text.push_str(&p.text);
+            }
+            _ => out.push((cell.copy, p.key.clone(), p.text.clone())),
+        }
+    }
+    out.sort_by_key(|r| r.0);
+    out
+}
+
+fn vote(readings: Vec<Reading>) -> Line {
+    let mut sources: Vec<usize> = readings.iter().map(|r| r.0).collect();
+    sources.dedup();
+    let mut variants: Vec<(String, Variant)> = Vec::new();
+    for (copy, key, text) in readings {
+        match variants.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.copies.push(copy),
+            None => variants.push((
+                key,
+                Variant {
+                    text,
+                    copies: vec![copy],
+                },
+            )),
+        }
+    }
+    // Stable sort: among equal counts, the variant of the earliest copy
+    // stays first.
+    variants.sort_by_key(|(_, v)| std::cmp::Reverse(v.copies.len()));
+    let tied = variants.len() > 1 && variants[0].1.copies.len() == variants[1].1.copies.len();
+    let mut variants: Vec<Variant> = variants.into_iter().map(|(_, v)| v).collect();
+    let text = variants[0].text.clone();
+    if variants.len() == 1 {
+        variants.clear();
+    }
+    Line {
+        text,
+        sources,
+        variants,
+        tied,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::align;
+    use crate::ingest::Meta;
+    use crate::normalize::{DocId, normalize};
+    use std::time::Duration;
+
+    fn doc(text: &str) -> Document {
+        normalize(DocId(0), "d", "d", &Meta::default(), text)
+    }
+
+    fn canon(texts: &[&str]) -> CanonicalText {
+        let docs: Vec<Document> = texts.iter().map(|t| doc(t)).collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        reconcile(&refs, &align(&refs, Duration::from_secs(1)))
+    }
+
+    #[test]
+    fn majority_outvotes_noise() {
+        let c = canon(&[
+            "Title\n\nThe minister said on Monday that talks go on.",
+            "Title\n\nThe rninister said on Monday that talks go on.",
+            "Title\n\nThe minister said on Monday that talks go on.",
+        ]);
+        assert_eq!(
+            c.lines[1].text,
+            "The minister said on Monday that talks go on."
+        );
+        assert_eq!(c.lines[1].sources, [0, 1, 2]);
+        assert_eq!(c.lines[1].variants.len(), 2);
+        assert_eq!(c.lines[1].variants[1].copies, [1]);
+        assert!(!c.lines[1].tied);
+        assert!(c.lines[0].variants.is_empty());
+    }
+
+    #[test]
+    fn ties_go_to_the_pivot_and_are_marked() {
+        let c = canon(&[
+            "Title\n\nThe minister said on Monday that talks go on.",
+            "Title\n\nThe rninister said on Monday that talks go on.",
+        ]);
+        assert_eq!(
+            c.lines[1].text,
+            "The minister said on Monday that talks go on."
+        );
+        assert!(c.lines[1].tied);
+    }
+
+    #[test]
+    fn union_keeps_every_paragraph_once_in_order() {
+        let c = canon(&[
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
+            "Title\n\nFirst paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
+        ]);
+        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Title",
+                "First paragraph here.",
+                "Second paragraph here.",
+                "A closing line."
+            ]
+        );
+        assert_eq!(c.lines[3].sources, [2]);
+        assert_eq!(
+            c.to_text(),
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.\n"
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Stage 8: the output records and the files they are written to.
+//!
+//! The output contract (documented in the README) is: `documents.jsonl`,
+//! one [`DocumentRecord`] per input document in id order;
+//! `clusters.jsonl`, one [`ClusterRecord`] per cluster in id order;
+//! `canonical/<cluster>.txt`; and `summary.json`, a [`Summary`]. Fields may
+//! be added; none is renamed or removed without a new
+//! [`FORMAT_VERSION`].
+
+mod write;
+
+use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
+use crate::config::Config;
+use serde::Serialize;
+pub use write::write_output;
+
+/// The version of the output format, written to `summary.json`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One line of `documents.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DocumentRecord {
+    /// The document id: relative path, `#n` for the n-th record of a file.
+    pub id: String,
+    /// The publishing source.
+    pub source: String,
+    /// `ok`, `empty`, `skipped` or `error`.
+    pub status: &'static str,
+    /// Why the document is not ok; null when it is.
+    pub error: Option<String>,
+    /// The id of the document's cluster; null when it is not ok.
+    pub cluster: Option<String>,
+    /// Whether the copy is truncated (see `truncation`).
+    pub truncated: bool,
+    /// Whether the copy is paywalled (see `paywall`).
+    pub paywalled: bool,
+    /// Share of the canonical text this copy carries (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Evidence of truncation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncation: Option<Truncation>,
+    /// Evidence of a paywall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paywall: Option<Paywall>,
+    /// Furniture dropped from this copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boilerplate: Vec<Dropped>,
+    /// Words of article text, for ok documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<usize>,
+    /// The record's `title`, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The record's `url`, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The record's `date`, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+impl DocumentRecord {
+    /// Fills in the evidence of a copy report.
+    pub fn set_report(&mut self, report: CopyReport) {
+        self.truncated = report.truncated();
+        self.paywalled = report.paywalled();
+        self.coverage = report.coverage;
+        self.truncation = report.truncation;
+        self.paywall = report.paywall;
+        self.boilerplate = report.boilerplate;
+    }
+}
+
+/// One line of `clusters.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterRecord {
+    /// The cluster id, also the name of its canonical text file.
+    pub id: String,
+    /// The member document ids, in id order.
+    pub members: Vec<String>,
+    /// The copy the others were aligned to (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pivot: Option<String>,
+    /// The canonical text, one paragraph per entry (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineRecord>>,
+}
+
+/// One canonical paragraph with its provenance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineRecord {
+    /// The paragraph.
+    pub text: String,
+    /// The documents that carry it, or a variant of it.
+    pub sources: Vec<String>,
+    /// The readings, winner first, when copies disagree.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantRecord>,
+    /// Present and true when the winner was chosen by the tie rule.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tie: bool,
+}
+
+/// One reading of a canonical paragraph.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantRecord {
+    /// The reading.
+    pub text: String,
+    /// The documents that read it so.
+    pub sources: Vec<String>,
+}
+
+/// The contents of `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// The output format version, [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// `run` or `dedup`.
+    pub command: &'static str,
+    /// Documents by status.
+    pub documents: StatusCounts,
+    /// Number of clusters.
+    pub clusters: usize,
+    /// Clusters with more than one member.
+    pub multi_copy_clusters: usize,
+    /// Documents folded into another copy: ok documents minus clusters.
+    pub copies_merged: usize,
+    /// Copies flagged truncated.
+    pub truncated: usize,
+    /// Copies flagged paywalled.
+    pub paywalled: usize,
+    /// The settings that shaped the output.
+    pub settings: Config,
+}
+
+/// Documents by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// All documents.
+    pub total: usize,
+    /// Readable documents.
+    pub ok: usize,
+    /// Documents with no text.
+    pub empty: usize,
+    /// Inputs newsmerge does not read.
+    pub skipped: usize,
+    /// Inputs that could not be read or parsed.
+    pub error: usize,
+}
+
+impl StatusCounts {
+    /// Counts the statuses of `documents`.
+    pub fn of(documents: &[DocumentRecord]) -> StatusCounts {
+        let mut c = StatusCounts {
+            total: documents.len(),
+            ..StatusCounts::default()
+        };
+        for d in documents {
+            match d.status {
+                "ok" => c.ok += 1,
+                "empty" => c.empty += 1,
+                "skipped" => c.skipped += 1,
+                _ => c.error += 1,
+            }
+        }
+        c
+    }
+
+    /// Whether some input was not ok.
+    pub fn has_problems(&self) -> bool {
+        self.ok < self.total
+    }
+}
+
+/// Everything a run produced, ready to write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// One record per input document, in id order.
+    pub documents: Vec<DocumentRecord>,
+    /// One record per cluster, in id order.
+    pub clusters: Vec<ClusterRecord>,
+    /// Canonical texts by cluster id, in id order (`run` only).
+    pub canonical: Vec<(String, String)>,
+    /// The counts.
+    pub summary: Summary,
+}

@@ -1,0 +1,256 @@
+//! Stage 3: fingerprints and candidate pairs.
+//!
+//! A document's fingerprint is the set of hashes of its word shingles (runs
+//! of `k` consecutive words of article text, across paragraph boundaries so
+//! that split or joined paragraphs do not change it). The set is kept whole
+//! for exact verification later.
+//!
+//! Candidates come from an inverted index over a *hash-selected sample* of
+//! the shingles (those whose hash is 0 modulo `m`), not from MinHash bands.
+//! The choice matters for fragments: the same shingles are selected in every
+//! copy, so a copy holding 20% of an article shares about 20% of the full
+//! copy's sample, and is found however low its Jaccard resemblance is,
+//! where LSH banding tuned for resemblance would miss it. Postings longer
+//! than a cap are boilerplate or stock phrases and propose nothing.
+
+use crate::config::Config;
+use crate::normalize::{DocId, Document};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The seed of every hash newsmerge computes, so runs are reproducible.
+pub const SEED: u64 = 0x6e65_7773_6d65_7267;
+
+/// A document's fingerprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signature {
+    /// Sorted, distinct shingle hashes of the article text.
+    pub shingles: Vec<u64>,
+    /// The subset of `shingles` that is indexed for candidate search.
+    pub sample: Vec<u64>,
+}
+
+/// Two documents that share enough indexed shingles to be compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CandidatePair {
+    /// The smaller document number.
+    pub a: DocId,
+    /// The larger document number.
+    pub b: DocId,
+}
+
+/// Fingerprints one document.
+pub fn sketch(doc: &Document, config: &Config) -> Signature {
+    let words: Vec<u64> = doc
+        .iter_content()
+        .flat_map(|p| p.key.split(' ').filter(|w| !w.is_empty()))
+        .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED))
+        .collect();
+    signature(&words, config)
+}
+
+/// The signature of a sequence of word hashes.
+pub fn signature(words: &[u64], config: &Config) -> Signature {
+    let k = config.shingle_words.max(1);
+    let mut shingles: Vec<u64> = if words.is_empty() {
+        Vec::new()
+    } else if words.len() < k {
+        vec![shingle_hash(words)]
+    } else {
+        words.windows(k).map(shingle_hash).collect()
+    };
+    shingles.sort_unstable();
+    shingles.dedup();
+    let modulus = config.sample_modulus.max(1);
+    let mut sample: Vec<u64> = shingles
+        .iter()
+        .copied()
+        .filter(|h| h % modulus == 0)
+        .collect();
+    if sample.is_empty() {
+        // A short text may have no selected shingle; its smallest hash
+        // stands in, shared by a near-identical short text with a
+        // probability equal to their resemblance.
+        sample.extend(shingles.first());
+    }
+    Signature { shingles, sample }
+}
+
+fn shingle_hash(words: &[u64]) -> u64 {
+    let mut bytes = [0u8; 8 * 16];
+    let n = words.len().min(16);
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(&words[..n]) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..8 * n], SEED)
+}
+
+/// Finds candidate pairs among `signatures` (indexed by [`DocId`]): pairs
+/// that share at least `min_shared_samples` indexed shingles, or whose
+/// whole samples are equal and non-empty. Sorted, without duplicates.
+pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
+    let index = build_index(signatures, config.max_posting);
+    let mut pairs: Vec<CandidatePair> = (0..signatures.len())
+        .into_par_iter()
+        .map_init(HashMap::new, |counts: &mut HashMap<u32, u32>, a| {
+            counts.clear();
+            for h in &signatures[a].sample {
+                let Some(posting) = index.get(h) else {
+                    continue;
+                };
+                for &b in posting.iter().filter(|&&b| b as usize > a) {
+                    *counts.entry(b).or_insert(0) += 1;
+                }
+            }
+            let need = config
+                .min_shared_samples
+                .min(signatures[a].sample.len() as u32)
+                .max(1);
+            let mut found: Vec<CandidatePair> = counts
+                .iter()
+                .filter(|&(_, &n)| n >= need)
+                .map(|(&b, _)| CandidatePair {
+                    a: DocId(a as u32),
+                    b: DocId(b),
+                })
+                .collect();
+            found.sort_unstable();
+            found
+        })
+        .flatten_iter()
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// The inverted index from sampled shingle to documents, without postings
+/// longer than `max_posting`.
+fn build_index(signatures: &[Signature], max_posting: usize) -> HashMap<u64, Vec<u32>> {
+    let mut index: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (doc, sig) in signatures.iter().enumerate() {
+        for &h in &sig.sample {
+            index.entry(h).or_default().push(doc as u32);
+        }
+    }
+    index.retain(|_, docs| docs.len() >= 2 && docs.len() <= max_posting);
+    index
+}
+
+/// How much two fingerprints overlap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overlap {
+    /// Shingles in both.
+    pub shared: usize,
+    /// Jaccard resemblance: shared over union.
+    pub resemblance: f64,
+    /// Containment of the smaller in the larger: shared over the smaller.
+    pub containment: f64,
+    /// Shingles in the smaller fingerprint.
+    pub smaller: usize,
+}
+
+/// The exact overlap of two sorted shingle sets.
+pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
+    let shared = intersection_size(a, b);
+    let union = a.len() + b.len() - shared;
+    let smaller = a.len().min(b.len());
+    let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    Overlap {
+        shared,
+        resemblance: ratio(shared, union),
+        containment: ratio(shared, smaller),
+        smaller,
+    }
+}
+
+fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<u64> {
+        text.split(' ')
+            .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED))
+            .collect()
+    }
+
+    fn sig(text: &str) -> Signature {
+        signature(&words(text), &Config::default())
+    }
+
+    const ARTICLE: &str = "the quick brown fox jumps over the lazy dog while the farmer \
+        watches from the porch and drinks his coffee slowly before the long day of work \
+        begins in the fields behind the old red barn near the river bend";
+
+    #[test]
+    fn overlap_measures_resemblance_and_containment() {
+        let full = sig(ARTICLE);
+        let half: String = ARTICLE.split(' ').take(20).collect::<Vec<_>>().join(" ");
+        let part = sig(&half);
+        let o = overlap(&full.shingles, &part.shingles);
+        assert_eq!(o.containment, 1.0);
+        assert!(o.resemblance < 0.5, "{o:?}");
+        let other = sig("a completely different text about markets and rates and banks");
+        assert_eq!(overlap(&full.shingles, &other.shingles).shared, 0);
+    }
+
+    #[test]
+    fn fragments_become_candidates_and_strangers_do_not() {
+        let half: String = ARTICLE.split(' ').take(30).collect::<Vec<_>>().join(" ");
+        let config = Config {
+            sample_modulus: 1,
+            ..Config::default()
+        };
+        let sigs: Vec<Signature> = [
+            ARTICLE,
+            &half,
+            "nothing in common with anything else at all here",
+        ]
+        .iter()
+        .map(|t| signature(&words(t), &config))
+        .collect();
+        let pairs = candidates(&sigs, &config);
+        assert_eq!(
+            pairs,
+            [CandidatePair {
+                a: DocId(0),
+                b: DocId(1)
+            }]
+        );
+    }
+
+    #[test]
+    fn long_postings_propose_nothing() {
+        let config = Config {
+            sample_modulus: 1,
+            max_posting: 2,
+            ..Config::default()
+        };
+        let sigs: Vec<Signature> = (0..3)
+            .map(|_| signature(&words(ARTICLE), &config))
+            .collect();
+        assert!(candidates(&sigs, &config).is_empty());
+    }
+
+    #[test]
+    fn short_texts_get_one_shingle() {
+        assert_eq!(sig("two words").shingles.len(), 1);
+        assert!(signature(&[], &Config::default()).shingles.is_empty());
+    }
+}
