@@ -71,13 +71,14 @@ pub fn run_path(
     })
 }
 
-/// Runs newsmerge over entries already read (sorted by id).
+/// Runs newsmerge over entries already read, in any order.
 pub fn run_entries(
-    entries: Vec<Entry>,
+    mut entries: Vec<Entry>,
     mode: Mode,
     config: &Config,
     progress: &dyn Progress,
 ) -> Outcome {
+    entries.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
     let docs = normalize_all(&entries, progress);
     let signatures = sketch_all(&docs, config, progress);
     progress.stage("clustering", 1);

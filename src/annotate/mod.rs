@@ -82,7 +82,7 @@ pub fn annotate(
     let coverage = measured.map(|m| m.coverage);
     let cut = measured.and_then(|m| m.cut_after_line);
     let marker = closing_marker(doc);
-    let truncation = (cut.is_some() || marker.is_some()).then(|| Truncation {
+    let truncation = (cut.is_some() || marker.is_some()).then_some(Truncation {
         coverage,
         cut_after_line: cut,
         marker,

@@ -97,18 +97,17 @@ impl Format {
 }
 
 /// Reads the files of a walk in parallel, calling `tick` once per file.
-/// Entries come back sorted by path, and by record number within a file.
+/// Entries come back in walk order, records in file order; sort them with
+/// [`id_order`] for id order.
 pub fn read_all(found: &[Found], tick: &(dyn Fn() + Sync)) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = found
+    found
         .par_iter()
         .flat_map_iter(|f| {
             let entries = read(f);
             tick();
             entries
         })
-        .collect();
-    entries.sort_by(|a, b| id_order(&a.id).cmp(&id_order(&b.id)));
-    entries
+        .collect()
 }
 
 /// The sort key of a document id: its path, then its record number.

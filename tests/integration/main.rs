@@ -1,1 +1,8 @@
+//! The integration tests: the CLI on fixture folders, and the library's
+//! invariants on generated corpora.
 
+mod acceptance;
+mod bad_input;
+mod determinism;
+mod properties;
+mod util;

@@ -1,0 +1,94 @@
+//! The same input gives byte-identical output for any thread count and any
+//! order in which the files were created.
+
+use crate::util::{data_dir, run};
+use std::fs;
+use std::path::Path;
+
+fn files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in walk(out) {
+        let rel = entry
+            .strip_prefix(out)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        found.push((rel, fs::read(&entry).unwrap()));
+    }
+    found.sort();
+    found
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            paths.extend(walk(&path));
+        } else {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// Copies the sample corpus into `dest`, creating the files in `order`, with
+/// two more copies of the transcript in folders (as two more sources).
+fn tree(dest: &Path, reverse: bool) {
+    let mut names: Vec<_> = fs::read_dir(data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    if reverse {
+        names.reverse();
+    }
+    for name in &names {
+        fs::copy(data_dir().join(name), dest.join(name)).unwrap();
+    }
+    let full = fs::read_to_string(data_dir().join("001_dde7cbe10627c73c.txt")).unwrap();
+    for (folder, text) in [
+        ("wire", full.replace("Kiev", "Kyiv")),
+        ("mirror", full.clone()),
+    ] {
+        fs::create_dir_all(dest.join(folder)).unwrap();
+        fs::write(dest.join(folder).join("copy.txt"), text).unwrap();
+    }
+}
+
+#[test]
+fn output_is_identical_for_one_and_many_threads_and_any_creation_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    fs::create_dir(&a).unwrap();
+    fs::create_dir(&b).unwrap();
+    tree(&a, false);
+    tree(&b, true);
+    let one = dir.path().join("one");
+    let many = dir.path().join("many");
+    run(&a, &one, &["--quiet", "--threads", "1"]);
+    run(&b, &many, &["--quiet", "--threads", "4"]);
+    let (x, y) = (files(&one), files(&many));
+    assert_eq!(x.len(), y.len());
+    for ((name_x, bytes_x), (name_y, bytes_y)) in x.iter().zip(&y) {
+        assert_eq!(name_x, name_y);
+        assert!(bytes_x == bytes_y, "{name_x} differs between runs");
+    }
+}
+
+#[test]
+fn rerunning_into_the_same_folder_replaces_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run(&data_dir(), &out, &["--quiet"]);
+    fs::write(out.join("canonical").join("c999999.txt"), "stale").unwrap();
+    run(
+        &data_dir().join("004_6728b0b06d372e06.txt"),
+        &out,
+        &["--quiet"],
+    );
+    let canonical: Vec<_> = fs::read_dir(out.join("canonical")).unwrap().collect();
+    assert_eq!(canonical.len(), 1, "no stale canonical text survives");
+    let docs = fs::read_to_string(out.join("documents.jsonl")).unwrap();
+    assert_eq!(docs.lines().count(), 1);
+}
