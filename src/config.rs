@@ -13,12 +13,15 @@ use std::time::Duration;
 /// By default, documents are fingerprinted with 5-word shingles, one in four
 /// of them is indexed, and two copies are the same article when their
 /// shingle sets have a Jaccard resemblance of at least 0.5, or when at least
-/// 70% of the smaller copy (of at least 25 shingles) lies in the larger one.
+/// 70% of the smaller copy (of at least 12 shingles) lies in the larger one.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
     /// Walk into symbolic links instead of reporting them as skipped.
     /// By default, links are not followed.
     pub follow_links: bool,
+    /// A line its source prints under at least this many distinct headlines
+    /// is furniture. By default, 4; below 2, no furniture is learned.
+    pub min_furniture_articles: usize,
     /// Worker threads; 0 means one per core. Never changes the output.
     #[serde(skip)]
     pub threads: usize,
@@ -40,7 +43,7 @@ pub struct Config {
     pub min_containment: f64,
     /// A copy needs at least this many shingles to match by containment
     /// alone, so that a headline and a teaser do not attach to an article.
-    /// By default, 25.
+    /// By default, 12.
     pub min_containment_shingles: usize,
     /// Time allowed to one diff before `similar` falls back to a coarser
     /// answer. By default, 250 ms.
@@ -48,7 +51,7 @@ pub struct Config {
     pub diff_deadline: Duration,
     /// A copy is truncated by containment when the canonical text goes on
     /// for at least this share of its words after the copy's last line.
-    /// By default, 0.15.
+    /// By default, 0.25.
     pub min_missing_tail: f64,
     /// ...and for at least this many words. By default, 40.
     pub min_missing_tail_words: usize,
@@ -58,6 +61,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             follow_links: false,
+            min_furniture_articles: 4,
             threads: 0,
             shingle_words: 5,
             sample_modulus: 4,
@@ -65,9 +69,9 @@ impl Default for Config {
             max_posting: 1000,
             min_resemblance: 0.5,
             min_containment: 0.7,
-            min_containment_shingles: 25,
+            min_containment_shingles: 12,
             diff_deadline: Duration::from_millis(250),
-            min_missing_tail: 0.15,
+            min_missing_tail: 0.25,
             min_missing_tail_words: 40,
         }
     }

@@ -15,7 +15,7 @@ use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
-use crate::normalize::{DocId, Document, normalize};
+use crate::normalize::{DocId, Document, normalize, recurring};
 use crate::reconcile::{CanonicalText, reconcile};
 use crate::report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, StatusCounts, Summary,
@@ -79,7 +79,8 @@ pub fn run_entries(
     progress: &dyn Progress,
 ) -> Outcome {
     entries.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
-    let docs = normalize_all(&entries, progress);
+    let mut docs = normalize_all(&entries, progress);
+    recurring::mark_recurring(&mut docs, config.min_furniture_articles);
     let signatures = sketch_all(&docs, config, progress);
     progress.stage("clustering", 1);
     let pairs = candidates(&signatures, config);

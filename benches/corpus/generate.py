@@ -78,9 +78,26 @@ def to_paragraphs(sents, rng):
     return paras
 
 
+def shingles(text, k=5):
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def distinct(docs):
+    """Drops documents mostly contained in an earlier one: the Lee corpus
+    holds a few near-copies, which would be one article, not two."""
+    kept, seen = [], []
+    for d in docs:
+        s = shingles(d)
+        if all(len(s & t) < 0.5 * min(len(s), len(t)) for t in seen):
+            kept.append(d)
+            seen.append(s)
+    return kept
+
+
 def load_articles(path, count, rng):
     docs = [line.strip() for line in open(path, encoding="utf-8") if line.strip()]
-    pools = [sentences(d) for d in docs]
+    pools = [sentences(d) for d in distinct(docs)]
     pools = [p for p in pools if len(p) >= 4]
     articles = []
     for sents in pools[:count]:
@@ -178,7 +195,8 @@ def publish(site, article, rng):
         paras = [f"Home » World » {title}", title] + body[:keep]
         paras.append(f"You have {left:.2f}% of this article left to read. The following is for subscribers only.")
         paras += ["Leave a Comment", "This site uses Akismet to reduce spam. Learn how your comment data is processed."]
-        return "\n\n".join(paras) + "\n", True, True, False
+        # Paywalled, not truncated: the paywall is the reason it stops.
+        return "\n\n".join(paras) + "\n", False, True, False
     if site == "feed":
         keep = cut_point(len(body), rng, 0.2, 0.6)
         paras = [title] + body[:keep]

@@ -59,7 +59,7 @@ pub fn align(copies: &[&Document], deadline: Duration) -> Alignment {
         slots = merge(slots, &paras, deadline);
     }
     Alignment {
-        slots: merge_moved(slots),
+        slots: merge_moved(slots, copies.len()),
     }
 }
 
@@ -161,14 +161,18 @@ fn match_block(block: Vec<Slot>, paras: &[Para<'_>]) -> Vec<Slot> {
 /// Word-overlap similarity of two keys, or `None` when they are not
 /// variants of one paragraph.
 pub fn similarity(a: &str, b: &str) -> Option<f64> {
+    let (containment, of_longer) = ratios(a, b)?;
+    (containment >= MIN_CONTAINMENT && of_longer >= MIN_SHARE_OF_LONGER).then_some(containment)
+}
+
+/// Shared words over the shorter key and over the longer one.
+fn ratios(a: &str, b: &str) -> Option<(f64, f64)> {
     let (na, nb) = (word_count(a), word_count(b));
     if na == 0 || nb == 0 {
         return None;
     }
     let shared = shared_words(a, b) as f64;
-    let containment = shared / na.min(nb) as f64;
-    let of_longer = shared / na.max(nb) as f64;
-    (containment >= MIN_CONTAINMENT && of_longer >= MIN_SHARE_OF_LONGER).then_some(containment)
+    Some((shared / na.min(nb) as f64, shared / na.max(nb) as f64))
 }
 
 /// The size of the multiset intersection of two keys' words.
@@ -192,14 +196,22 @@ fn shared_words(a: &str, b: &str) -> usize {
     n
 }
 
-/// A paragraph that one copy moved shows up as two slots with the same
-/// key and no copy in common; they are merged into the one more copies
-/// carry (the earlier on a tie).
-fn merge_moved(mut slots: Vec<Slot>) -> Vec<Slot> {
+/// A paragraph that one copy moved shows up as two slots with no copy in
+/// common and the same or nearly the same key (the mover may also have
+/// edited it). They are merged into the one more copies carry (the earlier
+/// on a tie). Only slots that some copy lacks can be such twins, so the
+/// search stays small when copies agree.
+fn merge_moved(mut slots: Vec<Slot>, copies: usize) -> Vec<Slot> {
     let mut i = 0;
     while i < slots.len() {
+        let partial = |s: &Slot| distinct_copies(s) < copies;
         let twin = (i + 1..slots.len())
-            .find(|&j| slots[j].key == slots[i].key && !shares_copy(&slots[i], &slots[j]));
+            .filter(|_| partial(&slots[i]))
+            .find(|&j| {
+                partial(&slots[j])
+                    && !shares_copy(&slots[i], &slots[j])
+                    && twins(&slots[i].key, &slots[j].key)
+            });
         match twin {
             Some(j) => {
                 let (keep, drop) = if slots[j].cells.len() > slots[i].cells.len() {
@@ -216,6 +228,25 @@ fn merge_moved(mut slots: Vec<Slot>) -> Vec<Slot> {
         }
     }
     slots
+}
+
+/// Shared words at or above which two keys are one paragraph, moved.
+const MIN_TWIN_SHARE: f64 = 0.8;
+
+fn twins(a: &str, b: &str) -> bool {
+    a == b || ratios(a, b).is_some_and(|(c, l)| c >= MIN_TWIN_SHARE && l >= MIN_TWIN_SHARE)
+}
+
+fn distinct_copies(slot: &Slot) -> usize {
+    let mut n = 0;
+    let mut last = None;
+    for c in &slot.cells {
+        if last != Some(c.copy) {
+            n += 1;
+            last = Some(c.copy);
+        }
+    }
+    n
 }
 
 fn shares_copy(a: &Slot, b: &Slot) -> bool {
@@ -285,6 +316,11 @@ mod tests {
         let c = doc("Title\n\nAlpha beta gamma delta.\n\nOther words entirely here.\n\nLast one.");
         let slots = align(&[&a, &b, &c], D).slots;
         assert_eq!(slots.len(), 4, "{slots:?}");
+        let edited = doc(
+            "Title\n\nOther words entirely here.\n\nLast one.\n\nAlpha beta gamma delta epsilon.",
+        );
+        let slots = align(&[&a, &edited], D).slots;
+        assert_eq!(slots.len(), 4, "an edited move is still a move: {slots:?}");
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! evidence are reported; either is enough for the flag.
 
 use crate::config::Config;
+use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Furniture, Kind, word_count};
-use crate::reconcile::CanonicalText;
+use crate::reconcile::{CanonicalText, Line};
 use serde::Serialize;
 
 /// What newsmerge found out about one copy.
@@ -38,6 +39,8 @@ pub struct Truncation {
     pub cut_after_line: Option<usize>,
     /// The closing truncation marker, when the copy ends on one.
     pub marker: Option<String>,
+    /// Whether the text breaks off mid-sentence.
+    pub mid_sentence: bool,
 }
 
 /// Why a copy is flagged paywalled.
@@ -72,6 +75,8 @@ impl CopyReport {
 
 /// Diagnoses copy number `copy` of a cluster whose canonical text is
 /// `canon`; with no canonical text, only the copy's own evidence counts.
+/// A paywalled copy is not also flagged truncated: the paywall is why it
+/// stops.
 pub fn annotate(
     doc: &Document,
     copy: usize,
@@ -80,17 +85,20 @@ pub fn annotate(
 ) -> CopyReport {
     let measured = canon.map(|c| measure(c, copy, config));
     let coverage = measured.map(|m| m.coverage);
-    let cut = measured.and_then(|m| m.cut_after_line);
-    let marker = closing_marker(doc);
-    let truncation = (cut.is_some() || marker.is_some()).then_some(Truncation {
+    let paywall = paywall(doc);
+    let truncation = Truncation {
         coverage,
-        cut_after_line: cut,
-        marker,
-    });
+        cut_after_line: measured.and_then(|m| m.cut_after_line),
+        marker: closing_marker(doc),
+        mid_sentence: stops_mid_sentence(doc),
+    };
+    let truncated = truncation.cut_after_line.is_some()
+        || truncation.marker.is_some()
+        || truncation.mid_sentence;
     CopyReport {
         coverage,
-        truncation,
-        paywall: paywall(doc),
+        truncation: (truncated && paywall.is_none()).then_some(truncation),
+        paywall,
         boilerplate: dropped(doc),
     }
 }
@@ -101,7 +109,10 @@ struct Measure {
     cut_after_line: Option<usize>,
 }
 
-/// Coverage of the canonical text by one copy, and where it stops short.
+/// Coverage of the canonical text by one copy, and where it stops short:
+/// after a line beyond which the other copies go on for a substantial
+/// share of the article, or inside a line that it reads as a strict prefix
+/// of the canonical reading.
 fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
     let words: Vec<usize> = canon.lines.iter().map(|l| word_count_of(&l.text)).collect();
     let total: usize = words.iter().sum();
@@ -116,17 +127,60 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         round3(covered as f64 / total as f64)
     };
     let last = (0..words.len()).rev().find(|&i| carried(i));
+    let cut_inside = last.map_or(0, |l| missing_end(&canon.lines[l], copy));
     let tail: usize = last.map_or(total, |l| words[l + 1..].iter().sum());
-    let stops_short = tail >= config.min_missing_tail_words
-        && tail as f64 >= config.min_missing_tail * total as f64;
+    let stops_short = cut_inside >= MIN_CUT_INSIDE_WORDS
+        || (tail >= config.min_missing_tail_words
+            && tail as f64 >= config.min_missing_tail * total as f64);
     Measure {
         coverage,
         cut_after_line: last.filter(|_| stops_short).map(|l| l + 1),
     }
 }
 
+/// A copy whose last line stops this many words short of the canonical
+/// reading of that line is cut inside it.
+const MIN_CUT_INSIDE_WORDS: usize = 5;
+
+/// How many words the copy's reading of `line` lacks at its end, when it
+/// reads the line as a strict prefix of the winning reading; else 0.
+fn missing_end(line: &Line, copy: usize) -> usize {
+    let Some(mine) = line.variants.iter().find(|v| v.copies.contains(&copy)) else {
+        return 0;
+    };
+    let (mine, full) = (fold_key(&mine.text), fold_key(&line.text));
+    let prefix =
+        full.len() > mine.len() && full.starts_with(&mine) && full.as_bytes()[mine.len()] == b' ';
+    if prefix {
+        word_count(&full) - word_count(&mine)
+    } else {
+        0
+    }
+}
+
+/// Whether the copy's text stops mid-sentence: its last paragraph (markers
+/// and furniture aside) holds a full sentence of a longer text, then breaks
+/// off on a lowercase word. Credit lines and headings, which lack a
+/// sentence inside, do not count.
+fn stops_mid_sentence(doc: &Document) -> bool {
+    let Some(last) = doc
+        .paragraphs
+        .iter()
+        .rev()
+        .find(|p| p.kind == Kind::Content)
+    else {
+        return false;
+    };
+    let text = last.text.as_str();
+    let last_word = text.rsplit(' ').next().unwrap_or("");
+    word_count(&last.key) >= 10
+        && (text.contains(". ") || text.contains("? ") || text.contains("! "))
+        && last_word.chars().all(char::is_alphanumeric)
+        && last_word.starts_with(char::is_lowercase)
+}
+
 fn word_count_of(text: &str) -> usize {
-    word_count(&crate::normalize::text::fold_key(text))
+    word_count(&fold_key(text))
 }
 
 fn round3(x: f64) -> f64 {
@@ -228,6 +282,38 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_that_breaks_off_mid_sentence_is_truncated() {
+        let cut = doc("Title\n\nThe first sentence ends here. The second one goes on and then it");
+        let t = annotate(&cut, 0, None, &Config::default())
+            .truncation
+            .unwrap();
+        assert!(t.mid_sentence);
+        let credit = doc(
+            "Title\n\nText of the story.\n\nReporting by Geert De Clercq, editing by William Maclean",
+        );
+        assert!(!annotate(&credit, 0, None, &Config::default()).truncated());
+    }
+
+    #[test]
+    fn a_copy_cut_inside_the_last_line_is_truncated() {
+        let mut canon = CanonicalText {
+            lines: vec![line(30, &[0, 1]), line(12, &[0, 1])],
+        };
+        canon.lines[1].variants = vec![
+            crate::reconcile::Variant {
+                text: canon.lines[1].text.clone(),
+                copies: vec![0],
+            },
+            crate::reconcile::Variant {
+                text: ["word"; 4].join(" "),
+                copies: vec![1],
+            },
+        ];
+        let r = annotate(&doc("x"), 1, Some(&canon), &Config::default());
+        assert_eq!(r.truncation.unwrap().cut_after_line, Some(2));
+    }
+
+    #[test]
     fn a_short_missing_tail_is_not_truncation() {
         let canon = CanonicalText {
             lines: vec![line(300, &[0, 1]), line(9, &[0])],
@@ -244,6 +330,14 @@ mod tests {
         );
         let r = annotate(&d, 0, None, &Config::default());
         assert_eq!(r.paywall.as_ref().unwrap().line, 3);
+        let cut = doc(
+            "Title\n\nText.\n\nMore text here. And then it just stops in the middle of a\n\n\
+                       You have 50% of this article left to read.",
+        );
+        assert!(
+            !annotate(&cut, 0, None, &Config::default()).truncated(),
+            "paywalled, not truncated"
+        );
         assert_eq!(r.boilerplate.len(), 1);
         assert!(!r.truncated());
     }

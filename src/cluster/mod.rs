@@ -101,7 +101,12 @@ fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config)
             .enumerate()
             .map(|(i, c)| (i, overlap(&signatures[c.centre.index()].shingles, shingles)))
             .filter(|(_, o)| is_match(o, config))
-            .max_by(|(i, x), (j, y)| x.containment.total_cmp(&y.containment).then(j.cmp(i)));
+            .max_by(|(i, x), (j, y)| {
+                let by_containment = x.containment.total_cmp(&y.containment);
+                by_containment
+                    .then(x.resemblance.total_cmp(&y.resemblance))
+                    .then(j.cmp(i))
+            });
         match best {
             Some((i, _)) => clusters[i].members.push(doc),
             None => clusters.push(Cluster {
