@@ -71,6 +71,9 @@ pub struct RunArgs {
     /// Print nothing but errors: no progress bar, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the time each stage took, on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl RunArgs {

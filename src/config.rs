@@ -33,6 +33,12 @@ pub struct Config {
     /// Candidate pairs must share at least this many indexed shingles.
     /// By default, 2.
     pub min_shared_samples: u32,
+    /// Candidate pairs must also share at least this fraction of the
+    /// smaller document's indexed shingles. Copies that pass verification
+    /// share about `min_containment` of them, so the default, 0.3, leaves a
+    /// wide margin for sampling noise while sparing the verifier the pairs
+    /// that only share a quote or a stock phrase.
+    pub min_shared_fraction: f64,
     /// Indexed shingles found in more documents than this are treated as
     /// boilerplate and never propose a pair. By default, 1,000.
     pub max_posting: usize,
@@ -66,6 +72,7 @@ impl Default for Config {
             shingle_words: 5,
             sample_modulus: 4,
             min_shared_samples: 2,
+            min_shared_fraction: 0.3,
             max_posting: 1000,
             min_resemblance: 0.5,
             min_containment: 0.7,

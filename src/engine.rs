@@ -57,6 +57,10 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// Runs newsmerge over a file or folder.
+///
+/// Files are read and normalized in one parallel pass, each file's raw
+/// text dropped as soon as its documents are normalized, so the raw corpus
+/// is never held in memory at once.
 pub fn run_path(
     input: &Path,
     mode: Mode,
@@ -64,26 +68,85 @@ pub fn run_path(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     in_pool(config, || {
+        progress.stage("walking", 1);
         let found = ingest::walk(input, config.follow_links)?;
         progress.stage("reading", found.len() as u64);
-        let entries = ingest::read_all(&found, &|| progress.advance(1));
-        Ok(run_entries(entries, mode, config, progress))
+        let loaded = found
+            .par_iter()
+            .flat_map_iter(|f| {
+                let entries = ingest::read(f);
+                progress.advance(1);
+                entries.into_iter().map(load)
+            })
+            .collect();
+        Ok(run_loaded(loaded, mode, config, progress))
     })
 }
 
 /// Runs newsmerge over entries already read, in any order.
 pub fn run_entries(
-    mut entries: Vec<Entry>,
+    entries: Vec<Entry>,
     mode: Mode,
     config: &Config,
     progress: &dyn Progress,
 ) -> Outcome {
-    entries.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
-    let mut docs = normalize_all(&entries, progress);
+    progress.stage("reading", entries.len() as u64);
+    let loaded = entries
+        .into_par_iter()
+        .map(|e| {
+            let l = load(e);
+            progress.advance(1);
+            l
+        })
+        .collect();
+    run_loaded(loaded, mode, config, progress)
+}
+
+/// An input entry, its body taken out, and its normalized document when it
+/// has text.
+type Loaded = (Entry, Option<Document>);
+
+/// Normalizes an entry's text and frees it.
+fn load(mut entry: Entry) -> Loaded {
+    let doc = match &mut entry.body {
+        Ok(text) => {
+            let raw = std::mem::take(text);
+            Some(normalize(
+                DocId(0),
+                &entry.id,
+                &entry.source,
+                &entry.meta,
+                &raw,
+            ))
+        }
+        Err(_) => None,
+    };
+    (entry, doc)
+}
+
+/// The stages after loading, on entries in any order.
+fn run_loaded(
+    mut loaded: Vec<Loaded>,
+    mode: Mode,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Outcome {
+    loaded.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
+    let mut entries = Vec::with_capacity(loaded.len());
+    let mut docs = Vec::with_capacity(loaded.len());
+    for (entry, doc) in loaded {
+        entries.push(entry);
+        if let Some(mut d) = doc {
+            d.id = DocId(docs.len() as u32);
+            docs.push(d);
+        }
+    }
+    progress.stage("furniture", 1);
     recurring::mark_recurring(&mut docs, config.min_furniture_articles);
     let signatures = sketch_all(&docs, config, progress);
-    progress.stage("clustering", 1);
+    progress.stage("candidates", 1);
     let pairs = candidates(&signatures, config);
+    progress.stage("clustering", 1);
     let clusters = cluster(&signatures, &pairs, config);
     drop(signatures);
     progress.advance(1);
@@ -101,23 +164,6 @@ fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> 
             reason: e.to_string(),
         })?;
     pool.install(job)
-}
-
-fn normalize_all(entries: &[Entry], progress: &dyn Progress) -> Vec<Document> {
-    let readable: Vec<(&Entry, &String)> = entries
-        .iter()
-        .filter_map(|e| e.body.as_ref().ok().map(|text| (e, text)))
-        .collect();
-    progress.stage("normalizing", readable.len() as u64);
-    readable
-        .par_iter()
-        .enumerate()
-        .map(|(i, (e, text))| {
-            let doc = normalize(DocId(i as u32), &e.id, &e.source, &e.meta, text);
-            progress.advance(1);
-            doc
-        })
-        .collect()
 }
 
 fn sketch_all(docs: &[Document], config: &Config, progress: &dyn Progress) -> Vec<Signature> {

@@ -9,6 +9,7 @@ use newsmerge::engine::{self, Mode, Progress};
 use newsmerge::report::{Outcome, write_output};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
@@ -29,10 +30,11 @@ fn main() -> ExitCode {
 fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let config = args.config();
-    let bar = Bar::new(args.quiet);
+    let bar = Bar::new(args.quiet, args.timings);
     let outcome = engine::run_path(&args.input, mode, &config, &bar)?;
-    bar.0.finish_and_clear();
+    bar.stage("writing", 1);
     write_output(&args.out, &outcome, args.force)?;
+    bar.finish();
     if !args.quiet {
         print_summary(&outcome, args, started.elapsed());
     }
@@ -62,11 +64,16 @@ fn print_summary(outcome: &Outcome, args: &RunArgs, elapsed: Duration) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// A progress bar on stderr, drawn only on a terminal.
-struct Bar(ProgressBar);
+/// A progress bar on stderr, drawn only on a terminal, and the time each
+/// stage took when `--timings` asks for it.
+struct Bar {
+    bar: ProgressBar,
+    timings: bool,
+    current: Mutex<Option<(&'static str, Instant)>>,
+}
 
 impl Bar {
-    fn new(quiet: bool) -> Bar {
+    fn new(quiet: bool, timings: bool) -> Bar {
         let target = if quiet || !std::io::stderr().is_terminal() {
             ProgressDrawTarget::hidden()
         } else {
@@ -77,18 +84,42 @@ impl Bar {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        Bar(bar)
+        Bar {
+            bar,
+            timings,
+            current: Mutex::new(None),
+        }
+    }
+
+    /// Ends the current stage and clears the bar.
+    fn finish(&self) {
+        self.end_stage(None);
+        self.bar.finish_and_clear();
+    }
+
+    fn end_stage(&self, next: Option<&'static str>) {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((name, started)) = current.take()
+            && self.timings
+        {
+            self.bar.suspend(|| {
+                let secs = started.elapsed().as_secs_f64();
+                let _ = writeln!(std::io::stderr(), "newsmerge: {name:>14} {secs:8.3} s");
+            });
+        }
+        *current = next.map(|name| (name, Instant::now()));
     }
 }
 
 impl Progress for Bar {
     fn stage(&self, name: &'static str, total: u64) {
-        self.0.set_message(name);
-        self.0.set_length(total);
-        self.0.set_position(0);
+        self.end_stage(Some(name));
+        self.bar.set_message(name);
+        self.bar.set_length(total);
+        self.bar.set_position(0);
     }
 
     fn advance(&self, n: u64) {
-        self.0.inc(n);
+        self.bar.inc(n);
     }
 }

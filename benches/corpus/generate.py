@@ -11,8 +11,12 @@ mixed in: stories that quote the same press-release paragraph, sites whose
 every page carries the same long footer, and articles of one topic.
 
 Beyond the 300 Lee articles, more articles are made by recombining Lee
-sentences, so a corpus of any size can be generated; such articles share
-single sentences with others, which is another hard negative.
+sentences, each rewritten by swapping about a third of its words for
+other words of the corpus, so that a corpus of any size holds distinct
+articles (as a real one does) rather than the same few thousand sentences
+over and over. One sentence of each such article (never the first, which
+its headline is made from) is kept verbatim, so
+different articles still share a sentence now and then: a hard negative.
 
 Output:
   OUT/corpus/<site>/<article>.txt     (and one JSONL file for the feed site)
@@ -95,6 +99,19 @@ def distinct(docs):
     return kept
 
 
+def rewrite(sentence, vocab, rng, rate=0.35):
+    """Swaps about `rate` of a sentence's words for random corpus words,
+    keeping capitals and punctuation."""
+
+    def swap(m):
+        if rng.random() >= rate:
+            return m.group(0)
+        w = rng.choice(vocab)
+        return w.capitalize() if m.group(0)[0].isupper() else w.lower()
+
+    return re.sub(r"[A-Za-z]+", swap, sentence)
+
+
 def load_articles(path, count, rng):
     docs = [line.strip() for line in open(path, encoding="utf-8") if line.strip()]
     pools = [sentences(d) for d in distinct(docs)]
@@ -103,9 +120,12 @@ def load_articles(path, count, rng):
     for sents in pools[:count]:
         articles.append(sents)
     all_sents = [s for p in pools for s in p]
+    vocab = sorted({w for s in all_sents for w in re.findall(r"[A-Za-z]+", s)})
     while len(articles) < count:
         n = rng.randint(8, 22)
-        articles.append(rng.sample(all_sents, n))
+        sents = rng.sample(all_sents, n)
+        keep = rng.randrange(1, n)  # not the first: headlines come from it
+        articles.append([s if i == keep else rewrite(s, vocab, rng) for i, s in enumerate(sents)])
     out = []
     for sents in articles:
         title = headline(sents[0])

@@ -218,8 +218,11 @@ fn starts_with_any(key: &str, phrases: &[&str]) -> bool {
 
 /// Whether `phrase` occurs in `key` as whole words.
 fn contains_words(key: &str, phrase: &str) -> bool {
-    let padded = format!(" {key} ");
-    padded.contains(&format!(" {phrase} "))
+    key.match_indices(phrase).any(|(at, _)| {
+        let before = key[..at].chars().next_back();
+        let after = key[at + phrase.len()..].chars().next();
+        before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
+    })
 }
 
 fn is_ellipsis(text: &str) -> bool {

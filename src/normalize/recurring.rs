@@ -10,7 +10,7 @@
 //! site that published one article a thousand times from losing its text.
 
 use super::{Document, Furniture, Kind, word_count};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Lines longer than this are never learned furniture.
@@ -44,7 +44,7 @@ pub fn mark_recurring(docs: &mut [Document], min_articles: usize) {
 
 /// For each (source, short line), up to `cap` distinct headline hashes.
 fn count_headlines(docs: &[Document], cap: usize) -> HashMap<u64, Vec<u64>> {
-    let mut seen: HashMap<u64, Vec<u64>> = HashMap::new();
+    let mut seen: HashMap<u64, Vec<u64>> = HashMap::default();
     for doc in docs {
         let mut content = doc.iter_content();
         let Some(headline) = content.next() else {

@@ -6,26 +6,39 @@
 //! which is what is compared, folded hard so that quote styles, case,
 //! punctuation and hyphenation never hide a match.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Cleans a document's raw text: line ends to `\n`, Unicode NFC, HTML
 /// entities decoded, exotic spaces to plain ones, invisible characters and
 /// control characters removed.
 pub fn clean(raw: &str) -> String {
-    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let unified: Cow<str> = if raw.contains('\r') {
+        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(raw)
+    };
     let decoded = html_escape::decode_html_entities(&unified);
-    decoded
-        .nfc()
-        .filter_map(|c| match c {
-            '\n' | '\t' => Some(c),
-            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
-                Some(' ')
-            }
-            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect()
+    let composed: Cow<str> = match is_nfc_quick(decoded.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(&decoded),
+        _ => Cow::Owned(decoded.nfc().collect()),
+    };
+    if composed.chars().all(|c| clean_char(c) == Some(c)) {
+        return composed.into_owned();
+    }
+    composed.chars().filter_map(clean_char).collect()
+}
+
+/// What one character becomes in clean text: exotic spaces a plain space,
+/// invisible and control characters nothing.
+fn clean_char(c: char) -> Option<char> {
+    match c {
+        ' '..='~' | '\n' | '\t' => Some(c),
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => Some(' '),
+        '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+        c if c.is_control() => None,
+        c => Some(c),
+    }
 }
 
 /// Collapses every run of whitespace to one space and trims the ends.
@@ -48,7 +61,11 @@ pub fn fold_key(text: &str) -> String {
                 key.push(' ');
             }
             pending_space = false;
-            key.extend(c.to_lowercase());
+            if c.is_ascii() {
+                key.push(c.to_ascii_lowercase());
+            } else {
+                key.extend(c.to_lowercase());
+            }
             prev_alnum = true;
             continue;
         }

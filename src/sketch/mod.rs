@@ -16,7 +16,7 @@
 use crate::config::Config;
 use crate::normalize::{DocId, Document};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The seed of every hash newsmerge computes, so runs are reproducible.
@@ -87,13 +87,14 @@ fn shingle_hash(words: &[u64]) -> u64 {
 }
 
 /// Finds candidate pairs among `signatures` (indexed by [`DocId`]): pairs
-/// that share at least `min_shared_samples` indexed shingles, or whose
-/// whole samples are equal and non-empty. Sorted, without duplicates.
+/// that share at least `min_shared_samples` indexed shingles and at least
+/// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
+/// its one shingle). Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let index = build_index(signatures, config.max_posting);
     let mut pairs: Vec<CandidatePair> = (0..signatures.len())
         .into_par_iter()
-        .map_init(HashMap::new, |counts: &mut HashMap<u32, u32>, a| {
+        .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, a| {
             counts.clear();
             for h in &signatures[a].sample {
                 let Some(posting) = index.get(h) else {
@@ -103,13 +104,13 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
                     *counts.entry(b).or_insert(0) += 1;
                 }
             }
-            let need = config
-                .min_shared_samples
-                .min(signatures[a].sample.len() as u32)
-                .max(1);
+            let len_a = signatures[a].sample.len();
             let mut found: Vec<CandidatePair> = counts
                 .iter()
-                .filter(|&(_, &n)| n >= need)
+                .filter(|&(&b, &n)| {
+                    let smaller = len_a.min(signatures[b as usize].sample.len());
+                    n >= shared_needed(smaller, config)
+                })
                 .map(|(&b, _)| CandidatePair {
                     a: DocId(a as u32),
                     b: DocId(b),
@@ -124,10 +125,21 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
     pairs
 }
 
+/// How many indexed shingles a pair whose smaller sample has `smaller`
+/// of them must share to be a candidate.
+fn shared_needed(smaller: usize, config: &Config) -> u32 {
+    let by_fraction = (config.min_shared_fraction * smaller as f64).ceil() as u32;
+    config
+        .min_shared_samples
+        .max(by_fraction)
+        .min(smaller as u32)
+        .max(1)
+}
+
 /// The inverted index from sampled shingle to documents, without postings
 /// longer than `max_posting`.
 fn build_index(signatures: &[Signature], max_posting: usize) -> HashMap<u64, Vec<u32>> {
-    let mut index: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut index: HashMap<u64, Vec<u32>> = HashMap::default();
     for (doc, sig) in signatures.iter().enumerate() {
         for &h in &sig.sample {
             index.entry(h).or_default().push(doc as u32);
