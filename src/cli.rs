@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use newsmerge::Config;
+use newsmerge::normalize::Markers;
 use std::path::PathBuf;
 
 /// Exit code: every input was read and merged.
@@ -71,6 +72,11 @@ pub struct RunArgs {
     /// Print nothing but errors: no progress bar, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// A marker file whose phrases (paywall notices, truncation markers,
+    /// widget, comment and footer lines) are added to the built-in ones.
+    /// See markers/markers.txt in the project for the format.
+    #[arg(long, value_name = "FILE")]
+    pub markers: Option<PathBuf>,
     /// Print the time each stage took, on stderr.
     #[arg(long)]
     pub timings: bool,
@@ -78,11 +84,16 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// The library settings these flags ask for.
-    pub fn config(&self) -> Config {
-        Config {
+    pub fn config(&self) -> newsmerge::Result<Config> {
+        let markers = match &self.markers {
+            Some(path) => Markers::load(path)?,
+            None => Markers::builtin(),
+        };
+        Ok(Config {
             follow_links: self.follow_links,
             threads: self.threads,
+            markers,
             ..Config::default()
-        }
+        })
     }
 }

@@ -5,6 +5,7 @@
 //! to `summary.json`; the thread count is not among them, because the output
 //! does not depend on it.
 
+use crate::normalize::Markers;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ pub struct Config {
     /// A line its source prints under at least this many distinct headlines
     /// is furniture. By default, 4; below 2, no furniture is learned.
     pub min_furniture_articles: usize,
+    /// The marker phrases: paywall notices, truncation markers, widget,
+    /// comment and footer lines. By default, the built-in list.
+    #[serde(serialize_with = "marker_count")]
+    pub markers: Markers,
     /// Worker threads; 0 means one per core. Never changes the output.
     #[serde(skip)]
     pub threads: usize,
@@ -68,6 +73,7 @@ impl Default for Config {
         Config {
             follow_links: false,
             min_furniture_articles: 4,
+            markers: Markers::builtin(),
             threads: 0,
             shingle_words: 5,
             sample_modulus: 4,
@@ -86,4 +92,8 @@ impl Default for Config {
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
+}
+
+fn marker_count<S: serde::Serializer>(m: &Markers, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(m.len() as u64)
 }

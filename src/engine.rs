@@ -15,11 +15,11 @@ use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
-use crate::normalize::{DocId, Document, normalize, recurring};
+use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
 use crate::reconcile::{CanonicalText, reconcile};
 use crate::report::{
-    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, StatusCounts, Summary,
-    VariantRecord,
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SourceRecord, StatusCounts,
+    Summary, VariantRecord,
 };
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
@@ -76,7 +76,7 @@ pub fn run_path(
             .flat_map_iter(|f| {
                 let entries = ingest::read(f);
                 progress.advance(1);
-                entries.into_iter().map(load)
+                entries.into_iter().map(|e| load(e, &config.markers))
             })
             .collect();
         Ok(run_loaded(loaded, mode, config, progress))
@@ -94,7 +94,7 @@ pub fn run_entries(
     let loaded = entries
         .into_par_iter()
         .map(|e| {
-            let l = load(e);
+            let l = load(e, &config.markers);
             progress.advance(1);
             l
         })
@@ -107,16 +107,17 @@ pub fn run_entries(
 type Loaded = (Entry, Option<Document>);
 
 /// Normalizes an entry's text and frees it.
-fn load(mut entry: Entry) -> Loaded {
+fn load(mut entry: Entry, markers: &Markers) -> Loaded {
     let doc = match &mut entry.body {
         Ok(text) => {
             let raw = std::mem::take(text);
-            Some(normalize(
+            Some(normalize_with(
                 DocId(0),
                 &entry.id,
                 &entry.source,
                 &entry.meta,
                 &raw,
+                markers,
             ))
         }
         Err(_) => None,
@@ -240,7 +241,7 @@ fn alignment_order(docs: &[Document], cluster: &Cluster) -> Vec<DocId> {
         .copied()
         .filter(|&d| d != cluster.centre)
         .collect();
-    rest.sort_by_key(|d| (std::cmp::Reverse(docs[d.index()].content_words()), *d));
+    rest.sort_by_cached_key(|d| (std::cmp::Reverse(docs[d.index()].content_words()), *d));
     std::iter::once(cluster.centre).chain(rest).collect()
 }
 
@@ -274,10 +275,16 @@ fn assemble(
     }
     let documents = document_records(entries, docs, names, per_doc);
     let summary = summarize(&documents, &records, mode, config);
+    let sizes = records
+        .iter()
+        .map(|c| (c.id.as_str(), c.members.len()))
+        .collect();
+    let sources = SourceRecord::tally(&documents, &sizes);
     Outcome {
         documents,
         clusters: records,
         canonical,
+        sources,
         summary,
     }
 }

@@ -36,6 +36,22 @@ pub enum Error {
         /// The output folder.
         path: PathBuf,
     },
+    /// A marker file cannot be read.
+    #[error("cannot read marker file {path}: {source}")]
+    MarkersUnreadable {
+        /// The marker file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
+    /// A marker file has a line that cannot be used.
+    #[error("bad marker file {path}, {source}")]
+    MarkersInvalid {
+        /// The marker file.
+        path: PathBuf,
+        /// The line and what is wrong with it.
+        source: crate::normalize::markers::MarkerError,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start {threads} worker threads: {reason}")]
     ThreadPool {

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
 
 fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let config = args.config();
+    let config = args.config()?;
     let bar = Bar::new(args.quiet, args.timings);
     let outcome = engine::run_path(&args.input, mode, &config, &bar)?;
     bar.stage("writing", 1);

@@ -41,6 +41,9 @@ pub struct Truncation {
     pub marker: Option<String>,
     /// Whether the text breaks off mid-sentence.
     pub mid_sentence: bool,
+    /// How strongly the evidence supports the flag, from 0 to 1 (see
+    /// [`truncation_confidence`]).
+    pub confidence: f64,
 }
 
 /// Why a copy is flagged paywalled.
@@ -50,6 +53,9 @@ pub struct Paywall {
     pub marker: String,
     /// Its 1-based paragraph number in the copy.
     pub line: usize,
+    /// How strongly the evidence supports the flag, from 0 to 1 (see
+    /// [`paywall_confidence`]).
+    pub confidence: f64,
 }
 
 /// One piece of furniture dropped from a copy.
@@ -85,13 +91,15 @@ pub fn annotate(
 ) -> CopyReport {
     let measured = canon.map(|c| measure(c, copy, config));
     let coverage = measured.map(|m| m.coverage);
-    let paywall = paywall(doc);
-    let truncation = Truncation {
+    let paywall = paywall(doc, coverage);
+    let mut truncation = Truncation {
         coverage,
         cut_after_line: measured.and_then(|m| m.cut_after_line),
         marker: closing_marker(doc),
         mid_sentence: stops_mid_sentence(doc),
+        confidence: 0.0,
     };
+    truncation.confidence = truncation_confidence(&truncation);
     let truncated = truncation.cut_after_line.is_some()
         || truncation.marker.is_some()
         || truncation.mid_sentence;
@@ -197,15 +205,59 @@ fn closing_marker(doc: &Document) -> Option<String> {
         .map(|p| p.text.clone())
 }
 
-fn paywall(doc: &Document) -> Option<Paywall> {
-    doc.paragraphs
+fn paywall(doc: &Document, coverage: Option<f64>) -> Option<Paywall> {
+    let (i, p) = doc
+        .paragraphs
         .iter()
         .enumerate()
-        .find(|(_, p)| p.kind == Kind::Paywall)
-        .map(|(i, p)| Paywall {
-            marker: p.text.clone(),
-            line: i + 1,
-        })
+        .find(|(_, p)| p.kind == Kind::Paywall)?;
+    let text_after: usize = doc.paragraphs[i + 1..]
+        .iter()
+        .filter(|p| p.kind == Kind::Content)
+        .map(|p| word_count(&p.key))
+        .sum();
+    Some(Paywall {
+        marker: p.text.clone(),
+        line: i + 1,
+        confidence: paywall_confidence(text_after, coverage),
+    })
+}
+
+/// The confidence of a truncation flag: each piece of evidence has a
+/// weight (a closing marker 0.95, the canonical text going on after the
+/// copy 0.9, a mid-sentence stop 0.6), and independent pieces combine as
+/// `1 - Π(1 - w)`. A marker and a measured cut give 0.995; a mid-sentence
+/// stop alone, 0.6.
+pub fn truncation_confidence(t: &Truncation) -> f64 {
+    let weights = [
+        (t.marker.is_some(), 0.95),
+        (t.cut_after_line.is_some(), 0.9),
+        (t.mid_sentence, 0.6),
+    ];
+    combine(&weights)
+}
+
+/// The confidence of a paywall flag: a notice that ends the copy's text
+/// (at most a short line of text after it) is strong evidence, 0.95; one
+/// followed by more text is weaker, 0.7, since a wall stops the text. A
+/// coverage below 0.9 of the canonical text (the copy lacks part of the
+/// article) adds evidence of weight 0.8.
+pub fn paywall_confidence(words_after: usize, coverage: Option<f64>) -> f64 {
+    let weights = [
+        (words_after <= 25, 0.95),
+        (words_after > 25, 0.7),
+        (coverage.is_some_and(|c| c < 0.9), 0.8),
+    ];
+    combine(&weights)
+}
+
+fn combine(weights: &[(bool, f64)]) -> f64 {
+    let doubt: f64 = weights
+        .iter()
+        .filter(|(present, _)| *present)
+        .map(|(_, w)| 1.0 - w)
+        .product();
+    round3(1.0 - doubt)
 }
 
 fn dropped(doc: &Document) -> Vec<Dropped> {

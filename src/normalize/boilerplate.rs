@@ -1,11 +1,12 @@
 //! Site furniture, paywall notices and truncation markers.
 //!
-//! A paragraph is classified by its folded key against short phrase lists,
-//! and only when it is short: furniture is a line, never prose, so a story
-//! that quotes "subscribers only" in a sentence keeps that sentence. The
-//! lists are data, kept together here; each entry is a folded key (see
-//! [`super::text::fold_key`]).
+//! A paragraph is classified by its folded key against the marker phrases
+//! (see [`super::markers`]) and a few shapes (site names, reading times,
+//! breadcrumbs), and only when it is short: furniture is a line, never
+//! prose, so a story that quotes "subscribers only" in a sentence keeps
+//! that sentence.
 
+use super::markers::{MarkerKind, Markers, marker_key};
 use serde::Serialize;
 
 /// What a paragraph is, besides article text.
@@ -50,107 +51,9 @@ pub enum Furniture {
 /// Most words a furniture line, notice or marker may have.
 const MAX_LINE_WORDS: usize = 40;
 
-/// Whole keys that mark a cut-off copy.
-const TRUNCATION: &[&str] = &[
-    "to be continued",
-    "continued",
-    "continue reading",
-    "continues",
-    "read more",
-    "read the full story",
-    "read the full article",
-    "fortsetzung folgt",
-    "weiterlesen",
-    "продолжение следует",
-    "à suivre",
-    "a suivre",
-    "lire la suite",
-    "continuará",
-    "continuara",
-    "continua",
-    "leggi tutto",
-    "continua a ler",
-];
-
-/// Phrases whose presence makes a short paragraph a paywall notice.
-const PAYWALL: &[&str] = &[
-    "of this article left to read",
-    "for subscribers only",
-    "is reserved for subscribers",
-    "reserved for our subscribers",
-    "subscribe to continue reading",
-    "subscribe to read the full",
-    "subscribe to keep reading",
-    "already a subscriber",
-    "to continue reading please",
-    "this content is for subscribers",
-    "il vous reste",
-    "la suite est réservée aux abonnés",
-    "réservé aux abonnés",
-    "wählen sie ihren zugang",
-    "lesen sie weiter mit",
-    "suscríbete para seguir leyendo",
-    "riservato agli abbonati",
-    "exclusivo para assinantes",
-    "assine para continuar lendo",
-    "доступно только подписчикам",
-    "только для подписчиков",
-];
-
-/// Leading words of widget lines.
-const WIDGET: &[&str] = &[
-    "see also",
-    "read also",
-    "also read",
-    "read more",
-    "related",
-    "related articles",
-    "related stories",
-    "more on this",
-    "more from",
-    "recommended",
-    "you may also like",
-    "most read",
-    "lire aussi",
-    "à lire aussi",
-    "lesen sie auch",
-    "leer también",
-    "leggi anche",
-    "читайте также",
-];
-
-/// Leading words of comment boxes.
-const COMMENTS: &[&str] = &[
-    "leave a comment",
-    "leave a reply",
-    "post a comment",
-    "add a comment",
-    "comments",
-    "show comments",
-    "join the conversation",
-    "this site uses akismet",
-    "your email address will not be published",
-];
-
-/// Leading words of publication footers and share bars.
-const FOOTER: &[&str] = &[
-    "publication status",
-    "published in sections",
-    "publication date",
-    "direct link",
-    "our standards",
-    "all rights reserved",
-    "copyright",
-    "share this article",
-    "share this",
-    "share on",
-    "follow us on",
-    "sign up for our newsletter",
-    "subscribe to our newsletter",
-];
-
-/// Classifies one paragraph from its text and folded key.
-pub fn classify(text: &str, key: &str) -> Kind {
+/// Classifies one paragraph from its text and folded key, with `markers`
+/// for the phrases.
+pub fn classify(text: &str, key: &str, markers: &Markers) -> Kind {
     let words = key.split(' ').filter(|w| !w.is_empty()).count();
     if words == 0 {
         return if is_ellipsis(text) {
@@ -162,34 +65,68 @@ pub fn classify(text: &str, key: &str) -> Kind {
     if words > MAX_LINE_WORDS {
         return Kind::Content;
     }
-    if TRUNCATION.contains(&key) {
+    let found = markers.find(&marker_key(key));
+    let whole = |kind| {
+        found
+            .iter()
+            .any(|f| f.kind == kind && f.at_start && f.at_end)
+    };
+    let leading = |kind| found.iter().any(|f| f.kind == kind && f.at_start);
+    if whole(MarkerKind::Truncation) {
         return Kind::Truncation;
     }
-    if let Some(f) = furniture(text, key, words) {
+    if let Some(f) = furniture(text, key, words, &leading) {
         return Kind::Furniture(f);
     }
-    if PAYWALL.iter().any(|p| contains_words(key, p)) {
+    if is_paywall_notice(text, key, markers) {
         return Kind::Paywall;
     }
     Kind::Content
 }
 
-fn furniture(text: &str, key: &str, words: usize) -> Option<Furniture> {
+fn furniture(
+    text: &str,
+    key: &str,
+    words: usize,
+    leading: &dyn Fn(MarkerKind) -> bool,
+) -> Option<Furniture> {
     if is_site_name(text) {
         Some(Furniture::SiteName)
     } else if is_reading_time(key) {
         Some(Furniture::ReadingTime)
     } else if is_breadcrumb(text) {
         Some(Furniture::Breadcrumb)
-    } else if starts_with_any(key, WIDGET) && words <= 25 && !text.trim_end().ends_with('.') {
+    } else if leading(MarkerKind::Widget) && words <= 25 && !text.trim_end().ends_with('.') {
         Some(Furniture::Widget)
-    } else if starts_with_any(key, COMMENTS) || is_comment_count(key) {
+    } else if leading(MarkerKind::Comments) || is_comment_count(key) {
         Some(Furniture::Comments)
-    } else if starts_with_any(key, FOOTER) || text.starts_with('©') {
+    } else if leading(MarkerKind::Footer) || text.starts_with('©') {
         Some(Furniture::Footer)
     } else {
         None
     }
+}
+
+/// A short paragraph one of whose sentences starts or ends with a paywall
+/// phrase, and that quotes nothing: prose that mentions "subscribers only"
+/// in passing, or quotes a notice, is not a notice.
+fn is_paywall_notice(text: &str, key: &str, markers: &Markers) -> bool {
+    if text.contains(['"', '“', '”', '«', '»', '„']) {
+        return false;
+    }
+    let is_notice = |k: &str| {
+        markers
+            .find(k)
+            .iter()
+            .any(|f| f.kind == MarkerKind::Paywall && (f.at_start || f.at_end))
+    };
+    let sentences = super::segment::sentences(text);
+    if sentences.len() <= 1 {
+        return is_notice(&marker_key(key));
+    }
+    sentences
+        .iter()
+        .any(|s| is_notice(&marker_key(&super::text::fold_key(s))))
 }
 
 /// Splits a site name off a headline: `Headline • Site` or `Headline | Site`,
@@ -206,23 +143,6 @@ pub fn split_title_suffix(text: &str) -> Option<(&str, &str)> {
     let suffix_words = suffix.split_whitespace().count();
     let head_words = head.split_whitespace().count();
     (suffix_words <= 4 && head_words >= 3).then_some((head.trim(), suffix.trim()))
-}
-
-/// Whether `key` starts with one of `phrases`, on word boundaries.
-fn starts_with_any(key: &str, phrases: &[&str]) -> bool {
-    phrases.iter().any(|p| {
-        key.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
-    })
-}
-
-/// Whether `phrase` occurs in `key` as whole words.
-fn contains_words(key: &str, phrase: &str) -> bool {
-    key.match_indices(phrase).any(|(at, _)| {
-        let before = key[..at].chars().next_back();
-        let after = key[at + phrase.len()..].chars().next();
-        before.is_none_or(|c| c == ' ') && after.is_none_or(|c| c == ' ')
-    })
 }
 
 fn is_ellipsis(text: &str) -> bool {
@@ -289,7 +209,7 @@ mod tests {
     use super::*;
 
     fn kind(text: &str) -> Kind {
-        classify(text, &fold_key(text))
+        classify(text, &fold_key(text), &Markers::builtin())
     }
 
     #[test]
@@ -347,6 +267,18 @@ mod tests {
                 Kind::Paywall,
             ),
             ("Suscríbete para seguir leyendo", Kind::Paywall),
+            (
+                "Wählen Sie Ihren Zugang und lesen Sie weiter",
+                Kind::Paywall,
+            ),
+            (
+                "Continua a leggere: articolo riservato agli abbonati",
+                Kind::Paywall,
+            ),
+            ("Article reserved for our subscribers", Kind::Paywall),
+            ("Conteúdo exclusivo para assinantes.", Kind::Paywall),
+            ("Доступно только подписчикам.", Kind::Paywall),
+            ("You have 12% of this article left to read.", Kind::Paywall),
             ("To be continued.", Kind::Truncation),
             ("Fortsetzung folgt", Kind::Truncation),
             ("Продолжение следует...", Kind::Truncation),
@@ -368,6 +300,9 @@ mod tests {
             "The paper said its new articles are for subscribers only, and readers were angry \
              about the change, which many of them saw as a betrayal of the paper's old promise \
              to keep its reporting open to everyone who wanted to read it, subscriber or not.",
+            "Critics mocked the new \"for subscribers only\" label.",
+            "The sign on the door said \"for subscribers only\".",
+            "A paywall now keeps some stories for subscribers only in the middle of the page.",
         ];
         for text in cases {
             assert_eq!(kind(text), Kind::Content, "{text}");

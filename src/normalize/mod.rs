@@ -8,12 +8,14 @@
 //! [`Kind::Content`] paragraphs are fingerprinted, aligned and voted on.
 
 pub mod boilerplate;
+pub mod markers;
 pub mod recurring;
 pub mod segment;
 pub mod text;
 
 use crate::ingest::Meta;
 pub use boilerplate::{Furniture, Kind};
+pub use markers::Markers;
 use serde::Serialize;
 
 /// A dense document number: the index of the document in the run's sorted
@@ -71,12 +73,24 @@ pub fn word_count(key: &str) -> usize {
     if key.is_empty() {
         0
     } else {
-        key.matches(' ').count() + 1
+        key.bytes().filter(|&b| b == b' ').count() + 1
     }
 }
 
 /// Normalizes one document's raw text.
 pub fn normalize(id: DocId, name: &str, source: &str, meta: &Meta, raw: &str) -> Document {
+    normalize_with(id, name, source, meta, raw, &Markers::builtin())
+}
+
+/// [`normalize`], with `markers` for the marker phrases.
+pub fn normalize_with(
+    id: DocId,
+    name: &str,
+    source: &str,
+    meta: &Meta,
+    raw: &str,
+    markers: &Markers,
+) -> Document {
     let cleaned = text::clean(raw);
     let mut pieces = segment::paragraphs(&cleaned);
     if let Some(title) = meta.title.as_deref().map(text::collapse_spaces) {
@@ -87,7 +101,7 @@ pub fn normalize(id: DocId, name: &str, source: &str, meta: &Meta, raw: &str) ->
             pieces.insert(0, title);
         }
     }
-    let mut paragraphs: Vec<Paragraph> = pieces.iter().map(|p| paragraph(p)).collect();
+    let mut paragraphs: Vec<Paragraph> = pieces.iter().map(|p| paragraph(p, markers)).collect();
     strip_title_suffix(&mut paragraphs);
     let paragraphs = rejoin(paragraphs);
     Document {
@@ -98,10 +112,10 @@ pub fn normalize(id: DocId, name: &str, source: &str, meta: &Meta, raw: &str) ->
     }
 }
 
-fn paragraph(raw: &str) -> Paragraph {
+fn paragraph(raw: &str, markers: &Markers) -> Paragraph {
     let text = text::collapse_spaces(&text::strip_markdown(raw));
     let key = text::fold_key(&text);
-    let kind = boilerplate::classify(&text, &key);
+    let kind = boilerplate::classify(&text, &key, markers);
     Paragraph {
         text,
         key,

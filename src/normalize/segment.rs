@@ -13,6 +13,40 @@
 
 use super::text::collapse_spaces;
 
+/// The sentences of a paragraph: cut after `.`, `!`, `?` or `…` (and any
+/// closing quotes or brackets) followed by a space. Abbreviations cut too;
+/// callers only need sentence edges that are good enough to find notices.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, q)) = chars.peek() {
+            if !matches!(
+                q,
+                '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?'
+            ) {
+                break;
+            }
+            end = j + q.len_utf8();
+            chars.next();
+        }
+        if chars.peek().is_some_and(|&(_, n)| n == ' ') {
+            out.push(text[start..end].trim());
+            start = end;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
 /// Lines wider than this are never hard wraps.
 const MAX_WRAP_WIDTH: usize = 120;
 
@@ -122,6 +156,15 @@ pub fn rejoin_split(prev: &str, next: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentences_cut_after_closing_punctuation() {
+        assert_eq!(
+            sentences("You have 63.88% left. \"Go!\" he said. The end"),
+            ["You have 63.88% left.", "\"Go!\"", "he said.", "The end"]
+        );
+        assert_eq!(sentences("One."), ["One."]);
+    }
 
     #[test]
     fn blank_lines_and_single_newlines() {

@@ -43,7 +43,14 @@ fn clean_char(c: char) -> Option<char> {
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub fn collapse_spaces(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The match key of a text: lowercase words separated by single spaces, with
@@ -94,6 +101,9 @@ pub fn strip_markdown(text: &str) -> String {
         Some(heading) if unmarked.len() < text.len() => heading,
         _ => text,
     };
+    if !text.contains(['[', '*']) {
+        return text.to_string();
+    }
     let unlinked = strip_links(text);
     strip_emphasis(&unlinked)
 }

@@ -3,7 +3,8 @@
 //! The output contract (documented in the README) is: `documents.jsonl`,
 //! one [`DocumentRecord`] per input document in id order;
 //! `clusters.jsonl`, one [`ClusterRecord`] per cluster in id order;
-//! `canonical/<cluster>.txt`; and `summary.json`, a [`Summary`]. Fields may
+//! `canonical/<cluster>.txt`; `sources.jsonl`, one [`SourceRecord`] per
+//! source; and `summary.json`, a [`Summary`]. Fields may
 //! be added; none is renamed or removed without a new
 //! [`FORMAT_VERSION`].
 
@@ -173,6 +174,85 @@ impl StatusCounts {
     }
 }
 
+/// One line of `sources.jsonl`: how one source's copies fared, so that a
+/// user can see which site truncates or walls its articles.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SourceRecord {
+    /// The source name.
+    pub source: String,
+    /// Its documents, whatever their status.
+    pub documents: usize,
+    /// Its readable documents.
+    pub ok: usize,
+    /// Its documents that are not ok.
+    pub problems: usize,
+    /// Its copies flagged truncated.
+    pub truncated: usize,
+    /// Its copies flagged paywalled.
+    pub paywalled: usize,
+    /// Share of its ok copies flagged truncated or paywalled.
+    pub flagged_share: f64,
+    /// Its copies that share a cluster with another copy.
+    pub duplicated: usize,
+    /// Furniture lines dropped from its copies.
+    pub boilerplate_lines: usize,
+    /// Mean share of the canonical text its copies carry, over its copies
+    /// in clusters of more than one (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_coverage: Option<f64>,
+}
+
+impl SourceRecord {
+    /// One record per source of `documents`, sorted by source name.
+    /// `cluster_sizes` gives the number of members of each cluster id.
+    pub fn tally(
+        documents: &[DocumentRecord],
+        cluster_sizes: &std::collections::HashMap<&str, usize>,
+    ) -> Vec<SourceRecord> {
+        let mut by_source: std::collections::BTreeMap<&str, (SourceRecord, f64, usize)> =
+            std::collections::BTreeMap::new();
+        for d in documents {
+            let (r, coverage_sum, measured) = by_source.entry(&d.source).or_default();
+            r.documents += 1;
+            if d.status != "ok" {
+                r.problems += 1;
+                continue;
+            }
+            r.ok += 1;
+            r.truncated += usize::from(d.truncated);
+            r.paywalled += usize::from(d.paywalled);
+            r.boilerplate_lines += d.boilerplate.len();
+            let shared = d
+                .cluster
+                .as_deref()
+                .is_some_and(|c| cluster_sizes.get(c).copied().unwrap_or(1) > 1);
+            if shared {
+                r.duplicated += 1;
+                if let Some(c) = d.coverage {
+                    *coverage_sum += c;
+                    *measured += 1;
+                }
+            }
+            if d.truncated || d.paywalled {
+                r.flagged_share += 1.0;
+            }
+        }
+        by_source
+            .into_iter()
+            .map(|(source, (mut r, coverage_sum, measured))| {
+                r.source = source.to_string();
+                r.flagged_share = round3(r.flagged_share / r.ok.max(1) as f64);
+                r.mean_coverage = (measured > 0).then(|| round3(coverage_sum / measured as f64));
+                r
+            })
+            .collect()
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 /// Everything a run produced, ready to write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -182,6 +262,8 @@ pub struct Outcome {
     pub clusters: Vec<ClusterRecord>,
     /// Canonical texts by cluster id, in id order (`run` only).
     pub canonical: Vec<(String, String)>,
+    /// One record per source, by source name.
+    pub sources: Vec<SourceRecord>,
     /// The counts.
     pub summary: Summary,
 }

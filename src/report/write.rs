@@ -14,7 +14,13 @@ use std::path::Path;
 
 const SUMMARY: &str = "summary.json";
 const CANONICAL: &str = "canonical";
-const OUTPUT_NAMES: [&str; 4] = ["documents.jsonl", "clusters.jsonl", CANONICAL, SUMMARY];
+const OUTPUT_NAMES: [&str; 5] = [
+    "documents.jsonl",
+    "clusters.jsonl",
+    "sources.jsonl",
+    CANONICAL,
+    SUMMARY,
+];
 
 /// Writes the outcome to `out`. A folder holding anything but newsmerge
 /// output is refused unless `force` is set.
@@ -22,6 +28,7 @@ pub fn write_output(out: &Path, outcome: &Outcome, force: bool) -> Result<()> {
     prepare(out, force)?;
     write_jsonl(&out.join("documents.jsonl"), &outcome.documents)?;
     write_jsonl(&out.join("clusters.jsonl"), &outcome.clusters)?;
+    write_jsonl(&out.join("sources.jsonl"), &outcome.sources)?;
     write_canonical(out, &outcome.canonical)?;
     atomic_write(&out.join(SUMMARY), |w| {
         serde_json::to_writer_pretty(&mut *w, &outcome.summary)?;

@@ -91,16 +91,13 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
 /// its one shingle). Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
-    let index = build_index(signatures, config.max_posting);
+    let index = Index::build(signatures, config.max_posting);
     let mut pairs: Vec<CandidatePair> = (0..signatures.len())
         .into_par_iter()
         .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, a| {
             counts.clear();
-            for h in &signatures[a].sample {
-                let Some(posting) = index.get(h) else {
-                    continue;
-                };
-                for &b in posting.iter().filter(|&&b| b as usize > a) {
+            for &h in &signatures[a].sample {
+                for &b in index.posting(h).iter().filter(|&&b| b as usize > a) {
                     *counts.entry(b).or_insert(0) += 1;
                 }
             }
@@ -137,16 +134,39 @@ fn shared_needed(smaller: usize, config: &Config) -> u32 {
 }
 
 /// The inverted index from sampled shingle to documents, without postings
-/// longer than `max_posting`.
-fn build_index(signatures: &[Signature], max_posting: usize) -> HashMap<u64, Vec<u32>> {
-    let mut index: HashMap<u64, Vec<u32>> = HashMap::default();
-    for (doc, sig) in signatures.iter().enumerate() {
-        for &h in &sig.sample {
-            index.entry(h).or_default().push(doc as u32);
+/// of one document or longer than the cap. Built by one parallel sort of
+/// (shingle, document) pairs; the postings are slices of one array.
+struct Index {
+    /// Posting of each kept shingle: a range of `docs`.
+    ranges: HashMap<u64, (u32, u32)>,
+    docs: Vec<u32>,
+}
+
+impl Index {
+    fn build(signatures: &[Signature], max_posting: usize) -> Index {
+        let mut entries: Vec<(u64, u32)> = signatures
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(doc, sig)| sig.sample.iter().map(move |&h| (h, doc as u32)))
+            .collect();
+        entries.par_sort_unstable();
+        let mut ranges = HashMap::default();
+        let mut docs = Vec::new();
+        for group in entries.chunk_by(|x, y| x.0 == y.0) {
+            if (2..=max_posting).contains(&group.len()) {
+                let start = docs.len() as u32;
+                docs.extend(group.iter().map(|&(_, d)| d));
+                ranges.insert(group[0].0, (start, docs.len() as u32));
+            }
         }
+        Index { ranges, docs }
     }
-    index.retain(|_, docs| docs.len() >= 2 && docs.len() <= max_posting);
-    index
+
+    fn posting(&self, shingle: u64) -> &[u32] {
+        self.ranges.get(&shingle).map_or(&[], |&(start, end)| {
+            &self.docs[start as usize..end as usize]
+        })
+    }
 }
 
 /// How much two fingerprints overlap.
