@@ -47,6 +47,45 @@ pub enum Command {
     /// Only find copies: documents.jsonl and clusters.jsonl with members, no texts.
     #[command(after_help = AFTER_HELP)]
     Dedup(RunArgs),
+    /// Show a cluster of a `run` output: its canonical text with a gutter
+    /// of the copies that carry each line (like `git blame`), or one copy's
+    /// differences from it (`--copy`).
+    #[command(after_help = SHOW_HELP)]
+    Show(ShowArgs),
+}
+
+const SHOW_HELP: &str = "\
+Gutter: one column per member, its letter when it carries the line, `.` when
+not; `~` when copies read the line differently (see --copy), `?` when a tie
+decided the reading.
+With --copy: ` ` the copy reads the line as the canonical text does, `~` it
+reads it differently ([-canonical words-]{+its words+}), `-` it lacks it.
+Exit codes: 0 shown; 2 no such cluster or document, or an unreadable output.";
+
+/// Flags of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The output folder of a `newsmerge run`.
+    pub out: PathBuf,
+    /// A cluster id (`c000001`), or the id of a document in it.
+    pub cluster: String,
+    /// Show this member document's differences from the canonical text.
+    #[arg(long, value_name = "DOCUMENT")]
+    pub copy: Option<String>,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Flags shared by `run` and `dedup`.

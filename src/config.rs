@@ -56,6 +56,11 @@ pub struct Config {
     /// alone, so that a headline and a teaser do not attach to an article.
     /// By default, 12.
     pub min_containment_shingles: usize,
+    /// At most this many copies of one article (the most complete first)
+    /// are aligned and vote; the others are attached to the canonical lines
+    /// they carry word for word, so a cluster of thousands of copies costs
+    /// little more than one of this many. By default, 64.
+    pub max_aligned_copies: usize,
     /// Time allowed to one diff before `similar` falls back to a coarser
     /// answer. By default, 250 ms.
     #[serde(serialize_with = "millis")]
@@ -83,6 +88,7 @@ impl Default for Config {
             min_resemblance: 0.5,
             min_containment: 0.7,
             min_containment_shingles: 12,
+            max_aligned_copies: 64,
             diff_deadline: Duration::from_millis(250),
             min_missing_tail: 0.25,
             min_missing_tail_words: 40,

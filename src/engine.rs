@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
-use crate::reconcile::{CanonicalText, reconcile};
+use crate::reconcile::{CanonicalText, attach, reconcile};
 use crate::report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SourceRecord, StatusCounts,
     Summary, VariantRecord,
@@ -218,8 +218,13 @@ fn merge_cluster(docs: &[Document], cluster: &Cluster, mode: Mode, config: &Conf
     let order = alignment_order(docs, cluster);
     let copies: Vec<&Document> = order.iter().map(|d| &docs[d.index()]).collect();
     let canon = (mode == Mode::Run).then(|| {
-        let alignment = align(&copies, config.diff_deadline);
-        reconcile(&copies, &alignment)
+        let aligned = copies.len().min(config.max_aligned_copies.max(1));
+        let alignment = align(&copies[..aligned], config.diff_deadline);
+        let mut canon = reconcile(&copies[..aligned], &alignment);
+        for (i, doc) in copies.iter().enumerate().skip(aligned) {
+            attach(&mut canon, i, doc);
+        }
+        canon
     });
     let reports = copies
         .iter()

@@ -52,6 +52,20 @@ pub enum Error {
         /// The line and what is wrong with it.
         source: crate::normalize::markers::MarkerError,
     },
+    /// An output folder's file cannot be read back.
+    #[error("cannot read {path}: {reason}")]
+    OutputUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Something asked for is not there.
+    #[error("no {what}")]
+    NotFound {
+        /// What was looked for, and where.
+        what: String,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start {threads} worker threads: {reason}")]
     ThreadPool {

@@ -3,10 +3,10 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, Command, EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, RunArgs};
+use cli::{Cli, ColorChoice, Command, EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, RunArgs, ShowArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newsmerge::engine::{self, Mode, Progress};
-use newsmerge::report::{Outcome, write_output};
+use newsmerge::report::{Outcome, show, write_output};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (mode, args) = match &cli.command {
-        Command::Run(args) => (Mode::Run, args),
-        Command::Dedup(args) => (Mode::Dedup, args),
+    let result = match &cli.command {
+        Command::Run(args) => execute(Mode::Run, args),
+        Command::Dedup(args) => execute(Mode::Dedup, args),
+        Command::Show(args) => show(args),
     };
-    match execute(mode, args) {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("newsmerge: error: {err:#}");
@@ -40,6 +41,24 @@ fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     }
     let problems = outcome.summary.documents.has_problems();
     Ok(if problems { EXIT_PROBLEMS } else { EXIT_OK })
+}
+
+fn show(args: &ShowArgs) -> anyhow::Result<u8> {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let cluster = show::find_cluster(&args.out, &args.cluster)?;
+    let text = match &args.copy {
+        Some(copy) => show::copy_diff(&cluster, copy, color)?,
+        None => show::blame(&cluster, color),
+    };
+    // A closed pipe (`| head`) is not a failure.
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(EXIT_OK)
 }
 
 fn print_summary(outcome: &Outcome, args: &RunArgs, elapsed: Duration) {

@@ -10,6 +10,7 @@
 
 use crate::align::Alignment;
 use crate::normalize::Document;
+use crate::normalize::text::fold_key;
 
 /// A canonical line with its provenance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +54,22 @@ impl CanonicalText {
             .join("\n\n");
         out.push('\n');
         out
+    }
+}
+
+/// Attaches copy number `copy`, which was not aligned (see
+/// [`crate::Config::max_aligned_copies`]), to the canonical lines it carries
+/// word for word: the lines whose key equals the key of one of its content
+/// paragraphs. It votes on nothing.
+pub fn attach(canon: &mut CanonicalText, copy: usize, doc: &Document) {
+    let keys: std::collections::HashSet<&str> =
+        doc.iter_content().map(|p| p.key.as_str()).collect();
+    for line in &mut canon.lines {
+        if keys.contains(fold_key(&line.text).as_str()) {
+            if let Err(at) = line.sources.binary_search(&copy) {
+                line.sources.insert(at, copy);
+            }
+        }
     }
 }
 

@@ -8,11 +8,12 @@
 //! be added; none is renamed or removed without a new
 //! [`FORMAT_VERSION`].
 
+pub mod show;
 mod write;
 
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 pub use write::write_output;
 
 /// The version of the output format, written to `summary.json`.
@@ -74,7 +75,7 @@ impl DocumentRecord {
 }
 
 /// One line of `clusters.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterRecord {
     /// The cluster id, also the name of its canonical text file.
     pub id: String,
@@ -89,22 +90,22 @@ pub struct ClusterRecord {
 }
 
 /// One canonical paragraph with its provenance.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineRecord {
     /// The paragraph.
     pub text: String,
     /// The documents that carry it, or a variant of it.
     pub sources: Vec<String>,
     /// The readings, winner first, when copies disagree.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantRecord>,
     /// Present and true when the winner was chosen by the tie rule.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tie: bool,
 }
 
 /// One reading of a canonical paragraph.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantRecord {
     /// The reading.
     pub text: String,

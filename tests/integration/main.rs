@@ -3,6 +3,8 @@
 
 mod acceptance;
 mod bad_input;
+mod commands;
 mod determinism;
+mod hostile;
 mod properties;
 mod util;
