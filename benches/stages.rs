@@ -163,7 +163,7 @@ fn bench_reconcile(c: &mut Criterion) {
     g.bench_function("five_copies_48k", |b| {
         b.iter(|| {
             let alignment = align(black_box(&copies), config.diff_deadline);
-            reconcile(&copies, &alignment)
+            reconcile(&copies, &alignment, &[])
         })
     });
     g.finish();

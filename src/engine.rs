@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
+use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{CanonicalText, attach, reconcile};
 use crate::report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SourceRecord, StatusCounts,
@@ -152,8 +153,14 @@ fn run_loaded(
     drop(signatures);
     progress.advance(1);
     let names = cluster_names(&clusters);
-    let results = merge_all(&docs, &clusters, mode, config, progress);
-    assemble(&entries, &docs, &clusters, &names, results, mode, config)
+    let (results, reliability) = merge_all(&docs, &clusters, mode, config, progress);
+    let mut outcome = assemble(&entries, &docs, &clusters, &names, results, mode, config);
+    for s in &mut outcome.sources {
+        s.reliability = reliability
+            .knows(&s.source)
+            .then(|| round3(reliability.of(&s.source)));
+    }
+    outcome
 }
 
 fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
@@ -194,33 +201,82 @@ struct Merged {
     reports: Vec<CopyReport>,
 }
 
+/// Merges every cluster; in `Run` mode, then learns each source's
+/// reliability from all of them and merges again, weighted, the clusters
+/// that the tie rule decided (see [`crate::reconcile::reliability`]).
 fn merge_all(
     docs: &[Document],
     clusters: &[Cluster],
     mode: Mode,
     config: &Config,
     progress: &dyn Progress,
-) -> Vec<Merged> {
+) -> (Vec<Merged>, Reliability) {
     progress.stage("merging", clusters.len() as u64);
-    clusters
+    let merged: Vec<Merged> = clusters
         .par_iter()
         .map(|c| {
-            let merged = merge_cluster(docs, c, mode, config);
+            let merged = merge_cluster(docs, c, mode, config, None);
             progress.advance(1);
             merged
         })
-        .collect()
+        .collect();
+    if mode == Mode::Dedup {
+        return (merged, Reliability::default());
+    }
+    let reliability = merged
+        .par_iter()
+        .map(|m| {
+            let mut r = Reliability::default();
+            if let Some(canon) = &m.canon {
+                let sources: Vec<&str> = m
+                    .order
+                    .iter()
+                    .map(|d| docs[d.index()].source.as_str())
+                    .collect();
+                r.observe(canon, &sources);
+            }
+            r
+        })
+        .reduce(Reliability::default, |mut a, b| {
+            a.merge(b);
+            a
+        });
+    progress.stage("re-voting ties", clusters.len() as u64);
+    let merged = merged
+        .into_par_iter()
+        .zip(clusters)
+        .map(|(m, c)| {
+            let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
+            progress.advance(1);
+            if tied {
+                merge_cluster(docs, c, mode, config, Some(&reliability))
+            } else {
+                m
+            }
+        })
+        .collect();
+    (merged, reliability)
 }
 
 /// Aligns, reconciles and annotates one cluster (in `Run` mode), or
 /// annotates each copy on its own evidence (in `Dedup` mode).
-fn merge_cluster(docs: &[Document], cluster: &Cluster, mode: Mode, config: &Config) -> Merged {
+fn merge_cluster(
+    docs: &[Document],
+    cluster: &Cluster,
+    mode: Mode,
+    config: &Config,
+    reliability: Option<&Reliability>,
+) -> Merged {
     let order = alignment_order(docs, cluster);
     let copies: Vec<&Document> = order.iter().map(|d| &docs[d.index()]).collect();
+    let weights: Vec<f64> = match reliability {
+        Some(r) => copies.iter().map(|d| r.of(&d.source)).collect(),
+        None => Vec::new(),
+    };
     let canon = (mode == Mode::Run).then(|| {
         let aligned = copies.len().min(config.max_aligned_copies.max(1));
         let alignment = align(&copies[..aligned], config.diff_deadline);
-        let mut canon = reconcile(&copies[..aligned], &alignment);
+        let mut canon = reconcile(&copies[..aligned], &alignment, &weights);
         for (i, doc) in copies.iter().enumerate().skip(aligned) {
             attach(&mut canon, i, doc);
         }
@@ -388,4 +444,8 @@ fn summarize(
         paywalled: documents.iter().filter(|d| d.paywalled).count(),
         settings: config.clone(),
     }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }

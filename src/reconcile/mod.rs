@@ -5,12 +5,19 @@
 //! joined); copies that read it the same way, by folded key, form a
 //! variant, and the variant most copies carry wins. A tie goes to the
 //! variant of the earliest copy in alignment order, that is, the pivot
-//! first, and the line is marked as tied so users can review it. Every
+//! first, and the line is marked as tied so users can review it. Where
+//! three or more copies carry a line and read it differently, the words
+//! are voted too (see [`words`]), so that each copy's own slips are
+//! outvoted even when no two copies read the whole paragraph alike. Every
 //! copy that carries a slot, whatever its reading, is a source of the line.
+
+pub mod reliability;
+mod words;
 
 use crate::align::Alignment;
 use crate::normalize::Document;
 use crate::normalize::text::fold_key;
+use words::{Weighted, consensus};
 
 /// A canonical line with its provenance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,16 +82,25 @@ pub fn attach(canon: &mut CanonicalText, copy: usize, doc: &Document) {
 
 /// Votes the canonical text of `copies` (in alignment order) from their
 /// alignment.
-pub fn reconcile(copies: &[&Document], alignment: &Alignment) -> CanonicalText {
+/// Each copy's vote weighs `weights[copy]` (see [`reliability`]); with
+/// equal weights the vote is a plain majority.
+pub fn reconcile(copies: &[&Document], alignment: &Alignment, weights: &[f64]) -> CanonicalText {
     let lines = alignment
         .slots
         .iter()
         .map(|slot| {
             let readings = readings(copies, &slot.cells);
-            vote(readings)
+            vote(readings, weights)
         })
         .collect();
     CanonicalText { lines }
+}
+
+impl CanonicalText {
+    /// Whether some line was decided by the tie rule.
+    pub fn has_ties(&self) -> bool {
+        self.lines.iter().any(|l| l.tied)
+    }
 }
 
 /// One copy's reading of a slot: (copy, key, text).
@@ -108,7 +124,7 @@ fn readings(copies: &[&Document], cells: &[crate::align::Cell]) -> Vec<Reading> 
     out
 }
 
-fn vote(readings: Vec<Reading>) -> Line {
+fn vote(readings: Vec<Reading>, weights: &[f64]) -> Line {
     let mut sources: Vec<usize> = readings.iter().map(|r| r.0).collect();
     sources.dedup();
     let mut variants: Vec<(String, Variant)> = Vec::new();
@@ -124,14 +140,28 @@ fn vote(readings: Vec<Reading>) -> Line {
             )),
         }
     }
-    // Stable sort: among equal counts, the variant of the earliest copy
+    let weight = |v: &Variant| -> f64 { v.copies.iter().map(|&c| weight_of(weights, c)).sum() };
+    // Stable sort: among equal weights, the variant of the earliest copy
     // stays first.
-    variants.sort_by_key(|(_, v)| std::cmp::Reverse(v.copies.len()));
-    let tied = variants.len() > 1 && variants[0].1.copies.len() == variants[1].1.copies.len();
+    variants.sort_by(|(_, x), (_, y)| weight(y).total_cmp(&weight(x)));
+    // The count alone did not decide: a tie, or weights that overturned it.
+    let mut tied = variants.len() > 1
+        && variants[1..]
+            .iter()
+            .any(|(_, v)| v.copies.len() >= variants[0].1.copies.len());
     let mut variants: Vec<Variant> = variants.into_iter().map(|(_, v)| v).collect();
-    let text = variants[0].text.clone();
+    let mut text = variants[0].text.clone();
     if variants.len() == 1 {
         variants.clear();
+    } else if sources.len() >= 3 {
+        let weighted: Vec<Weighted<'_>> = variants
+            .iter()
+            .map(|v| Weighted {
+                text: &v.text,
+                weight: weight(v),
+            })
+            .collect();
+        (text, tied) = consensus(&weighted);
     }
     Line {
         text,
@@ -139,6 +169,10 @@ fn vote(readings: Vec<Reading>) -> Line {
         variants,
         tied,
     }
+}
+
+fn weight_of(weights: &[f64], copy: usize) -> f64 {
+    weights.get(copy).copied().unwrap_or(1.0)
 }
 
 #[cfg(test)]
@@ -156,7 +190,7 @@ mod tests {
     fn canon(texts: &[&str]) -> CanonicalText {
         let docs: Vec<Document> = texts.iter().map(|t| doc(t)).collect();
         let refs: Vec<&Document> = docs.iter().collect();
-        reconcile(&refs, &align(&refs, Duration::from_secs(1)))
+        reconcile(&refs, &align(&refs, Duration::from_secs(1)), &[])
     }
 
     #[test]

@@ -201,6 +201,11 @@ pub struct SourceRecord {
     /// in clusters of more than one (`run` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_coverage: Option<f64>,
+    /// How often its copies read a line as the majority of three or more
+    /// copies does, smoothed (`run` only; see
+    /// [`crate::reconcile::reliability`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<f64>,
 }
 
 impl SourceRecord {
