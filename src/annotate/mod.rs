@@ -182,7 +182,7 @@ fn stops_mid_sentence(doc: &Document) -> bool {
     let text = last.text.as_str();
     let last_word = text.rsplit(' ').next().unwrap_or("");
     word_count(&last.key) >= 10
-        && (text.contains(". ") || text.contains("? ") || text.contains("! "))
+        && crate::normalize::segment::sentences(text).len() >= 2
         && last_word.chars().all(char::is_alphanumeric)
         && last_word.starts_with(char::is_lowercase)
 }

@@ -52,25 +52,49 @@ const MAX_WRAP_WIDTH: usize = 120;
 
 /// Splits cleaned text into paragraphs, whitespace collapsed, none empty.
 pub fn paragraphs(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut block: Vec<&str> = Vec::new();
+    let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
     for line in text.lines().map(str::trim_end) {
         if line.trim().is_empty() {
-            split_block(&block, &mut out);
-            block.clear();
-        } else {
+            blocks.push(Vec::new());
+        } else if let Some(block) = blocks.last_mut() {
             block.push(line);
         }
     }
-    split_block(&block, &mut out);
+    blocks.retain(|b| !b.is_empty());
+    // The width a hard-wrapped document wraps at, from its clearly wrapped
+    // blocks: it tells the wrapped two-line blocks (a headline that spilled
+    // one word) from a headline and a paragraph on single lines.
+    let wrap_width = blocks
+        .iter()
+        .filter(|b| is_hard_wrapped(b))
+        .map(|b| width_of(b))
+        .max();
+    let mut out = Vec::new();
+    for block in &blocks {
+        let wrapped = is_hard_wrapped(block)
+            || wrap_width.is_some_and(|w| block.len() == 2 && spills(block[0], block[1], w));
+        split_block(block, wrapped, &mut out);
+    }
     out
 }
 
-fn split_block(lines: &[&str], out: &mut Vec<String>) {
-    if lines.is_empty() {
-        return;
-    }
-    if !is_hard_wrapped(lines) {
+fn width_of(lines: &[&str]) -> usize {
+    lines.iter().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// Whether `line` was wrapped before `next` at `width`: the next line's
+/// first word would not have fitted after it.
+fn spills(line: &str, next: &str, width: usize) -> bool {
+    let len = line.chars().count();
+    let first = next
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count());
+    len <= width && len * 10 >= width * 6 && len + 1 + first > width && !ends_sentence(line)
+}
+
+fn split_block(lines: &[&str], wrapped: bool, out: &mut Vec<String>) {
+    if !wrapped {
         out.extend(
             lines
                 .iter()
@@ -79,7 +103,7 @@ fn split_block(lines: &[&str], out: &mut Vec<String>) {
         );
         return;
     }
-    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let width = width_of(lines);
     let mut current = String::new();
     for (i, line) in lines.iter().enumerate() {
         join_wrapped(&mut current, line.trim());
@@ -149,13 +173,34 @@ pub fn rejoin_split(prev: &str, next: &str) -> bool {
         return true;
     }
     let words = prev.split_whitespace().count();
-    let has_sentence = prev.contains(". ") || prev.contains("? ") || prev.contains("! ");
+    let has_sentence = sentences(prev).len() >= 2;
     last.is_alphanumeric() && (first.is_alphanumeric()) && words >= 10 && has_sentence
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_two_line_block_that_spilled_in_a_wrapped_text_is_one_paragraph() {
+        let text = "A pay freeze dispute involving Qantas and its maintenance\nworkers\n\n\
+            A pay freeze dispute involving Qantas and its maintenance\n\
+            workers will remain unresolved over the Christmas period. The\n\
+            parties failed to reach agreement during talks in the Industrial\n\
+            Relations Commission in Melbourne this morning.\n";
+        let paras = paragraphs(text);
+        assert_eq!(
+            paras[0],
+            "A pay freeze dispute involving Qantas and its maintenance workers"
+        );
+        assert_eq!(paras.len(), 2);
+        // Without wrapped blocks around it, the same shape is two lines.
+        assert_eq!(
+            paragraphs("A pay freeze dispute involving Qantas and its maintenance\nworkers\n")
+                .len(),
+            2
+        );
+    }
 
     #[test]
     fn sentences_cut_after_closing_punctuation() {

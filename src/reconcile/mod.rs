@@ -6,9 +6,10 @@
 //! variant, and the variant most copies carry wins. A tie goes to the
 //! variant of the earliest copy in alignment order, that is, the pivot
 //! first, and the line is marked as tied so users can review it. Where
-//! three or more copies carry a line and read it differently, the words
-//! are voted too (see [`words`]), so that each copy's own slips are
-//! outvoted even when no two copies read the whole paragraph alike. Every
+//! copies read a line differently, the words are voted too (see
+//! [`words`]), so that each copy's own slips are outvoted even when no two
+//! copies read the whole paragraph alike, and a copy cut mid-paragraph
+//! does not cut the line. Every
 //! copy that carries a slot, whatever its reading, is a source of the line.
 
 pub mod reliability;
@@ -153,7 +154,7 @@ fn vote(readings: Vec<Reading>, weights: &[f64]) -> Line {
     let mut text = variants[0].text.clone();
     if variants.len() == 1 {
         variants.clear();
-    } else if sources.len() >= 3 {
+    } else {
         let weighted: Vec<Weighted<'_>> = variants
             .iter()
             .map(|v| Weighted {

@@ -13,7 +13,9 @@
 //! A reading votes only inside its span, from its first to its last word
 //! that matches the base (or replaces a base word, at either end): a copy
 //! cut mid-paragraph does not vote that the rest of the paragraph is
-//! absent. A reading that shares no word with the
+//! absent. For the same reason the base does not vote after its last word:
+//! when it is the cut one, the words other readings go on with are kept
+//! (the heaviest such ending, if they differ). A reading that shares no word with the
 //! base abstains, and so does a reading at a place where it replaces some
 //! words with a different number of words (no one-to-one vote there).
 
@@ -41,6 +43,8 @@ pub fn consensus(readings: &[Weighted<'_>]) -> (String, bool) {
     let mut gaps: Vec<Options<'_>> = (0..=base.len())
         .map(|_| Options::new(None, readings[0].weight))
         .collect();
+    // After its last word the base may be cut: it does not vote there.
+    gaps[base.len()] = Options::new(None, 0.0);
     for reading in &readings[1..] {
         vote(&base, reading, &mut slots, &mut gaps);
     }
@@ -192,6 +196,16 @@ fn vote<'a>(
             DiffOp::Replace { .. } => {}
         }
     }
+    // Words after the base's end: the base may be a cut copy's reading.
+    if let Some(&DiffOp::Insert {
+        old_index,
+        new_index,
+        new_len,
+    }) = ops.get(last + 1)
+        && old_index == base.len()
+    {
+        gaps[old_index].add(Some(mine[new_index..new_index + new_len].to_vec()), w);
+    }
     for (g, gap) in gaps
         .iter_mut()
         .enumerate()
@@ -255,6 +269,15 @@ mod tests {
             "The talks will resume in Geneva next week, officials said."
         );
         assert!(!tied);
+    }
+
+    #[test]
+    fn a_cut_base_is_completed_by_the_longer_reading() {
+        let (text, _) = consensus(&[
+            w("The talks will resume in", 2),
+            w("The talks wi1l resume in Geneva next week.", 1),
+        ]);
+        assert_eq!(text, "The talks will resume in Geneva next week.");
     }
 
     #[test]
