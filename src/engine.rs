@@ -10,7 +10,7 @@
 //! is the same for any number of threads.
 
 use crate::align::align;
-use crate::annotate::{CopyReport, annotate};
+use crate::annotate::{CopyReport, annotate, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -282,11 +282,12 @@ fn merge_cluster(
         }
         canon
     });
-    let reports = copies
+    let mut reports: Vec<CopyReport> = copies
         .iter()
         .enumerate()
         .map(|(i, d)| annotate(d, i, canon.as_ref().filter(|_| copies.len() > 1), config))
         .collect();
+    discount_shared_endings(&mut reports, &copies);
     Merged {
         order,
         canon,

@@ -111,6 +111,39 @@ pub fn annotate(
     }
 }
 
+/// Withdraws truncation flags that rest on a mid-sentence stop alone when
+/// another copy of the cluster stops on the same words: two sources do not
+/// cut an article at the same word by chance, so that is where the article
+/// itself ends. `reports[i]` is the report of `copies[i]`.
+pub fn discount_shared_endings(reports: &mut [CopyReport], copies: &[&Document]) {
+    let endings: Vec<Option<String>> = copies.iter().map(|d| ending(d)).collect();
+    for (i, report) in reports.iter_mut().enumerate() {
+        let Some(t) = &report.truncation else {
+            continue;
+        };
+        let only_mid_sentence = t.mid_sentence && t.marker.is_none() && t.cut_after_line.is_none();
+        let shared = endings[i].is_some()
+            && endings
+                .iter()
+                .enumerate()
+                .any(|(j, e)| j != i && *e == endings[i]);
+        if only_mid_sentence && shared {
+            report.truncation = None;
+        }
+    }
+}
+
+/// The last eight words of a copy's text, folded.
+fn ending(doc: &Document) -> Option<String> {
+    let last = doc
+        .paragraphs
+        .iter()
+        .rev()
+        .find(|p| p.kind == Kind::Content)?;
+    let words: Vec<&str> = last.key.split(' ').collect();
+    Some(words[words.len().saturating_sub(8)..].join(" "))
+}
+
 #[derive(Clone, Copy)]
 struct Measure {
     coverage: f64,
@@ -167,9 +200,9 @@ fn missing_end(line: &Line, copy: usize) -> usize {
 }
 
 /// Whether the copy's text stops mid-sentence: its last paragraph (markers
-/// and furniture aside) holds a full sentence of a longer text, then breaks
-/// off on a lowercase word. Credit lines and headings, which lack a
-/// sentence inside, do not count.
+/// and furniture aside) breaks off on a lowercase word, and is prose: it
+/// holds a full sentence of a longer text, or runs to a length no heading
+/// or credit line has (at least [`MIN_RUN_ON_WORDS`] words).
 fn stops_mid_sentence(doc: &Document) -> bool {
     let Some(last) = doc
         .paragraphs
@@ -181,11 +214,17 @@ fn stops_mid_sentence(doc: &Document) -> bool {
     };
     let text = last.text.as_str();
     let last_word = text.rsplit(' ').next().unwrap_or("");
-    word_count(&last.key) >= 10
-        && crate::normalize::segment::sentences(text).len() >= 2
+    let words = word_count(&last.key);
+    let prose = (words >= 10 && crate::normalize::segment::sentences(text).len() >= 2)
+        || words >= MIN_RUN_ON_WORDS;
+    prose
         && last_word.chars().all(char::is_alphanumeric)
         && last_word.starts_with(char::is_lowercase)
 }
+
+/// A last paragraph of this many words with no sentence end is prose cut
+/// off, not a heading.
+const MIN_RUN_ON_WORDS: usize = 20;
 
 fn word_count_of(text: &str) -> usize {
     word_count(&fold_key(text))
@@ -392,5 +431,20 @@ mod tests {
         );
         assert_eq!(r.boilerplate.len(), 1);
         assert!(!r.truncated());
+    }
+
+    #[test]
+    fn an_ending_two_copies_share_is_the_article_end() {
+        let text = "Title\n\nThe talks went on. Showing the strain from nine days of frantic \
+                    diplomacy, the envoy said the accord was a signal to the people";
+        let (a, b) = (doc(text), doc(text));
+        let config = Config::default();
+        let mut reports = vec![
+            annotate(&a, 0, None, &config),
+            annotate(&b, 1, None, &config),
+        ];
+        assert!(reports[0].truncated(), "alone, it looks cut");
+        discount_shared_endings(&mut reports, &[&a, &b]);
+        assert!(!reports[0].truncated() && !reports[1].truncated());
     }
 }
