@@ -11,7 +11,10 @@ Prints:
 - when OUT_DIR holds canonical texts (a `run`), the word 4-gram
   (multiset) precision, recall and F1 of each article's canonical text
   against the true text, averaged per article, next to the best single
-  copy's, and the number of furniture lines leaked into canonical texts.
+  copy's, and the number of furniture lines leaked into canonical texts;
+  also the F1 over the articles that have at least one complete copy
+  (neither truncated, paywalled nor a teaser): where every copy is cut,
+  no merge can recover the rest.
 """
 
 import argparse
@@ -102,7 +105,8 @@ def canonical_scores(truth_dir, out_dir, truth, documents, clusters):
     article_of = {t["id"]: t["article"] for t in truth}
     teaser = {t["id"] for t in truth if t["teaser"]}
     raw = raw_texts(os.path.join(truth_dir, "corpus"), truth)
-    ours, best_copy, leaked = [], [], 0
+    complete = {t["id"] for t in truth if not (t["truncated"] or t["paywalled"] or t["teaser"])}
+    ours, best_copy, leaked, recoverable = [], [], 0, []
     for c in clusters:
         members = [m for m in c["members"] if m in article_of and m not in teaser]
         if not members:
@@ -111,6 +115,8 @@ def canonical_scores(truth_dir, out_dir, truth, documents, clusters):
         article, _ = votes.most_common(1)[0]
         text = "\n\n".join(line["text"] for line in c["lines"])
         ours.append(overlap_f1(text, articles[article])[2])
+        if any(m in complete for m in members):
+            recoverable.append(ours[-1])
         best_copy.append(max(overlap_f1(raw[m], articles[article])[2] for m in members))
         leaked += sum(1 for line in c["lines"] if any(line["text"].startswith(f) or line["text"] == f for f in FURNITURE)
                       or line["text"].endswith(" minutes"))
@@ -118,6 +124,8 @@ def canonical_scores(truth_dir, out_dir, truth, documents, clusters):
     better = sum(1 for a, b in zip(ours, best_copy) if a > b)
     worse = sum(1 for a, b in zip(ours, best_copy) if a < b)
     return {"canonical_f1": sum(ours) / n, "best_copy_f1": sum(best_copy) / n, "clusters": len(ours),
+            "canonical_f1_with_a_complete_copy": sum(recoverable) / (len(recoverable) or 1),
+            "clusters_with_a_complete_copy": len(recoverable),
             "better_than_best_copy": better, "worse_than_best_copy": worse, "furniture_leaked": leaked}
 
 
@@ -163,6 +171,8 @@ def main():
         print(f"canonical 4-gram F1 {k['canonical_f1']:.4f} vs best single copy {k['best_copy_f1']:.4f} "
               f"over {k['clusters']} clusters (better {k['better_than_best_copy']}, worse {k['worse_than_best_copy']}); "
               f"furniture lines leaked: {k['furniture_leaked']}")
+        print(f"canonical 4-gram F1 over the {k['clusters_with_a_complete_copy']} articles with at least one "
+              f"complete copy: {k['canonical_f1_with_a_complete_copy']:.4f}")
 
 
 if __name__ == "__main__":
