@@ -107,7 +107,7 @@ pub fn annotate(
         coverage,
         truncation: (truncated && paywall.is_none()).then_some(truncation),
         paywall,
-        boilerplate: dropped(doc),
+        boilerplate: dropped(doc, copy, canon),
     }
 }
 
@@ -299,7 +299,16 @@ fn combine(weights: &[(bool, f64)]) -> f64 {
     round3(1.0 - doubt)
 }
 
-fn dropped(doc: &Document) -> Vec<Dropped> {
+/// The copy's furniture, then the lines of it the other copies outvoted.
+fn dropped(doc: &Document, copy: usize, canon: Option<&CanonicalText>) -> Vec<Dropped> {
+    let inserted = canon
+        .into_iter()
+        .flat_map(|c| &c.dropped)
+        .filter(|d| d.copy == copy)
+        .map(|d| Dropped {
+            kind: Furniture::Inserted,
+            text: d.text.clone(),
+        });
     doc.paragraphs
         .iter()
         .flat_map(|p| {
@@ -316,6 +325,7 @@ fn dropped(doc: &Document) -> Vec<Dropped> {
             });
             whole.into_iter().chain(suffix)
         })
+        .chain(inserted)
         .collect()
 }
 
@@ -359,6 +369,7 @@ mod tests {
     fn containment_flags_a_copy_that_stops_early() {
         let canon = CanonicalText {
             lines: vec![line(30, &[0, 1]), line(30, &[0, 1]), line(100, &[0])],
+            dropped: Vec::new(),
         };
         let d = doc("Title\n\nText.");
         let r = annotate(&d, 1, Some(&canon), &Config::default());
@@ -389,6 +400,7 @@ mod tests {
     fn a_copy_cut_inside_the_last_line_is_truncated() {
         let mut canon = CanonicalText {
             lines: vec![line(30, &[0, 1]), line(12, &[0, 1])],
+            dropped: Vec::new(),
         };
         canon.lines[1].variants = vec![
             crate::reconcile::Variant {
@@ -408,6 +420,7 @@ mod tests {
     fn a_short_missing_tail_is_not_truncation() {
         let canon = CanonicalText {
             lines: vec![line(300, &[0, 1]), line(9, &[0])],
+            dropped: Vec::new(),
         };
         let r = annotate(&doc("x"), 1, Some(&canon), &Config::default());
         assert!(r.truncation.is_none());

@@ -140,21 +140,33 @@ pub fn read(found: &Found) -> Vec<Entry> {
             "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl)".into(),
         ));
     };
-    let text = match std::fs::read(&found.path) {
-        Ok(bytes) => decode::decode(&bytes),
-        Err(e) => Err(Problem::Error(format!("cannot read file: {e}"))),
-    };
-    match text {
-        Err(p) => problem(p),
+    match std::fs::read(&found.path) {
+        Ok(bytes) => parse_bytes(&found.rel, format, &bytes),
+        Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
+    }
+}
+
+/// The entries of a file's bytes, given its relative path and format:
+/// decoded, and split into records for JSON and JSONL. Never empty: bytes
+/// that yield no text yield one entry with the reason.
+pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8]) -> Vec<Entry> {
+    let fallback = source_of_path(rel);
+    match decode::decode(bytes) {
+        Err(p) => vec![Entry {
+            id: rel.to_string(),
+            source: fallback,
+            meta: Meta::default(),
+            body: Err(p),
+        }],
         Ok(text) => match format {
             Format::Text => vec![Entry {
-                id: found.rel.clone(),
+                id: rel.to_string(),
                 source: fallback,
                 meta: Meta::default(),
                 body: Ok(text),
             }],
-            Format::Json => record::read_json(&found.rel, &text, &fallback),
-            Format::JsonLines => record::read_json_lines(&found.rel, &text, &fallback),
+            Format::Json => record::read_json(rel, &text, &fallback),
+            Format::JsonLines => record::read_json_lines(rel, &text, &fallback),
         },
     }
 }

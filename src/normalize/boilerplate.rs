@@ -46,6 +46,9 @@ pub enum Furniture {
     /// A line its source prints on many different articles (learned from
     /// the corpus, see [`super::recurring`]).
     Recurring,
+    /// A line only a minority of the copies around it carry, like an
+    /// advertisement one site inserted (found when copies are reconciled).
+    Inserted,
 }
 
 /// Most words a furniture line, notice or marker may have.

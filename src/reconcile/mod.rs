@@ -49,6 +49,18 @@ pub struct Variant {
 pub struct CanonicalText {
     /// The lines in reading order.
     pub lines: Vec<Line>,
+    /// Lines left out because only a minority of the copies around them
+    /// carry them (see [`reconcile`]), with the copies' readings.
+    pub dropped: Vec<Inserted>,
+}
+
+/// A copy's line that the other copies around it outvoted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inserted {
+    /// The copy that carries it.
+    pub copy: usize,
+    /// Its reading of the line.
+    pub text: String,
 }
 
 impl CanonicalText {
@@ -85,8 +97,16 @@ pub fn attach(canon: &mut CanonicalText, copy: usize, doc: &Document) {
 /// alignment.
 /// Each copy's vote weighs `weights[copy]` (see [`reliability`]); with
 /// equal weights the vote is a plain majority.
+///
+/// A line's presence is voted too: a copy *covers* a line when it carries
+/// lines both before and after it. A line that at least two covering
+/// copies lack, and that outweighs its carriers, is an insertion (an
+/// advertisement, a promotion) and is left out, into
+/// [`CanonicalText::dropped`]. Copies that stop early or start late do not
+/// vote against the lines they never reached, and with two copies every
+/// line is kept.
 pub fn reconcile(copies: &[&Document], alignment: &Alignment, weights: &[f64]) -> CanonicalText {
-    let lines = alignment
+    let lines: Vec<Line> = alignment
         .slots
         .iter()
         .map(|slot| {
@@ -94,7 +114,44 @@ pub fn reconcile(copies: &[&Document], alignment: &Alignment, weights: &[f64]) -
             vote(readings, weights)
         })
         .collect();
-    CanonicalText { lines }
+    drop_insertions(lines, copies.len(), weights)
+}
+
+/// Copies lacking a line around it that it takes to outvote its carriers.
+const MIN_COVERING_COPIES: usize = 2;
+
+fn drop_insertions(lines: Vec<Line>, copies: usize, weights: &[f64]) -> CanonicalText {
+    let mut span: Vec<Option<(usize, usize)>> = vec![None; copies];
+    for (i, line) in lines.iter().enumerate() {
+        for &c in &line.sources {
+            let s = span[c].get_or_insert((i, i));
+            s.1 = i;
+        }
+    }
+    let mut canon = CanonicalText::default();
+    for (i, line) in lines.into_iter().enumerate() {
+        let covering: Vec<usize> = (0..copies)
+            .filter(|c| line.sources.binary_search(c).is_err())
+            .filter(|&c| span[c].is_some_and(|(first, last)| first < i && i < last))
+            .collect();
+        let weigh = |cs: &[usize]| -> f64 { cs.iter().map(|&c| weight_of(weights, c)).sum() };
+        if covering.len() >= MIN_COVERING_COPIES && weigh(&covering) > weigh(&line.sources) {
+            for &copy in &line.sources {
+                let text = line
+                    .variants
+                    .iter()
+                    .find(|v| v.copies.contains(&copy))
+                    .map_or(&line.text, |v| &v.text);
+                canon.dropped.push(Inserted {
+                    copy,
+                    text: text.clone(),
+                });
+            }
+        } else {
+            canon.lines.push(line);
+        }
+    }
+    canon
 }
 
 impl CanonicalText {
@@ -210,6 +267,32 @@ mod tests {
         assert_eq!(c.lines[1].variants[1].copies, [1]);
         assert!(!c.lines[1].tied);
         assert!(c.lines[0].variants.is_empty());
+    }
+
+    #[test]
+    fn a_line_one_copy_inserts_between_shared_lines_is_dropped() {
+        let c = canon(&[
+            "Title\n\nFirst paragraph here.\n\nBuy the new phone today at our shop.\n\nSecond paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
+        ]);
+        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Title",
+                "First paragraph here.",
+                "Second paragraph here.",
+                "A closing line."
+            ]
+        );
+        assert_eq!(
+            c.dropped,
+            [Inserted {
+                copy: 0,
+                text: "Buy the new phone today at our shop.".into()
+            }]
+        );
     }
 
     #[test]

@@ -107,6 +107,7 @@ mod tests {
                     &[("Two words.", &[0, 1]), ("Tw0 w0rds.", &[2])],
                 ),
             ],
+            dropped: Vec::new(),
         };
         let mut r = Reliability::default();
         r.observe(&canon, &["wire", "reader", "ocr"]);

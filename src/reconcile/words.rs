@@ -20,7 +20,13 @@
 //! words with a different number of words (no one-to-one vote there).
 
 use crate::normalize::text::fold_key;
-use similar::{Algorithm, DiffOp, capture_diff_slices};
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+use std::time::{Duration, Instant};
+
+/// Time allowed to one word diff; past it `similar` returns a coarser
+/// alignment, so a pathological paragraph (a whole file on one line, in
+/// several garbled copies) cannot stall a run.
+const WORD_DIFF_DEADLINE: Duration = Duration::from_millis(50);
 
 /// One reading of a line and its weight.
 #[derive(Clone, Copy, Debug)]
@@ -137,7 +143,8 @@ fn vote<'a>(
     gaps: &mut [Options<'a>],
 ) {
     let mine = tokens(reading.text);
-    let ops = capture_diff_slices(Algorithm::Myers, base, &mine);
+    let deadline = Instant::now() + WORD_DIFF_DEADLINE;
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, base, &mine, Some(deadline));
     let matched = |op: &DiffOp| matches!(op, DiffOp::Equal { .. });
     let (Some(first), Some(last)) = (ops.iter().position(matched), ops.iter().rposition(matched))
     else {

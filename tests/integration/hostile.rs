@@ -84,7 +84,7 @@ fn json_with_wrong_types_is_an_error_per_record() {
 }
 
 #[test]
-fn a_huge_one_line_file_many_tiny_files_and_a_deep_tree_complete() {
+fn a_huge_one_line_file_a_hundred_thousand_tiny_files_and_a_deep_tree_complete() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     let mut deep = input.join("deep");
@@ -101,13 +101,13 @@ fn a_huge_one_line_file_many_tiny_files_and_a_deep_tree_complete() {
     .unwrap();
     let tiny = input.join("tiny");
     fs::create_dir(&tiny).unwrap();
-    for n in 0..2_000 {
-        fs::write(tiny.join(format!("{n:05}.txt")), format!("Note {n}.")).unwrap();
+    for n in 0..100_000 {
+        fs::write(tiny.join(format!("{n:06}.txt")), format!("Note {n}.")).unwrap();
     }
     let out = dir.path().join("out");
     run(&input, &out, &["-q"]);
     let docs = read_jsonl(&out.join("documents.jsonl"));
-    assert_eq!(docs.len(), 2_002);
+    assert_eq!(docs.len(), 100_002);
     assert!(docs.iter().all(|d| d["status"] == "ok"));
     assert!(by_id(&docs, "huge.txt")["words"].as_u64().unwrap() > 9_000_000);
 }
