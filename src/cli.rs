@@ -24,6 +24,7 @@ Exit codes:
 Output (in --out):
   documents.jsonl   one line per input document: status, cluster, flags, evidence
   clusters.jsonl    one line per cluster: members and canonical lines with sources
+  sources.jsonl     one line per source: truncated, paywalled, furniture, reliability
   canonical/        one text file per cluster
   summary.json      counts and settings; present only once a run is complete";
 

@@ -15,7 +15,9 @@
 //! 2. [`normalize`] cleans the text (NFC, entities, markdown residue), cuts
 //!    paragraphs (blank lines, single newlines or hard wraps), rejoins
 //!    paragraphs a page break split, computes folded match keys, and marks
-//!    site furniture, paywall notices and truncation markers.
+//!    site furniture, paywall notices and truncation markers (phrases kept
+//!    as data, [`normalize::Markers`]) and the lines each source prints on
+//!    many articles.
 //! 3. [`sketch`] fingerprints article text with word shingles and proposes
 //!    candidate pairs from an index over a hash-selected sample of them, so
 //!    fragments are found as well as near-copies.
@@ -23,10 +25,13 @@
 //!    and groups copies around their most complete member.
 //! 5. [`align`] aligns a cluster's copies paragraph by paragraph with
 //!    `similar`, progressively, so no copy's paragraph is lost.
-//! 6. [`reconcile`] votes each aligned paragraph; the majority reading wins.
+//! 6. [`reconcile`] votes each aligned paragraph, then the words where
+//!    copies disagree, weighing each source by its reliability where the
+//!    count does not decide, and drops lines a minority inserted.
 //! 7. [`annotate`] gathers per-copy evidence: coverage, truncation, paywall,
 //!    furniture dropped.
-//! 8. [`report`] defines the output records and writes them atomically.
+//! 8. [`report`] defines the output records, writes them atomically, and
+//!    reads a cluster back to show it ([`report::show`]).
 //!
 //! Invariants: every input appears in the output exactly once; every
 //! readable document is in exactly one cluster; every canonical line has at

@@ -245,6 +245,17 @@ mod tests {
         normalize(DocId(0), "d", "d", &Meta::default(), text)
     }
 
+    const FOUR_LINES: [&str; 4] = [
+        "Title",
+        "First paragraph here.",
+        "Second paragraph here.",
+        "A closing line.",
+    ];
+
+    fn texts(c: &CanonicalText) -> Vec<&str> {
+        c.lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
     fn canon(texts: &[&str]) -> CanonicalText {
         let docs: Vec<Document> = texts.iter().map(|t| doc(t)).collect();
         let refs: Vec<&Document> = docs.iter().collect();
@@ -276,16 +287,7 @@ mod tests {
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
         ]);
-        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "Title",
-                "First paragraph here.",
-                "Second paragraph here.",
-                "A closing line."
-            ]
-        );
+        assert_eq!(texts(&c), FOUR_LINES);
         assert_eq!(
             c.dropped,
             [Inserted {
@@ -315,16 +317,7 @@ mod tests {
             "Title\n\nFirst paragraph here.",
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
         ]);
-        let texts: Vec<&str> = c.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "Title",
-                "First paragraph here.",
-                "Second paragraph here.",
-                "A closing line."
-            ]
-        );
+        assert_eq!(texts(&c), FOUR_LINES);
         assert_eq!(c.lines[3].sources, [2]);
         assert_eq!(
             c.to_text(),
