@@ -5,7 +5,8 @@ side by side, and prints time, peak memory and pair F1 of each.
   compare.py TRUTH_DIR [--newsmerge PATH] [--threads N] [--json FILE]
 
 TRUTH_DIR is a folder written by generate.py (corpus/ and truth.jsonl).
-Each pipeline runs in its own process, so its wall time and peak resident
+Every file is read once first, so the page cache is warm for all. Each
+pipeline runs in its own process, so its wall time and peak resident
 memory (from wait4) are its own:
 
 - newsmerge: `newsmerge dedup TRUTH_DIR/corpus --out ...`;
@@ -138,6 +139,16 @@ def lsh_pipeline(kind, corpus, out, threshold):
 # --- the driver ----------------------------------------------------------------
 
 
+def warm_up(root):
+    """Reads every file once, so that no pipeline pays for a cold page
+    cache and the others ride on its reads."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as f:
+                while f.read(1 << 20):
+                    pass
+
+
 def timed(cmd):
     """Runs cmd; returns (seconds, peak RSS in MiB, exit code)."""
     started = time.perf_counter()
@@ -164,6 +175,7 @@ def main():
         return
 
     truth = score.read_jsonl(os.path.join(args.truth_dir, "truth.jsonl"))
+    warm_up(corpus)
     work = tempfile.mkdtemp(prefix="newsmerge-compare-")
     commands = {
         "newsmerge": [args.newsmerge, "dedup", corpus, "--out", os.path.join(work, "newsmerge"),
