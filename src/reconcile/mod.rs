@@ -13,7 +13,7 @@
 //! copy that carries a slot, whatever its reading, is a source of the line.
 
 pub mod reliability;
-mod words;
+pub mod words;
 
 use crate::align::Alignment;
 use crate::normalize::Document;
