@@ -125,7 +125,7 @@ fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config)
 mod tests {
     use super::*;
 
-    fn sig(range: std::ops::Range<u64>) -> Signature {
+    fn sig(range: std::ops::Range<u32>) -> Signature {
         Signature {
             shingles: range.collect(),
             sample: Vec::new(),

@@ -25,9 +25,13 @@ pub const SEED: u64 = 0x6e65_7773_6d65_7267;
 /// A document's fingerprint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Signature {
-    /// Sorted, distinct shingle hashes of the article text.
-    pub shingles: Vec<u64>,
-    /// The subset of `shingles` that is indexed for candidate search.
+    /// Sorted, distinct shingle hashes of the article text, cut to their
+    /// high 32 bits for exact verification: half the memory of the full
+    /// hashes, and two different shingles share a cut hash with a
+    /// probability of 2^-32, so two 1,000-shingle articles share one by
+    /// chance once in four thousand comparisons, which moves no ratio.
+    pub shingles: Vec<u32>,
+    /// The full hashes of the shingles indexed for candidate search, sorted.
     pub sample: Vec<u64>,
 }
 
@@ -53,27 +57,26 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
 /// The signature of a sequence of word hashes.
 pub fn signature(words: &[u64], config: &Config) -> Signature {
     let k = config.shingle_words.max(1);
-    let mut shingles: Vec<u64> = if words.is_empty() {
+    let mut full: Vec<u64> = if words.is_empty() {
         Vec::new()
     } else if words.len() < k {
         vec![shingle_hash(words)]
     } else {
         words.windows(k).map(shingle_hash).collect()
     };
-    shingles.sort_unstable();
-    shingles.dedup();
+    full.sort_unstable();
+    full.dedup();
     let modulus = config.sample_modulus.max(1);
-    let mut sample: Vec<u64> = shingles
-        .iter()
-        .copied()
-        .filter(|h| h % modulus == 0)
-        .collect();
+    let mut sample: Vec<u64> = full.iter().copied().filter(|h| h % modulus == 0).collect();
     if sample.is_empty() {
         // A short text may have no selected shingle; its smallest hash
         // stands in, shared by a near-identical short text with a
         // probability equal to their resemblance.
-        sample.extend(shingles.first());
+        sample.extend(full.first());
     }
+    let mut shingles: Vec<u32> = full.iter().map(|&h| (h >> 32) as u32).collect();
+    shingles.sort_unstable();
+    shingles.dedup();
     Signature { shingles, sample }
 }
 
@@ -183,7 +186,7 @@ pub struct Overlap {
 }
 
 /// The exact overlap of two sorted shingle sets.
-pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
+pub fn overlap(a: &[u32], b: &[u32]) -> Overlap {
     let shared = intersection_size(a, b);
     let union = a.len() + b.len() - shared;
     let smaller = a.len().min(b.len());
@@ -196,7 +199,7 @@ pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
     }
 }
 
-fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+fn intersection_size(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
