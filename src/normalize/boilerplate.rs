@@ -81,7 +81,8 @@ pub fn classify(text: &str, key: &str, markers: &Markers) -> Kind {
     if let Some(f) = furniture(text, key, words, &leading) {
         return Kind::Furniture(f);
     }
-    if is_paywall_notice(text, key, markers) {
+    let any_paywall = found.iter().any(|f| f.kind == MarkerKind::Paywall);
+    if any_paywall && is_paywall_notice(text, key, markers) {
         return Kind::Paywall;
     }
     Kind::Content

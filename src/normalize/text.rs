@@ -23,7 +23,10 @@ pub fn clean(raw: &str) -> String {
         IsNormalized::Yes => Cow::Borrowed(&decoded),
         _ => Cow::Owned(decoded.nfc().collect()),
     };
-    if composed.chars().all(|c| clean_char(c) == Some(c)) {
+    let plain_ascii = composed
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'));
+    if plain_ascii || composed.chars().all(|c| clean_char(c) == Some(c)) {
         return composed.into_owned();
     }
     composed.chars().filter_map(clean_char).collect()
@@ -43,6 +46,9 @@ fn clean_char(c: char) -> Option<char> {
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub fn collapse_spaces(text: &str) -> String {
+    if is_collapsed_ascii(text.as_bytes()) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -51,6 +57,23 @@ pub fn collapse_spaces(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether ASCII text already has single spaces between words and none at
+/// the ends.
+fn is_collapsed_ascii(bytes: &[u8]) -> bool {
+    let mut prev_space = true;
+    for &b in bytes {
+        if !b.is_ascii() || (b.is_ascii_whitespace() && b != b' ') {
+            return false;
+        }
+        let space = b == b' ';
+        if space && prev_space {
+            return false;
+        }
+        prev_space = space;
+    }
+    !prev_space || bytes.is_empty()
 }
 
 /// The match key of a text: lowercase words separated by single spaces, with
