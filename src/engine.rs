@@ -8,9 +8,17 @@
 //! Each stage runs in parallel over documents or clusters on a rayon pool
 //! owned here, and each collects its results in input order, so the output
 //! is the same for any number of threads.
+//!
+//! `run` holds every normalized document, since merging needs the copies'
+//! text. `dedup` streams: a first pass over the input hashes each
+//! document's short lines to learn the corpus's furniture, a second
+//! normalizes, fingerprints and diagnoses each document and keeps only its
+//! fingerprint and evidence, so no pass holds every text at once. Both
+//! learn furniture from the same hashed lines, so both find the same
+//! clusters.
 
 use crate::align::align;
-use crate::annotate::{CopyReport, annotate, discount_shared_endings};
+use crate::annotate::{CopyReport, annotate, discount_shared_endings, ending};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -71,6 +79,14 @@ pub fn run_path(
     in_pool(config, || {
         progress.stage("walking", 1);
         let found = ingest::walk(input, config.follow_links)?;
+        if mode == Mode::Dedup {
+            return Ok(dedup_streaming(
+                found.len(),
+                &|i| ingest::read(&found[i]),
+                config,
+                progress,
+            ));
+        }
         progress.stage("reading", found.len() as u64);
         let loaded = found
             .par_iter()
@@ -91,6 +107,14 @@ pub fn run_entries(
     config: &Config,
     progress: &dyn Progress,
 ) -> Outcome {
+    if mode == Mode::Dedup {
+        return dedup_streaming(
+            entries.len(),
+            &|i| vec![entries[i].clone()],
+            config,
+            progress,
+        );
+    }
     progress.stage("reading", entries.len() as u64);
     let loaded = entries
         .into_par_iter()
@@ -103,27 +127,19 @@ pub fn run_entries(
     run_loaded(loaded, mode, config, progress)
 }
 
-/// An input entry, its body taken out, and its normalized document when it
-/// has text.
-type Loaded = (Entry, Option<Document>);
+/// An input entry, its body taken out, and its normalized document and
+/// hashed lines when it has text.
+type Loaded = (Entry, Option<(Document, Option<recurring::Lines>)>);
 
-/// Normalizes an entry's text and frees it.
-fn load(mut entry: Entry, markers: &Markers) -> Loaded {
-    let doc = match &mut entry.body {
-        Ok(text) => {
-            let raw = std::mem::take(text);
-            Some(normalize_with(
-                DocId(0),
-                &entry.id,
-                &entry.source,
-                &entry.meta,
-                &raw,
-                markers,
-            ))
-        }
-        Err(_) => None,
-    };
-    (entry, doc)
+/// Normalizes an entry's text, hashes its lines for furniture learning
+/// (as `dedup` does, so that both commands learn the same furniture), and
+/// frees the text.
+fn load(entry: Entry, markers: &Markers) -> Loaded {
+    let lines = entry.body.as_ref().ok().and_then(|raw| {
+        recurring::Lines::of_raw(&entry.source, entry.meta.title.as_deref(), raw, markers)
+    });
+    let (entry, doc) = load_document(entry, markers);
+    (entry, doc.map(|d| (d, lines)))
 }
 
 /// The stages after loading, on entries in any order.
@@ -136,15 +152,18 @@ fn run_loaded(
     loaded.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
     let mut entries = Vec::with_capacity(loaded.len());
     let mut docs = Vec::with_capacity(loaded.len());
+    let mut lines = Vec::with_capacity(loaded.len());
     for (entry, doc) in loaded {
         entries.push(entry);
-        if let Some(mut d) = doc {
+        if let Some((mut d, l)) = doc {
             d.id = DocId(docs.len() as u32);
             docs.push(d);
+            lines.extend(l);
         }
     }
     progress.stage("furniture", 1);
-    recurring::mark_recurring(&mut docs, config.min_furniture_articles);
+    let learned = recurring::Learned::learn(lines, config.min_furniture_articles);
+    docs.par_iter_mut().for_each(|d| learned.mark(d));
     let signatures = sketch_all(&docs, config, progress);
     progress.stage("candidates", 1);
     let pairs = candidates(&signatures, config);
@@ -154,13 +173,144 @@ fn run_loaded(
     progress.advance(1);
     let names = cluster_names(&clusters);
     let (results, reliability) = merge_all(&docs, &clusters, mode, config, progress);
-    let mut outcome = assemble(&entries, &docs, &clusters, &names, results, mode, config);
+    let known = Known::of(&docs);
+    let mut outcome = assemble(&entries, &known, &clusters, &names, results, mode, config);
     for s in &mut outcome.sources {
         s.reliability = reliability
             .knows(&s.source)
             .then(|| round3(reliability.of(&s.source)));
     }
     outcome
+}
+
+/// Normalizes an entry's text and frees it.
+fn load_document(mut entry: Entry, markers: &Markers) -> (Entry, Option<Document>) {
+    let doc = entry.body.as_mut().ok().map(|text| {
+        let raw = std::mem::take(text);
+        normalize_with(
+            DocId(0),
+            &entry.id,
+            &entry.source,
+            &entry.meta,
+            &raw,
+            markers,
+        )
+    });
+    (entry, doc)
+}
+
+/// What `dedup` keeps of a document once it is fingerprinted: no text.
+struct Digest {
+    name: String,
+    words: usize,
+    ending: Option<String>,
+    signature: Signature,
+    report: CopyReport,
+}
+
+/// `dedup` in two streaming passes over `count` inputs, each read by
+/// `read` (a file's entries) and dropped after use, so that no pass holds
+/// every text at once. The first learns the corpus's furniture from hashed
+/// lines ([`recurring::Lines::of_raw`]); the second normalizes each
+/// document, marks its learned furniture, fingerprints it and diagnoses it
+/// on its own evidence, and keeps only a [`Digest`].
+fn dedup_streaming(
+    count: usize,
+    read: &(dyn Fn(usize) -> Vec<Entry> + Sync),
+    config: &Config,
+    progress: &dyn Progress,
+) -> Outcome {
+    progress.stage("furniture", count as u64);
+    let lines: Vec<recurring::Lines> = (0..count)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let entries = read(i);
+            progress.advance(1);
+            entries.into_iter().filter_map(|e| {
+                let text = e.body.as_ref().ok()?;
+                recurring::Lines::of_raw(&e.source, e.meta.title.as_deref(), text, &config.markers)
+            })
+        })
+        .collect();
+    let learned = recurring::Learned::learn(lines, config.min_furniture_articles);
+    progress.stage("reading", count as u64);
+    let mut digested: Vec<(Entry, Option<Digest>)> = (0..count)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let entries = read(i);
+            progress.advance(1);
+            entries.into_iter().map(|e| digest(e, &learned, config))
+        })
+        .collect();
+    digested.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
+    let mut entries = Vec::with_capacity(digested.len());
+    let mut digests = Vec::with_capacity(digested.len());
+    let mut signatures = Vec::with_capacity(digested.len());
+    for (entry, digest) in digested {
+        entries.push(entry);
+        if let Some(mut d) = digest {
+            signatures.push(std::mem::take(&mut d.signature));
+            digests.push(d);
+        }
+    }
+    progress.stage("candidates", 1);
+    let pairs = candidates(&signatures, config);
+    progress.stage("clustering", 1);
+    let clusters = cluster(&signatures, &pairs, config);
+    drop(signatures);
+    progress.stage("merging", clusters.len() as u64);
+    let merged: Vec<Merged> = clusters
+        .par_iter()
+        .map(|c| {
+            let order = alignment_order(c, |d| digests[d.index()].words);
+            let mut reports: Vec<CopyReport> = order
+                .iter()
+                .map(|d| digests[d.index()].report.clone())
+                .collect();
+            let endings: Vec<Option<String>> = order
+                .iter()
+                .map(|d| digests[d.index()].ending.clone())
+                .collect();
+            discount_shared_endings(&mut reports, &endings);
+            progress.advance(1);
+            Merged {
+                order,
+                canon: None,
+                reports,
+            }
+        })
+        .collect();
+    let known = Known {
+        names: digests.iter().map(|d| d.name.as_str()).collect(),
+        words: digests.iter().map(|d| d.words).collect(),
+    };
+    let names = cluster_names(&clusters);
+    assemble(
+        &entries,
+        &known,
+        &clusters,
+        &names,
+        merged,
+        Mode::Dedup,
+        config,
+    )
+}
+
+/// Normalizes one entry, marks its learned furniture, and keeps what
+/// `dedup` needs of it.
+fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry, Option<Digest>) {
+    let (entry, doc) = load_document(entry, &config.markers);
+    let digest = doc.map(|mut doc| {
+        learned.mark(&mut doc);
+        Digest {
+            words: doc.content_words(),
+            ending: ending(&doc),
+            signature: sketch(&doc, config),
+            report: annotate(&doc, 0, None, config),
+            name: doc.name,
+        }
+    });
+    (entry, digest)
 }
 
 fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
@@ -267,7 +417,7 @@ fn merge_cluster(
     config: &Config,
     reliability: Option<&Reliability>,
 ) -> Merged {
-    let order = alignment_order(docs, cluster);
+    let order = alignment_order(cluster, |d| docs[d.index()].content_words());
     let copies: Vec<&Document> = order.iter().map(|d| &docs[d.index()]).collect();
     let weights: Vec<f64> = match reliability {
         Some(r) => copies.iter().map(|d| r.of(&d.source)).collect(),
@@ -287,7 +437,8 @@ fn merge_cluster(
         .enumerate()
         .map(|(i, d)| annotate(d, i, canon.as_ref().filter(|_| copies.len() > 1), config))
         .collect();
-    discount_shared_endings(&mut reports, &copies);
+    let endings: Vec<Option<String>> = copies.iter().map(|d| ending(d)).collect();
+    discount_shared_endings(&mut reports, &endings);
     Merged {
         order,
         canon,
@@ -296,31 +447,47 @@ fn merge_cluster(
 }
 
 /// The centre first, then the other copies by words of text, most first.
-fn alignment_order(docs: &[Document], cluster: &Cluster) -> Vec<DocId> {
+fn alignment_order(cluster: &Cluster, words: impl Fn(DocId) -> usize) -> Vec<DocId> {
     let mut rest: Vec<DocId> = cluster
         .members
         .iter()
         .copied()
         .filter(|&d| d != cluster.centre)
         .collect();
-    rest.sort_by_cached_key(|d| (std::cmp::Reverse(docs[d.index()].content_words()), *d));
+    rest.sort_by_cached_key(|&d| (std::cmp::Reverse(words(d)), d));
     std::iter::once(cluster.centre).chain(rest).collect()
+}
+
+/// What assembling the output needs of each readable document, by
+/// [`DocId`]: its id and its words of article text.
+struct Known<'a> {
+    names: Vec<&'a str>,
+    words: Vec<usize>,
+}
+
+impl<'a> Known<'a> {
+    fn of(docs: &'a [Document]) -> Known<'a> {
+        Known {
+            names: docs.iter().map(|d| d.name.as_str()).collect(),
+            words: docs.iter().map(Document::content_words).collect(),
+        }
+    }
 }
 
 fn assemble(
     entries: &[Entry],
-    docs: &[Document],
+    docs: &Known<'_>,
     clusters: &[Cluster],
     names: &[String],
     merged: Vec<Merged>,
     mode: Mode,
     config: &Config,
 ) -> Outcome {
-    let mut per_doc: Vec<Option<(usize, CopyReport)>> = vec![None; docs.len()];
+    let mut per_doc: Vec<Option<(usize, CopyReport)>> = vec![None; docs.names.len()];
     let mut records = Vec::with_capacity(clusters.len());
     let mut canonical = Vec::new();
     for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
-        let name = |d: DocId| docs[d.index()].name.clone();
+        let name = |d: DocId| docs.names[d.index()].to_string();
         let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, &name));
         if let Some(c) = &m.canon {
             canonical.push((names[ci].clone(), c.to_text()));
@@ -382,7 +549,7 @@ fn line_records(
 
 fn document_records(
     entries: &[Entry],
-    docs: &[Document],
+    docs: &Known<'_>,
     names: &[String],
     mut per_doc: Vec<Option<(usize, CopyReport)>>,
 ) -> Vec<DocumentRecord> {
@@ -415,7 +582,7 @@ fn document_records(
                 Ok(_) => {
                     let d = next_doc;
                     next_doc += 1;
-                    r.words = Some(docs[d].content_words());
+                    r.words = Some(docs.words[d]);
                     if let Some((ci, report)) = per_doc[d].take() {
                         r.cluster = Some(names[ci].clone());
                         r.set_report(report);

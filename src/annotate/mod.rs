@@ -114,9 +114,9 @@ pub fn annotate(
 /// Withdraws truncation flags that rest on a mid-sentence stop alone when
 /// another copy of the cluster stops on the same words: two sources do not
 /// cut an article at the same word by chance, so that is where the article
-/// itself ends. `reports[i]` is the report of `copies[i]`.
-pub fn discount_shared_endings(reports: &mut [CopyReport], copies: &[&Document]) {
-    let endings: Vec<Option<String>> = copies.iter().map(|d| ending(d)).collect();
+/// itself ends. `reports[i]` is the report of the copy whose [`ending`] is
+/// `endings[i]`.
+pub fn discount_shared_endings(reports: &mut [CopyReport], endings: &[Option<String>]) {
     for (i, report) in reports.iter_mut().enumerate() {
         let Some(t) = &report.truncation else {
             continue;
@@ -134,7 +134,7 @@ pub fn discount_shared_endings(reports: &mut [CopyReport], copies: &[&Document])
 }
 
 /// The last eight words of a copy's text, folded.
-fn ending(doc: &Document) -> Option<String> {
+pub fn ending(doc: &Document) -> Option<String> {
     let last = doc
         .paragraphs
         .iter()
@@ -457,7 +457,7 @@ mod tests {
             annotate(&b, 1, None, &config),
         ];
         assert!(reports[0].truncated(), "alone, it looks cut");
-        discount_shared_endings(&mut reports, &[&a, &b]);
+        discount_shared_endings(&mut reports, &[ending(&a), ending(&b)]);
         assert!(!reports[0].truncated() && !reports[1].truncated());
     }
 }

@@ -9,7 +9,8 @@
 //! marked [`Furniture::Recurring`]. Counting headlines, not pages, keeps a
 //! site that published one article a thousand times from losing its text.
 
-use super::{Document, Furniture, Kind, word_count};
+use super::boilerplate::classify;
+use super::{Document, Furniture, Kind, Markers, word_count};
 use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -19,11 +20,111 @@ const MAX_WORDS: usize = 80;
 /// Marks as furniture every content line that its source prints under at
 /// least `min_articles` distinct headlines. A value below 2 disables it.
 pub fn mark_recurring(docs: &mut [Document], min_articles: usize) {
-    if min_articles < 2 {
-        return;
-    }
-    let seen = count_headlines(docs, min_articles);
+    let learned = Learned::learn(docs.iter().filter_map(Lines::of), min_articles);
     for doc in docs.iter_mut() {
+        learned.mark(doc);
+    }
+}
+
+/// What learning furniture needs of one document, hashed: its source, its
+/// headline, and its short lines after the headline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    source: u64,
+    headline: u64,
+    short: Vec<u64>,
+}
+
+impl Lines {
+    /// The lines of a normalized document; `None` without article text.
+    pub fn of(doc: &Document) -> Option<Lines> {
+        let mut content = doc.iter_content();
+        let headline = content.next()?;
+        let source = hash(&doc.source, 0);
+        Some(Lines {
+            source,
+            headline: hash(&headline.key, source),
+            short: content
+                .filter(|p| word_count(&p.key) <= MAX_WORDS)
+                .map(|p| hash(&p.key, source))
+                .collect(),
+        })
+    }
+
+    /// The lines of a raw text, found more cheaply than by normalizing it:
+    /// its short lines as they stand, keys folded, none classified except
+    /// to find the headline, none cleaned, joined or rejoined. Site lines
+    /// are short lines on their own, whose keys come out the same either
+    /// way; this is what lets `dedup` learn furniture in a first pass that
+    /// keeps no text.
+    pub fn of_raw(
+        source: &str,
+        title: Option<&str>,
+        raw: &str,
+        markers: &Markers,
+    ) -> Option<Lines> {
+        let source = hash(source, 0);
+        let mut keys = raw
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.bytes().filter(|&b| b == b' ').count() < MAX_WORDS)
+            .map(|l| {
+                let text = super::text::collapse_spaces(&super::text::strip_markdown(l));
+                let key = super::text::fold_key(&text);
+                (text, key)
+            });
+        let headline = match title.map(super::text::fold_key).filter(|t| !t.is_empty()) {
+            Some(title) => title,
+            None => {
+                keys.by_ref()
+                    .find(|(text, key)| classify(text, key, markers) == Kind::Content)?
+                    .1
+            }
+        };
+        Some(Lines {
+            source,
+            headline: hash(&headline, source),
+            short: keys
+                .filter(|(_, key)| !key.is_empty() && word_count(key) <= MAX_WORDS)
+                .map(|(_, key)| hash(&key, source))
+                .collect(),
+        })
+    }
+}
+
+/// The lines learned as furniture.
+#[derive(Clone, Debug, Default)]
+pub struct Learned {
+    /// For each (source, short line), up to `min_articles` distinct
+    /// headline hashes.
+    seen: HashMap<u64, Vec<u64>>,
+    min_articles: usize,
+}
+
+impl Learned {
+    /// Learns from every document's lines. Below 2, `min_articles` learns
+    /// nothing.
+    pub fn learn(lines: impl IntoIterator<Item = Lines>, min_articles: usize) -> Learned {
+        let mut seen: HashMap<u64, Vec<u64>> = HashMap::default();
+        if min_articles >= 2 {
+            for doc in lines {
+                for line in doc.short {
+                    let heads = seen.entry(line).or_default();
+                    if heads.len() < min_articles && !heads.contains(&doc.headline) {
+                        heads.push(doc.headline);
+                    }
+                }
+            }
+            seen.retain(|_, heads| heads.len() >= min_articles);
+        }
+        Learned { seen, min_articles }
+    }
+
+    /// Marks the learned lines of `doc` (its headline aside) as furniture.
+    pub fn mark(&self, doc: &mut Document) {
+        if self.seen.is_empty() {
+            return;
+        }
         let source = hash(&doc.source, 0);
         for p in doc
             .paragraphs
@@ -31,35 +132,16 @@ pub fn mark_recurring(docs: &mut [Document], min_articles: usize) {
             .skip_while(|p| p.kind != Kind::Content)
             .skip(1)
         {
-            let recurring = p.kind == Kind::Content
-                && seen
-                    .get(&hash(&p.key, source))
-                    .is_some_and(|h| h.len() >= min_articles);
-            if recurring {
+            if p.kind == Kind::Content && self.seen.contains_key(&hash(&p.key, source)) {
                 p.kind = Kind::Furniture(Furniture::Recurring);
             }
         }
     }
-}
 
-/// For each (source, short line), up to `cap` distinct headline hashes.
-fn count_headlines(docs: &[Document], cap: usize) -> HashMap<u64, Vec<u64>> {
-    let mut seen: HashMap<u64, Vec<u64>> = HashMap::default();
-    for doc in docs {
-        let mut content = doc.iter_content();
-        let Some(headline) = content.next() else {
-            continue;
-        };
-        let source = hash(&doc.source, 0);
-        let head = hash(&headline.key, source);
-        for p in content.filter(|p| word_count(&p.key) <= MAX_WORDS) {
-            let heads = seen.entry(hash(&p.key, source)).or_default();
-            if heads.len() < cap && !heads.contains(&head) {
-                heads.push(head);
-            }
-        }
+    /// How many documents must carry a line before it is learned.
+    pub fn min_articles(&self) -> usize {
+        self.min_articles
     }
-    seen
 }
 
 fn hash(text: &str, seed: u64) -> u64 {
@@ -109,5 +191,25 @@ mod tests {
             docs.iter()
                 .all(|d| d.paragraphs.iter().all(|p| p.kind == Kind::Content))
         );
+    }
+
+    #[test]
+    fn raw_lines_learn_what_normalized_documents_learn() {
+        let heads = ["One", "Two", "Three", "Four"];
+        let raw = |h: &str| {
+            format!(
+                "{h}\n\nThe story itself, told for {h}.\n\n\
+                 The Planet is an independent paper founded in 1938."
+            )
+        };
+        let markers = Markers::builtin();
+        let lines = heads
+            .iter()
+            .filter_map(|h| Lines::of_raw("planet", None, &raw(h), &markers));
+        let learned = Learned::learn(lines, 4);
+        let mut doc = page("planet", "Five");
+        learned.mark(&mut doc);
+        let furniture = Kind::Furniture(Furniture::Recurring);
+        assert_eq!(kinds(&doc), [Kind::Content, Kind::Content, furniture]);
     }
 }

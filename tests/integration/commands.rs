@@ -106,3 +106,51 @@ fn sources_report_which_site_truncates_and_walls() {
         .sum();
     assert_eq!(total as usize, docs.len());
 }
+
+#[test]
+fn dedup_streams_to_the_clusters_run_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    for site in ["planet", "wire"] {
+        fs::create_dir_all(input.join(site)).unwrap();
+    }
+    let footer = "The Daily Planet is an independent newspaper founded in 1938 and based in \
+                  Metropolis, serving readers across the whole region every day.";
+    for n in 0..6 {
+        let body = format!(
+            "Story number {n} of the week\n\nThe council met on day {n} and voted on item {n} \
+             after a debate about roads, schools and the budget for the coming year.\n\n\
+             Officials said the vote on item {n} would be repeated if a member asked for it."
+        );
+        fs::write(input.join("wire").join(format!("{n}.txt")), &body).unwrap();
+        fs::write(
+            input.join("planet").join(format!("{n}.txt")),
+            format!("{body}\n\n{footer}\n"),
+        )
+        .unwrap();
+    }
+    let (ran, deduped) = (dir.path().join("run"), dir.path().join("dedup"));
+    run(&input, &ran, &["-q"]);
+    let output = newsmerge(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "--out",
+        deduped.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let members = |out: &std::path::Path| -> Vec<serde_json::Value> {
+        read_jsonl(&out.join("clusters.jsonl"))
+            .into_iter()
+            .map(|c| c["members"].clone())
+            .collect()
+    };
+    assert_eq!(members(&ran), members(&deduped));
+    assert_eq!(members(&ran).len(), 6, "each story with its copy");
+    let docs = read_jsonl(&deduped.join("documents.jsonl"));
+    let learned = &by_id(&docs, "planet/0.txt")["boilerplate"][0];
+    assert_eq!(
+        learned["kind"], "recurring",
+        "dedup learned the footer: {learned}"
+    );
+}
