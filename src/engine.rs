@@ -220,7 +220,7 @@ fn dedup_streaming(
     config: &Config,
     progress: &dyn Progress,
 ) -> Outcome {
-    progress.stage("furniture", count as u64);
+    progress.stage("learning furniture", count as u64);
     let lines: Vec<recurring::Lines> = (0..count)
         .into_par_iter()
         .flat_map_iter(|i| {
@@ -233,7 +233,7 @@ fn dedup_streaming(
         })
         .collect();
     let learned = recurring::Learned::learn(lines, config.min_furniture_articles);
-    progress.stage("reading", count as u64);
+    progress.stage("fingerprinting", count as u64);
     let mut digested: Vec<(Entry, Option<Digest>)> = (0..count)
         .into_par_iter()
         .flat_map_iter(|i| {

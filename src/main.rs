@@ -123,7 +123,7 @@ impl Bar {
         {
             self.bar.suspend(|| {
                 let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(std::io::stderr(), "newsmerge: {name:>14} {secs:8.3} s");
+                let _ = writeln!(std::io::stderr(), "newsmerge: {name:>18} {secs:8.3} s");
             });
         }
         *current = next.map(|name| (name, Instant::now()));

@@ -64,12 +64,14 @@ impl Lines {
         markers: &Markers,
     ) -> Option<Lines> {
         let source = hash(source, 0);
+        // Folding a key collapses spaces itself; only the headline's
+        // classification needs the collapsed text.
         let mut keys = raw
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && l.bytes().filter(|&b| b == b' ').count() < MAX_WORDS)
             .map(|l| {
-                let text = super::text::collapse_spaces(&super::text::strip_markdown(l));
+                let text = super::text::strip_markdown(l);
                 let key = super::text::fold_key(&text);
                 (text, key)
             });
@@ -77,7 +79,10 @@ impl Lines {
             Some(title) => title,
             None => {
                 keys.by_ref()
-                    .find(|(text, key)| classify(text, key, markers) == Kind::Content)?
+                    .find(|(text, key)| {
+                        let text = super::text::collapse_spaces(text);
+                        classify(&text, key, markers) == Kind::Content
+                    })?
                     .1
             }
         };

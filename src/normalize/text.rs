@@ -81,6 +81,14 @@ fn is_collapsed_ascii(bytes: &[u8]) -> bool {
 /// (so `Russia’s`, `Russia's` and `russias` share a key, as do `de-escalation`
 /// and `deescalation`).
 pub fn fold_key(text: &str) -> String {
+    if text.is_ascii() {
+        return fold_key_ascii(text.as_bytes());
+    }
+    fold_key_chars(text)
+}
+
+/// [`fold_key`] on any text, character by character.
+fn fold_key_chars(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut prev_alnum = false;
@@ -106,6 +114,34 @@ pub fn fold_key(text: &str) -> String {
         }
     }
     key
+}
+
+/// [`fold_key`] on ASCII text, byte by byte: the same rules, without
+/// decoding characters (most scraped text is ASCII, and this is the
+/// hottest loop of normalizing).
+fn fold_key_ascii(bytes: &[u8]) -> String {
+    let mut key = Vec::with_capacity(bytes.len());
+    let mut prev_alnum = false;
+    let mut pending_space = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            if pending_space && !key.is_empty() {
+                key.push(b' ');
+            }
+            pending_space = false;
+            key.push(b.to_ascii_lowercase());
+            prev_alnum = true;
+            continue;
+        }
+        let joins = matches!(b, b'\'' | b'`' | b'-')
+            && prev_alnum
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+        if !joins {
+            pending_space = true;
+            prev_alnum = false;
+        }
+    }
+    String::from_utf8(key).expect("ASCII in, ASCII out")
 }
 
 fn is_joiner(c: char) -> bool {
@@ -196,6 +232,14 @@ fn strip_emphasis(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_ascii_fast_path_folds_as_the_general_one(text in "[ -~\t\n]{0,60}") {
+            prop_assert_eq!(fold_key_ascii(text.as_bytes()), fold_key_chars(&text));
+        }
+    }
 
     #[test]
     fn keys_fold_case_quotes_and_hyphens() {

@@ -1,7 +1,7 @@
 //! The same input gives byte-identical output for any thread count and any
 //! order in which the files were created.
 
-use crate::util::{data_dir, run};
+use crate::util::{data_dir, newsmerge, run};
 use std::fs;
 use std::path::Path;
 
@@ -56,8 +56,9 @@ fn tree(dest: &Path, reverse: bool) {
     }
 }
 
-#[test]
-fn output_is_identical_for_one_and_many_threads_and_any_creation_order() {
+/// Runs `command` on two copies of the corpus created in opposite orders,
+/// on one thread and on four, and compares every output file.
+fn assert_identical_across_threads_and_order(command: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     fs::create_dir(&a).unwrap();
@@ -66,14 +67,38 @@ fn output_is_identical_for_one_and_many_threads_and_any_creation_order() {
     tree(&b, true);
     let one = dir.path().join("one");
     let many = dir.path().join("many");
-    run(&a, &one, &["--quiet", "--threads", "1"]);
-    run(&b, &many, &["--quiet", "--threads", "4"]);
+    for (input, out, threads) in [(&a, &one, "1"), (&b, &many, "4")] {
+        let status = newsmerge(&[
+            command,
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            threads,
+        ])
+        .status;
+        assert_eq!(status.code(), Some(0), "{command} succeeds");
+    }
     let (x, y) = (files(&one), files(&many));
     assert_eq!(x.len(), y.len());
     for ((name_x, bytes_x), (name_y, bytes_y)) in x.iter().zip(&y) {
         assert_eq!(name_x, name_y);
-        assert!(bytes_x == bytes_y, "{name_x} differs between runs");
+        assert!(
+            bytes_x == bytes_y,
+            "{command}: {name_x} differs between runs"
+        );
     }
+}
+
+#[test]
+fn run_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
+    assert_identical_across_threads_and_order("run");
+}
+
+#[test]
+fn dedup_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
+    assert_identical_across_threads_and_order("dedup");
 }
 
 #[test]
