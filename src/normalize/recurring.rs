@@ -64,35 +64,34 @@ impl Lines {
         markers: &Markers,
     ) -> Option<Lines> {
         let source = hash(source, 0);
-        // Folding a key collapses spaces itself; only the headline's
-        // classification needs the collapsed text.
-        let mut keys = raw
+        let mut lines = raw
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && l.bytes().filter(|&b| b == b' ').count() < MAX_WORDS)
-            .map(|l| {
-                let text = super::text::strip_markdown(l);
-                let key = super::text::fold_key(&text);
-                (text, key)
-            });
+            .map(super::text::strip_markdown);
+        let mut key = String::new();
         let headline = match title.map(super::text::fold_key).filter(|t| !t.is_empty()) {
             Some(title) => title,
-            None => {
-                keys.by_ref()
-                    .find(|(text, key)| {
-                        let text = super::text::collapse_spaces(text);
-                        classify(&text, key, markers) == Kind::Content
-                    })?
-                    .1
-            }
+            None => loop {
+                let text = super::text::collapse_spaces(&lines.next()?);
+                super::text::fold_key_into(&text, &mut key);
+                if classify(&text, &key, markers) == Kind::Content {
+                    break std::mem::take(&mut key);
+                }
+            },
         };
+        let mut short = Vec::new();
+        for line in lines {
+            // Folding collapses spaces itself.
+            super::text::fold_key_into(&line, &mut key);
+            if !key.is_empty() && word_count(&key) <= MAX_WORDS {
+                short.push(hash(&key, source));
+            }
+        }
         Some(Lines {
             source,
             headline: hash(&headline, source),
-            short: keys
-                .filter(|(_, key)| !key.is_empty() && word_count(key) <= MAX_WORDS)
-                .map(|(_, key)| hash(&key, source))
-                .collect(),
+            short,
         })
     }
 }

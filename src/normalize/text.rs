@@ -81,15 +81,24 @@ fn is_collapsed_ascii(bytes: &[u8]) -> bool {
 /// (so `Russia’s`, `Russia's` and `russias` share a key, as do `de-escalation`
 /// and `deescalation`).
 pub fn fold_key(text: &str) -> String {
-    if text.is_ascii() {
-        return fold_key_ascii(text.as_bytes());
-    }
-    fold_key_chars(text)
+    let mut key = String::with_capacity(text.len());
+    fold_key_into(text, &mut key);
+    key
 }
 
-/// [`fold_key`] on any text, character by character.
-fn fold_key_chars(text: &str) -> String {
-    let mut key = String::with_capacity(text.len());
+/// [`fold_key`] into a buffer that the caller reuses: `key` is cleared
+/// first.
+pub fn fold_key_into(text: &str, key: &mut String) {
+    key.clear();
+    if text.is_ascii() {
+        fold_ascii(text.as_bytes(), key);
+    } else {
+        fold_chars(text, key);
+    }
+}
+
+/// Folds any text, character by character.
+fn fold_chars(text: &str, key: &mut String) {
     let mut chars = text.chars().peekable();
     let mut prev_alnum = false;
     let mut pending_space = false;
@@ -113,23 +122,21 @@ fn fold_key_chars(text: &str) -> String {
             prev_alnum = false;
         }
     }
-    key
 }
 
-/// [`fold_key`] on ASCII text, byte by byte: the same rules, without
-/// decoding characters (most scraped text is ASCII, and this is the
-/// hottest loop of normalizing).
-fn fold_key_ascii(bytes: &[u8]) -> String {
-    let mut key = Vec::with_capacity(bytes.len());
+/// Folds ASCII text byte by byte: the same rules as [`fold_chars`],
+/// without decoding characters (most scraped text is ASCII, and this is
+/// the hottest loop of normalizing).
+fn fold_ascii(bytes: &[u8], key: &mut String) {
     let mut prev_alnum = false;
     let mut pending_space = false;
     for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii_alphanumeric() {
             if pending_space && !key.is_empty() {
-                key.push(b' ');
+                key.push(' ');
             }
             pending_space = false;
-            key.push(b.to_ascii_lowercase());
+            key.push(char::from(b.to_ascii_lowercase()));
             prev_alnum = true;
             continue;
         }
@@ -141,7 +148,6 @@ fn fold_key_ascii(bytes: &[u8]) -> String {
             prev_alnum = false;
         }
     }
-    String::from_utf8(key).expect("ASCII in, ASCII out")
 }
 
 fn is_joiner(c: char) -> bool {
@@ -154,17 +160,17 @@ fn is_joiner(c: char) -> bool {
 /// Removes markdown residue that scrapers leave in plain text: links and
 /// images keep their label, emphasis markers around words go, and a leading
 /// heading marker goes.
-pub fn strip_markdown(text: &str) -> String {
+pub fn strip_markdown(text: &str) -> Cow<'_, str> {
     let unmarked = text.trim_start_matches('#');
     let text = match unmarked.strip_prefix(' ') {
         Some(heading) if unmarked.len() < text.len() => heading,
         _ => text,
     };
     if !text.contains(['[', '*']) {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let unlinked = strip_links(text);
-    strip_emphasis(&unlinked)
+    Cow::Owned(strip_emphasis(&unlinked))
 }
 
 /// `[label](target)` and `![label](target)` become `label`.
@@ -237,7 +243,10 @@ mod tests {
     proptest! {
         #[test]
         fn the_ascii_fast_path_folds_as_the_general_one(text in "[ -~\t\n]{0,60}") {
-            prop_assert_eq!(fold_key_ascii(text.as_bytes()), fold_key_chars(&text));
+            let (mut fast, mut general) = (String::new(), String::new());
+            fold_ascii(text.as_bytes(), &mut fast);
+            fold_chars(&text, &mut general);
+            prop_assert_eq!(fast, general);
         }
     }
 
