@@ -258,7 +258,7 @@ fn dedup_streaming(
     progress.stage("clustering", 1);
     let clusters = cluster(&signatures, &pairs, config);
     drop(signatures);
-    progress.stage("merging", clusters.len() as u64);
+    progress.stage("evidence", clusters.len() as u64);
     let merged: Vec<Merged> = clusters
         .par_iter()
         .map(|c| {
