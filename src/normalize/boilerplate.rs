@@ -172,33 +172,39 @@ fn is_site_name(text: &str) -> bool {
 
 /// `44 56 minutes`, `5 min read`, `reading time 4 minutes`, `3 minutes`.
 fn is_reading_time(key: &str) -> bool {
-    let words: Vec<&str> = key.split(' ').collect();
-    let rest: Vec<&str> = match words.as_slice() {
-        ["reading" | "read", "time", rest @ ..] => rest.to_vec(),
-        _ => words.clone(),
-    };
-    let numbers = rest
-        .iter()
-        .take_while(|w| w.chars().all(|c| c.is_ascii_digit()))
-        .count();
-    let tail = &rest[numbers..];
-    let unit = match tail.split_first() {
-        Some((first, after)) => {
-            matches!(*first, "min" | "mins" | "minute" | "minutes")
-                && matches!(after, [] | ["read" | "reading"] | ["de", "lecture"])
-        }
-        None => false,
-    };
-    (1..=2).contains(&numbers) && unit
+    let rest = key
+        .strip_prefix("reading time ")
+        .or_else(|| key.strip_prefix("read time "))
+        .unwrap_or(key);
+    let mut words = rest.split(' ').peekable();
+    let mut numbers = 0;
+    while words
+        .next_if(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+        .is_some()
+    {
+        numbers += 1;
+    }
+    let unit = words
+        .next()
+        .is_some_and(|w| matches!(w, "min" | "mins" | "minute" | "minutes"));
+    let after = (words.next(), words.next(), words.next());
+    let tail = matches!(
+        after,
+        (None, None, None)
+            | (Some("read" | "reading"), None, None)
+            | (Some("de"), Some("lecture"), None)
+    );
+    (1..=2).contains(&numbers) && unit && tail
 }
 
 /// `Home » News » Title`: two or more separators, a short first crumb.
 fn is_breadcrumb(text: &str) -> bool {
     ["»", "›", " > ", " / "].iter().any(|sep| {
-        let crumbs: Vec<&str> = text.split(sep).collect();
-        crumbs.len() >= 3
-            && crumbs[0].split_whitespace().count() <= 3
-            && crumbs[1].split_whitespace().count() <= 4
+        let mut crumbs = text.split(sep);
+        let (first, second) = (crumbs.next(), crumbs.next());
+        crumbs.next().is_some()
+            && first.is_some_and(|c| c.split_whitespace().count() <= 3)
+            && second.is_some_and(|c| c.split_whitespace().count() <= 4)
     })
 }
 
@@ -225,6 +231,8 @@ mod tests {
             ("dailyplanet.example", SiteName),
             ("44-56 minutes", ReadingTime),
             ("5 min read", ReadingTime),
+            ("3 min de lecture", ReadingTime),
+            ("Read time: 12 mins", ReadingTime),
             ("Reading time: 4 minutes", ReadingTime),
             ("See also", Widget),
             (
@@ -300,6 +308,10 @@ mod tests {
             "Reporting by Geert De Clercq, editing by William Maclean",
             "Thank you.",
             "It was 5 minutes past noon.",
+            "5 minutes later",
+            "1 2 3 minutes",
+            "Reading time",
+            "Home / News",
             "Related parties met on Friday to discuss the terms of the deal and agreed.",
             "The paper said its new articles are for subscribers only, and readers were angry \
              about the change, which many of them saw as a betrayal of the paper's old promise \
