@@ -12,6 +12,7 @@
 use super::boilerplate::classify;
 use super::{Document, Furniture, Kind, Markers, word_count};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Lines longer than this are never learned furniture.
@@ -68,7 +69,10 @@ impl Lines {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && l.bytes().filter(|&b| b == b' ').count() < MAX_WORDS)
-            .map(super::text::strip_markdown);
+            .map(|l| match cleaned(l) {
+                Some(clean) => Cow::Owned(super::text::strip_markdown(&clean).into_owned()),
+                None => super::text::strip_markdown(l),
+            });
         let mut key = String::new();
         let headline = match title.map(super::text::fold_key).filter(|t| !t.is_empty()) {
             Some(title) => title,
@@ -94,6 +98,17 @@ impl Lines {
             short,
         })
     }
+}
+
+/// A raw line as normalizing cleans it (entities decoded, invisible
+/// characters dropped; see [`super::text::clean`]), or `None` when plain
+/// ASCII needs no cleaning, so that a learned line's key is the key its
+/// paragraph gets when normalized.
+fn cleaned(line: &str) -> Option<String> {
+    let plain = line
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\t') && b != b'&');
+    (!plain).then(|| super::text::clean(line))
 }
 
 /// The lines learned as furniture.
@@ -200,20 +215,20 @@ mod tests {
     #[test]
     fn raw_lines_learn_what_normalized_documents_learn() {
         let heads = ["One", "Two", "Three", "Four"];
-        let raw = |h: &str| {
-            format!(
-                "{h}\n\nThe story itself, told for {h}.\n\n\
-                 The Planet is an independent paper founded in 1938."
-            )
-        };
+        let tagline = "The Planet&nbsp;&ndash; an independent paper,\u{00AD} since 1938.";
+        let raw = |h: &str| format!("{h}\n\nThe story itself, told for {h}.\n\n{tagline}");
         let markers = Markers::builtin();
         let lines = heads
             .iter()
             .filter_map(|h| Lines::of_raw("planet", None, &raw(h), &markers));
         let learned = Learned::learn(lines, 4);
-        let mut doc = page("planet", "Five");
+        let mut doc = normalize(DocId(0), "Five", "planet", &Meta::default(), &raw("Five"));
         learned.mark(&mut doc);
         let furniture = Kind::Furniture(Furniture::Recurring);
-        assert_eq!(kinds(&doc), [Kind::Content, Kind::Content, furniture]);
+        assert_eq!(
+            kinds(&doc),
+            [Kind::Content, Kind::Content, furniture],
+            "entities and invisible characters are cleaned in both"
+        );
     }
 }
