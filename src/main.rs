@@ -34,6 +34,10 @@ fn main() -> ExitCode {
 fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let config = args.config()?;
+    // Writing runs on the global pool; it gets the same number of threads.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build_global()?;
     let bar = Bar::new(args.quiet, args.timings);
     let outcome = engine::run_path(&args.input, mode, &config, &bar)?;
     bar.stage("writing", 1);
