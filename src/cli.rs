@@ -14,19 +14,45 @@ pub const EXIT_PROBLEMS: u8 = 1;
 /// output folder that cannot be written); nothing complete was written.
 pub const EXIT_FAILED: u8 = 2;
 
-const AFTER_HELP: &str = "\
+/// The exit codes, as `--help` prints them.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  finished; every input was read
   1  finished with problems: some inputs were empty, skipped or unreadable
      (each is listed in documents.jsonl with its reason)
   2  failed: bad arguments, missing input, or output that cannot be written
+"
+    };
+}
 
+const AFTER_HELP: &str = concat!(
+    exit_codes!(),
+    "
 Output (in --out):
   documents.jsonl   one line per input document: status, cluster, flags, evidence
   clusters.jsonl    one line per cluster: members and canonical lines with sources
   sources.jsonl     one line per source: truncated, paywalled, furniture, reliability
   canonical/        one text file per cluster
-  summary.json      counts and settings; present only once a run is complete";
+  summary.json      counts and settings; present only once a run is complete"
+);
+
+const DEDUP_HELP: &str = concat!(
+    exit_codes!(),
+    "
+Output (in --out):
+  documents.jsonl   one line per input document: status, cluster, and the flags
+                    and evidence each copy shows on its own
+  clusters.jsonl    one line per cluster: its members
+  sources.jsonl     one line per source: truncated, paywalled, duplicated, furniture
+  canonical/        empty
+  summary.json      counts and settings; present only once a run is complete
+
+dedup reads the input twice (first to learn each site's furniture, then to
+fingerprint) and keeps no document's text, so its memory grows with the
+number of documents, not with their size."
+);
 
 /// Finds the copies of each article in a folder of scraped news and merges
 /// them into one canonical text per article, with provenance and
@@ -46,7 +72,7 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Run(RunArgs),
     /// Only find copies: documents.jsonl and clusters.jsonl with members, no texts.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = DEDUP_HELP)]
     Dedup(RunArgs),
     /// Show a cluster of a `run` output: its canonical text with a gutter
     /// of the copies that carry each line (like `git blame`), or one copy's
