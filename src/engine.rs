@@ -67,9 +67,10 @@ impl Progress for Silent {}
 
 /// Runs newsmerge over a file or folder.
 ///
-/// Files are read and normalized in one parallel pass, each file's raw
-/// text dropped as soon as its documents are normalized, so the raw corpus
-/// is never held in memory at once.
+/// Files, and the records within each file, are read and normalized in
+/// one parallel pass, each file's raw text dropped as soon as its
+/// documents are normalized, so the raw corpus is never held in memory at
+/// once.
 pub fn run_path(
     input: &Path,
     mode: Mode,
@@ -90,10 +91,10 @@ pub fn run_path(
         progress.stage("reading", found.len() as u64);
         let loaded = found
             .par_iter()
-            .flat_map_iter(|f| {
+            .flat_map(|f| {
                 let entries = ingest::read(f);
                 progress.advance(1);
-                entries.into_iter().map(|e| load(e, &config.markers))
+                entries.into_par_iter().map(|e| load(e, &config.markers))
             })
             .collect();
         Ok(run_loaded(loaded, mode, config, progress))
@@ -223,10 +224,10 @@ fn dedup_streaming(
     progress.stage("learning furniture", count as u64);
     let lines: Vec<recurring::Lines> = (0..count)
         .into_par_iter()
-        .flat_map_iter(|i| {
+        .flat_map(|i| {
             let entries = read(i);
             progress.advance(1);
-            entries.into_iter().filter_map(|e| {
+            entries.into_par_iter().filter_map(|e| {
                 let text = e.body.as_ref().ok()?;
                 recurring::Lines::of_raw(&e.source, e.meta.title.as_deref(), text, &config.markers)
             })
@@ -236,10 +237,10 @@ fn dedup_streaming(
     progress.stage("fingerprinting", count as u64);
     let mut digested: Vec<(Entry, Option<Digest>)> = (0..count)
         .into_par_iter()
-        .flat_map_iter(|i| {
+        .flat_map(|i| {
             let entries = read(i);
             progress.advance(1);
-            entries.into_iter().map(|e| digest(e, &learned, config))
+            entries.into_par_iter().map(|e| digest(e, &learned, config))
         })
         .collect();
     digested.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));

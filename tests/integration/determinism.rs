@@ -54,6 +54,24 @@ fn tree(dest: &Path, reverse: bool) {
         fs::create_dir_all(dest.join(folder)).unwrap();
         fs::write(dest.join(folder).join("copy.txt"), text).unwrap();
     }
+    // Records of one file are processed in parallel too.
+    let records: String = [
+        full.as_str(),
+        &full.replace("Macron", "Makron"),
+        "",
+        "{broken",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, text)| match *text {
+        "{broken" => "{broken\n".to_string(),
+        text => format!(
+            "{}\n",
+            serde_json::json!({"id": i, "source": "feed", "text": text})
+        ),
+    })
+    .collect();
+    fs::write(dest.join("feed.jsonl"), records).unwrap();
 }
 
 /// Runs `command` on two copies of the corpus created in opposite orders,
@@ -78,7 +96,11 @@ fn assert_identical_across_threads_and_order(command: &str) {
             threads,
         ])
         .status;
-        assert_eq!(status.code(), Some(0), "{command} succeeds");
+        assert_eq!(
+            status.code(),
+            Some(1),
+            "{command} finishes and reports the bad records"
+        );
     }
     let (x, y) = (files(&one), files(&many));
     assert_eq!(x.len(), y.len());
