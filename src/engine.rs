@@ -70,7 +70,7 @@ impl Progress for Silent {}
 /// Files, and the records within each file, are read and normalized in
 /// one parallel pass, each file's raw text dropped as soon as its
 /// documents are normalized, so the raw corpus is never held in memory at
-/// once.
+/// once. A large JSON Lines file is read in parts (see [`ingest::parts`]).
 pub fn run_path(
     input: &Path,
     mode: Mode,
@@ -80,19 +80,20 @@ pub fn run_path(
     in_pool(config, || {
         progress.stage("walking", 1);
         let found = ingest::walk(input, config.follow_links)?;
+        let parts = ingest::parts(&found);
         if mode == Mode::Dedup {
             return Ok(dedup_streaming(
-                found.len(),
-                &|i| ingest::read(&found[i]),
+                parts.len(),
+                &|i| ingest::read_part(&found, &parts[i]),
                 config,
                 progress,
             ));
         }
-        progress.stage("reading", found.len() as u64);
-        let loaded = found
+        progress.stage("reading", parts.len() as u64);
+        let loaded = parts
             .par_iter()
-            .flat_map(|f| {
-                let entries = ingest::read(f);
+            .flat_map(|p| {
+                let entries = ingest::read_part(&found, p);
                 progress.advance(1);
                 entries.into_par_iter().map(|e| load(e, &config.markers))
             })

@@ -7,11 +7,13 @@
 //! every input appears exactly once.
 
 mod decode;
+mod parts;
 mod record;
 mod walk;
 
 use rayon::prelude::*;
 
+pub use parts::{PART_BYTES, Part, parts, read_part};
 pub use walk::{Found, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.

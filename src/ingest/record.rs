@@ -34,21 +34,32 @@ pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .enumerate()
-        .map(
-            |(n, (line_no, line))| match serde_json::from_str::<Value>(line) {
-                Ok(value) => record(rel, n + 1, &value, fallback),
-                Err(e) => Entry {
-                    id: format!("{rel}#{}", n + 1),
-                    source: fallback.to_string(),
-                    meta: Meta::default(),
-                    body: Err(Problem::Error(format!(
-                        "malformed JSON on line {}: {e}",
-                        line_no + 1
-                    ))),
-                },
-            },
-        )
+        .map(|(n, (line_no, line))| json_line(rel, n + 1, line_no + 1, line, fallback))
         .collect()
+}
+
+/// The `n`-th record (1-based) of a `.jsonl` file, read from its line
+/// `line_no` (1-based, for the error message).
+pub fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) -> Entry {
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => record(rel, n, &value, fallback),
+        Err(e) => bad_line(
+            rel,
+            n,
+            fallback,
+            format!("malformed JSON on line {line_no}: {e}"),
+        ),
+    }
+}
+
+/// The `n`-th record of a `.jsonl` file, which cannot be read.
+pub fn bad_line(rel: &str, n: usize, fallback: &str, reason: String) -> Entry {
+    Entry {
+        id: format!("{rel}#{n}"),
+        source: fallback.to_string(),
+        meta: Meta::default(),
+        body: Err(Problem::Error(reason)),
+    }
 }
 
 fn whole_file(rel: &str, fallback: &str, problem: Problem) -> Entry {

@@ -1,0 +1,247 @@
+//! Large JSON Lines files, read in parts.
+//!
+//! A corpus often comes as one large `.jsonl` file. Read whole, it would
+//! be held in memory at once and parsed by one thread. A file larger than
+//! [`PART_BYTES`] is instead cut, at line ends, into parts of about that
+//! size; each part is a unit of work of its own, read with one seek, and
+//! its records are numbered as if the file had been read whole.
+//!
+//! A part decodes each line on its own, so a line that is not UTF-8 is one
+//! bad record, where a small file that is not UTF-8 is one bad file. A
+//! UTF-16 file, or one with no record at all, is read whole.
+
+use super::record::{bad_line, json_line};
+use super::{Entry, Format, Found, read, source_of_path};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+
+/// JSON Lines files larger than this are read in parts of about this size.
+pub const PART_BYTES: u64 = 32 << 20;
+
+/// A unit of reading: a whole file of the walk, or a part of a large JSON
+/// Lines file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The file's index in the walk.
+    pub file: usize,
+    span: Option<Span>,
+}
+
+/// Where a part lies in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    /// Byte range, from a line start to a line start (or the end).
+    start: u64,
+    end: u64,
+    /// Records (non-blank lines) and lines before `start`.
+    records_before: usize,
+    lines_before: usize,
+}
+
+/// The parts of the files of a walk, in walk order: one per file, except
+/// large JSON Lines files, which get one per [`PART_BYTES`] or so.
+pub fn parts(found: &[Found]) -> Vec<Part> {
+    parts_of(found, PART_BYTES)
+}
+
+fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
+    let mut parts = Vec::with_capacity(found.len());
+    for (file, f) in found.iter().enumerate() {
+        let spans = is_large_json_lines(f, part_bytes)
+            .then(|| spans(f, part_bytes))
+            .flatten();
+        match spans {
+            Some(spans) => parts.extend(spans.into_iter().map(|s| Part {
+                file,
+                span: Some(s),
+            })),
+            None => parts.push(Part { file, span: None }),
+        }
+    }
+    parts
+}
+
+/// Reads one part into its entries.
+pub fn read_part(found: &[Found], part: &Part) -> Vec<Entry> {
+    let f = &found[part.file];
+    let Some(span) = part.span else {
+        return read(f);
+    };
+    match read_span(f, span) {
+        Ok(bytes) => span_entries(f, span, &bytes),
+        // The file vanished or changed since it was cut: the part is
+        // reported as one bad record, where its first record would be.
+        Err(e) => vec![bad_line(
+            &f.rel,
+            span.records_before + 1,
+            &source_of_path(&f.rel),
+            format!("cannot read the file from byte {} on: {e}", span.start),
+        )],
+    }
+}
+
+fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {
+    f.problem.is_none()
+        && Format::of(&f.rel) == Some(Format::JsonLines)
+        && std::fs::metadata(&f.path).is_ok_and(|m| m.len() > part_bytes)
+}
+
+/// Cuts a file at line ends into spans of about `part_bytes`; `None` when
+/// it should be read whole (UTF-16, no record, or unreadable).
+fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(&f.path).ok()?);
+    let head = reader.fill_buf().ok()?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return None;
+    }
+    let mut spans = Vec::new();
+    let mut open = Span {
+        start: 0,
+        end: 0,
+        records_before: 0,
+        lines_before: 0,
+    };
+    let (mut at, mut records, mut lines) = (0u64, 0usize, 0usize);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).ok()?;
+        if n == 0 {
+            break;
+        }
+        at += n as u64;
+        lines += 1;
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            records += 1;
+        }
+        if at - open.start >= part_bytes {
+            spans.push(Span { end: at, ..open });
+            open = Span {
+                start: at,
+                end: at,
+                records_before: records,
+                lines_before: lines,
+            };
+        }
+    }
+    if at > open.start {
+        spans.push(Span { end: at, ..open });
+    }
+    (records > 0).then_some(spans)
+}
+
+fn read_span(f: &Found, span: Span) -> std::io::Result<Vec<u8>> {
+    let mut file = File::open(&f.path)?;
+    file.seek(SeekFrom::Start(span.start))?;
+    let mut bytes = Vec::with_capacity((span.end - span.start) as usize);
+    file.take(span.end - span.start).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The records of a span's bytes, numbered from where the span starts.
+fn span_entries(f: &Found, span: Span, bytes: &[u8]) -> Vec<Entry> {
+    let fallback = source_of_path(&f.rel);
+    let bytes = match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] if span.start == 0 => rest,
+        _ => bytes,
+    };
+    let mut entries = Vec::new();
+    let mut records = span.records_before;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        records += 1;
+        let line_no = span.lines_before + i + 1;
+        entries.push(match std::str::from_utf8(line) {
+            Ok(text) => json_line(&f.rel, records, line_no, text, &fallback),
+            Err(e) => bad_line(
+                &f.rel,
+                records,
+                &fallback,
+                format!(
+                    "not valid UTF-8 on line {line_no} (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            ),
+        });
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Found {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Found {
+            rel: name.to_string(),
+            path,
+            problem: None,
+        }
+    }
+
+    fn lines(n: usize) -> String {
+        (1..=n)
+            .map(|i| {
+                let blank = if i % 5 == 0 { "\n  \n" } else { "" };
+                format!("{{\"text\": \"Record {i} of the feed.\"}}{blank}\n")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_read_what_the_whole_file_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = lines(200);
+        text.insert_str(text.len() / 2, "{broken\n");
+        let files = [found(dir.path(), "feed.jsonl", text.as_bytes())];
+        let parts = parts_of(&files, 300);
+        assert!(parts.len() > 10, "{} parts", parts.len());
+        let from_parts: Vec<Entry> = parts.iter().flat_map(|p| read_part(&files, p)).collect();
+        assert_eq!(from_parts, read(&files[0]));
+    }
+
+    #[test]
+    fn a_bad_line_is_one_bad_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = lines(40).into_bytes();
+        bytes.extend_from_slice(b"{\"text\": \"caf\xE9\"}\n");
+        bytes.extend_from_slice(lines(3).as_bytes());
+        let files = [found(dir.path(), "feed.jsonl", &bytes)];
+        let entries: Vec<Entry> = parts_of(&files, 256)
+            .iter()
+            .flat_map(|p| read_part(&files, p))
+            .collect();
+        assert_eq!(entries.len(), 44);
+        let bad = &entries[40];
+        assert_eq!(bad.id, "feed.jsonl#41");
+        assert!(
+            bad.body
+                .as_ref()
+                .unwrap_err()
+                .reason()
+                .contains("not valid UTF-8")
+        );
+        assert!(entries[43].body.is_ok());
+    }
+
+    #[test]
+    fn small_utf16_and_blank_files_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(lines(30).encode_utf16().flat_map(u16::to_le_bytes));
+        let files = [
+            found(dir.path(), "small.jsonl", lines(2).as_bytes()),
+            found(dir.path(), "wide.jsonl", &utf16),
+            found(dir.path(), "blank.jsonl", " \n".repeat(400).as_bytes()),
+            found(dir.path(), "story.txt", "x".repeat(1000).as_bytes()),
+        ];
+        let parts = parts_of(&files, 256);
+        assert!(parts.iter().all(|p| p.span.is_none()));
+        assert_eq!(parts.len(), 4);
+    }
+}
