@@ -94,17 +94,18 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
 /// its one shingle). Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
-    let index = Index::build(signatures, config.max_posting);
-    let mut pairs: Vec<CandidatePair> = (0..signatures.len())
-        .into_par_iter()
-        .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, a| {
+    let (originals, copies) = exact_copies(signatures);
+    let index = Index::build(signatures, &originals, config.max_posting);
+    let mut pairs: Vec<CandidatePair> = originals
+        .par_iter()
+        .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, &a| {
             counts.clear();
-            for &h in &signatures[a].sample {
-                for &b in index.posting(h).iter().filter(|&&b| b as usize > a) {
+            for &h in &signatures[a as usize].sample {
+                for &b in index.posting(h).iter().filter(|&&b| b > a) {
                     *counts.entry(b).or_insert(0) += 1;
                 }
             }
-            let len_a = signatures[a].sample.len();
+            let len_a = signatures[a as usize].sample.len();
             let mut found: Vec<CandidatePair> = counts
                 .iter()
                 .filter(|&(&b, &n)| {
@@ -112,7 +113,7 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
                     n >= shared_needed(smaller, config)
                 })
                 .map(|(&b, _)| CandidatePair {
-                    a: DocId(a as u32),
+                    a: DocId(a),
                     b: DocId(b),
                 })
                 .collect();
@@ -120,9 +121,54 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
             found
         })
         .flatten_iter()
+        .chain(copies)
         .collect();
     pairs.sort_unstable();
     pairs
+}
+
+/// Splits the documents with a fingerprint into originals, the first of
+/// each set of identical fingerprints, and the pairs (original, copy) of
+/// the rest. Only originals go into the index: a thousand identical copies
+/// would otherwise make every one of their shingles a posting too long to
+/// keep (and half a million pairs), while all they need is to join their
+/// original. Nothing else changes: an exact copy matches its original and
+/// every document its original matches.
+fn exact_copies(signatures: &[Signature]) -> (Vec<u32>, Vec<CandidatePair>) {
+    let mut keyed: Vec<(u64, u32)> = signatures
+        .par_iter()
+        .enumerate()
+        .filter(|(_, s)| !s.shingles.is_empty())
+        .map(|(d, s)| (fingerprint_key(s), d as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut originals = Vec::with_capacity(keyed.len());
+    let mut copies = Vec::new();
+    for group in keyed.chunk_by(|x, y| x.0 == y.0) {
+        // Within one key, documents are in id order; a key collision
+        // between different fingerprints only makes another original.
+        let mut firsts: Vec<u32> = Vec::new();
+        for &(_, d) in group {
+            let same = |&f: &u32| signatures[f as usize] == signatures[d as usize];
+            match firsts.iter().find(|f| same(f)) {
+                Some(&f) => copies.push(CandidatePair {
+                    a: DocId(f),
+                    b: DocId(d),
+                }),
+                None => firsts.push(d),
+            }
+        }
+        originals.extend(firsts);
+    }
+    originals.sort_unstable();
+    (originals, copies)
+}
+
+fn fingerprint_key(s: &Signature) -> u64 {
+    let mut bytes = Vec::with_capacity(4 * s.shingles.len() + 8 * s.sample.len());
+    bytes.extend(s.shingles.iter().flat_map(|h| h.to_le_bytes()));
+    bytes.extend(s.sample.iter().flat_map(|h| h.to_le_bytes()));
+    xxh3_64_with_seed(&bytes, SEED)
 }
 
 /// How many indexed shingles a pair whose smaller sample has `smaller`
@@ -146,11 +192,15 @@ struct Index {
 }
 
 impl Index {
-    fn build(signatures: &[Signature], max_posting: usize) -> Index {
-        let mut entries: Vec<(u64, u32)> = signatures
+    fn build(signatures: &[Signature], docs: &[u32], max_posting: usize) -> Index {
+        let mut entries: Vec<(u64, u32)> = docs
             .par_iter()
-            .enumerate()
-            .flat_map_iter(|(doc, sig)| sig.sample.iter().map(move |&h| (h, doc as u32)))
+            .flat_map_iter(|&doc| {
+                signatures[doc as usize]
+                    .sample
+                    .iter()
+                    .map(move |&h| (h, doc))
+            })
             .collect();
         entries.par_sort_unstable();
         let mut ranges = HashMap::default();
@@ -234,6 +284,30 @@ mod tests {
         begins in the fields behind the old red barn near the river bend";
 
     #[test]
+    fn exact_copies_join_their_original_past_the_posting_cap() {
+        let config = Config {
+            max_posting: 3,
+            ..Config::default()
+        };
+        let copy = sig(ARTICLE);
+        let mut signatures = vec![copy.clone(); 6];
+        signatures.insert(2, Signature::default());
+        signatures.push(Signature::default());
+        signatures.push(sig(
+            "a completely different text about markets and rates and banks",
+        ));
+        let pairs: Vec<(u32, u32)> = candidates(&signatures, &config)
+            .iter()
+            .map(|p| (p.a.0, p.b.0))
+            .collect();
+        assert_eq!(
+            pairs,
+            [(0, 1), (0, 3), (0, 4), (0, 5), (0, 6)],
+            "six copies, one cluster; documents without text pair with nothing"
+        );
+    }
+
+    #[test]
     fn overlap_measures_resemblance_and_containment() {
         let full = sig(ARTICLE);
         let half: String = ARTICLE.split(' ').take(20).collect::<Vec<_>>().join(" ");
@@ -277,8 +351,14 @@ mod tests {
             max_posting: 2,
             ..Config::default()
         };
-        let sigs: Vec<Signature> = (0..3)
-            .map(|_| signature(&words(ARTICLE), &config))
+        let tails = [
+            "and then the rain came down hard on the roof all night",
+            "but the market opened early with prices for grain rising fast",
+            "while a storm warning was issued for the whole northern coast",
+        ];
+        let sigs: Vec<Signature> = tails
+            .iter()
+            .map(|tail| signature(&words(&format!("{ARTICLE} {tail}")), &config))
             .collect();
         assert!(candidates(&sigs, &config).is_empty());
     }
