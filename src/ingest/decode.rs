@@ -22,6 +22,18 @@ pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
     Ok(text)
 }
 
+/// The bytes of a text that is UTF-8 but for some invalid bytes (no UTF-16
+/// byte-order mark, no NUL byte), after any UTF-8 byte-order mark: a JSON
+/// Lines file whose valid lines are still worth reading one by one.
+pub fn broken_utf8(bytes: &[u8]) -> Option<&[u8]> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return None;
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let binary = body[..body.len().min(BINARY_PROBE)].contains(&0);
+    (!binary && std::str::from_utf8(body).is_err()).then_some(body)
+}
+
 fn utf8(bytes: &[u8]) -> Result<String, Problem> {
     let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
     if let Some(at) = probe.iter().position(|&b| b == 0) {

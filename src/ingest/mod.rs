@@ -153,7 +153,15 @@ pub fn read(found: &Found) -> Vec<Entry> {
 /// that yield no text yield one entry with the reason.
 pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8]) -> Vec<Entry> {
     let fallback = source_of_path(rel);
-    match decode::decode(bytes) {
+    let decoded = decode::decode(bytes);
+    if decoded.is_err() && format == Format::JsonLines {
+        // A JSON Lines file with a bad byte loses only the record on
+        // that line.
+        if let Some(body) = decode::broken_utf8(bytes) {
+            return record::read_json_lines_bytes(rel, body, &fallback, 0, 0);
+        }
+    }
+    match decoded {
         Err(p) => vec![Entry {
             id: rel.to_string(),
             source: fallback,

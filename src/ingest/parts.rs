@@ -6,11 +6,11 @@
 //! size; each part is a unit of work of its own, read with one seek, and
 //! its records are numbered as if the file had been read whole.
 //!
-//! A part decodes each line on its own, so a line that is not UTF-8 is one
-//! bad record, where a small file that is not UTF-8 is one bad file. A
-//! UTF-16 file, or one with no record at all, is read whole.
+//! Each line is decoded on its own, as in a small file, so a line that is
+//! not UTF-8 is one bad record. A UTF-16 file, or one with no record at
+//! all, is read whole.
 
-use super::record::{bad_line, json_line};
+use super::record::{bad_line, read_json_lines_bytes};
 use super::{Entry, Format, Found, read, source_of_path};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -140,34 +140,17 @@ fn read_span(f: &Found, span: Span) -> std::io::Result<Vec<u8>> {
 
 /// The records of a span's bytes, numbered from where the span starts.
 fn span_entries(f: &Found, span: Span, bytes: &[u8]) -> Vec<Entry> {
-    let fallback = source_of_path(&f.rel);
     let bytes = match bytes {
         [0xEF, 0xBB, 0xBF, rest @ ..] if span.start == 0 => rest,
         _ => bytes,
     };
-    let mut entries = Vec::new();
-    let mut records = span.records_before;
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        records += 1;
-        let line_no = span.lines_before + i + 1;
-        entries.push(match std::str::from_utf8(line) {
-            Ok(text) => json_line(&f.rel, records, line_no, text, &fallback),
-            Err(e) => bad_line(
-                &f.rel,
-                records,
-                &fallback,
-                format!(
-                    "not valid UTF-8 on line {line_no} (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
-            ),
-        });
-    }
-    entries
+    read_json_lines_bytes(
+        &f.rel,
+        bytes,
+        &source_of_path(&f.rel),
+        span.records_before,
+        span.lines_before,
+    )
 }
 
 #[cfg(test)]

@@ -38,6 +38,42 @@ pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
         .collect()
 }
 
+/// Reads `.jsonl` bytes in UTF-8 line by line, so that a line that is not
+/// UTF-8 is one bad record and the others are kept. Records and lines are
+/// numbered after `records_before` and `lines_before` (for a part of a
+/// file, see [`super::parts`]).
+pub fn read_json_lines_bytes(
+    rel: &str,
+    bytes: &[u8],
+    fallback: &str,
+    records_before: usize,
+    lines_before: usize,
+) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut records = records_before;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        records += 1;
+        let line_no = lines_before + i + 1;
+        entries.push(match std::str::from_utf8(line) {
+            Ok(text) => json_line(rel, records, line_no, text, fallback),
+            Err(e) => bad_line(
+                rel,
+                records,
+                fallback,
+                format!(
+                    "not valid UTF-8 on line {line_no} (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            ),
+        });
+    }
+    entries
+}
+
 /// The `n`-th record (1-based) of a `.jsonl` file, read from its line
 /// `line_no` (1-based, for the error message).
 pub fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) -> Entry {

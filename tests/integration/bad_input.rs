@@ -19,6 +19,11 @@ fn build_tree(root: &Path) {
         "{\"text\": \"First record of the feed.\"}\n{\"text\": \"unterminated\n{\"body\": \"Third record.\"}\n",
     )
     .unwrap();
+    fs::write(
+        root.join("latin1.jsonl"),
+        b"{\"text\": \"First.\"}\n{\"text\": \"Caf\xe9\"}\n{\"text\": \"Third.\"}\n",
+    )
+    .unwrap();
     fs::write(root.join("page.html"), "<html></html>").unwrap();
     fs::write(root.join("unreadable.txt"), ARTICLE).unwrap();
     #[cfg(unix)]
@@ -73,6 +78,9 @@ fn every_bad_input_is_reported_with_a_reason_and_the_run_completes() {
     expect("feed.jsonl#1", "ok", "");
     expect("feed.jsonl#2", "error", "malformed JSON on line 2");
     expect("feed.jsonl#3", "ok", "");
+    expect("latin1.jsonl#1", "ok", "");
+    expect("latin1.jsonl#2", "error", "not valid UTF-8 on line 2");
+    expect("latin1.jsonl#3", "ok", "");
     expect("page.html", "skipped", "unsupported file type");
     #[cfg(unix)]
     {
@@ -89,8 +97,8 @@ fn every_bad_input_is_reported_with_a_reason_and_the_run_completes() {
     let files = fs::read_dir(&input).unwrap().count();
     assert_eq!(
         n,
-        files + 2,
-        "each file once, the JSONL file as its three records"
+        files + 4,
+        "each file once, each JSONL file as its three records"
     );
     assert!(out.join("summary.json").exists());
 }
