@@ -30,18 +30,14 @@ pub fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
 
 /// Reads a `.jsonl` file: one record per non-blank line.
 pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .enumerate()
-        .map(|(n, (line_no, line))| json_line(rel, n + 1, line_no + 1, line, fallback))
-        .collect()
+    read_json_lines_bytes(rel, text.as_bytes(), fallback, 0, 0)
 }
 
 /// Reads `.jsonl` bytes in UTF-8 line by line, so that a line that is not
-/// UTF-8 is one bad record and the others are kept. Records and lines are
-/// numbered after `records_before` and `lines_before` (for a part of a
-/// file, see [`super::parts`]).
+/// UTF-8 is one bad record and the others are kept. A line of ASCII
+/// whitespace is no record. Records and lines are numbered after
+/// `records_before` and `lines_before` (for a part of a file, see
+/// [`super::parts`]).
 pub fn read_json_lines_bytes(
     rel: &str,
     bytes: &[u8],
@@ -76,7 +72,7 @@ pub fn read_json_lines_bytes(
 
 /// The `n`-th record (1-based) of a `.jsonl` file, read from its line
 /// `line_no` (1-based, for the error message).
-pub fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) -> Entry {
+fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) -> Entry {
     match serde_json::from_str::<Value>(line) {
         Ok(value) => record(rel, n, &value, fallback),
         Err(e) => bad_line(
