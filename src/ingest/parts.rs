@@ -180,7 +180,10 @@ mod tests {
     fn parts_read_what_the_whole_file_reads() {
         let dir = tempfile::tempdir().unwrap();
         let mut text = lines(200);
-        text.insert_str(text.len() / 2, "{broken\n\u{a0}\n{\"text\": \"Windows.\"}\r\n");
+        text.insert_str(
+            text.len() / 2,
+            "{broken\n\u{a0}\n{\"text\": \"Windows.\"}\r\n",
+        );
         let files = [found(dir.path(), "feed.jsonl", text.as_bytes())];
         let parts = parts_of(&files, 300);
         assert!(parts.len() > 10, "{} parts", parts.len());

@@ -92,7 +92,8 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// Finds candidate pairs among `signatures` (indexed by [`DocId`]): pairs
 /// that share at least `min_shared_samples` indexed shingles and at least
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
-/// its one shingle). Sorted, without duplicates.
+/// its one shingle), plus each exact copy (identical fingerprint) paired
+/// with the first of its copies. Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
     let index = Index::build(signatures, &originals, config.max_posting);
