@@ -151,7 +151,7 @@ fn run_loaded(
     config: &Config,
     progress: &dyn Progress,
 ) -> Outcome {
-    loaded.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
+    sort_by_id(&mut loaded);
     let mut entries = Vec::with_capacity(loaded.len());
     let mut docs = Vec::with_capacity(loaded.len());
     let mut lines = Vec::with_capacity(loaded.len());
@@ -183,6 +183,12 @@ fn run_loaded(
             .then(|| round3(reliability.of(&s.source)));
     }
     outcome
+}
+
+/// Puts entries (with what was made of them) in id order, whatever order
+/// the threads produced them in.
+fn sort_by_id<T>(items: &mut [(Entry, T)]) {
+    items.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
 }
 
 /// Normalizes an entry's text and frees it.
@@ -244,7 +250,7 @@ fn dedup_streaming(
             entries.into_par_iter().map(|e| digest(e, &learned, config))
         })
         .collect();
-    digested.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
+    sort_by_id(&mut digested);
     let mut entries = Vec::with_capacity(digested.len());
     let mut digests = Vec::with_capacity(digested.len());
     let mut signatures = Vec::with_capacity(digested.len());
@@ -429,9 +435,7 @@ fn merge_cluster(
         let aligned = copies.len().min(config.max_aligned_copies.max(1));
         let alignment = align(&copies[..aligned], config.diff_deadline);
         let mut canon = reconcile(&copies[..aligned], &alignment, &weights);
-        for (i, doc) in copies.iter().enumerate().skip(aligned) {
-            attach(&mut canon, i, doc);
-        }
+        attach(&mut canon, &copies, aligned);
         canon
     });
     let mut reports: Vec<CopyReport> = copies

@@ -75,19 +75,30 @@ impl CanonicalText {
         out.push('\n');
         out
     }
+
+    /// Whether some line was decided by the tie rule.
+    pub fn has_ties(&self) -> bool {
+        self.lines.iter().any(|l| l.tied)
+    }
 }
 
-/// Attaches copy number `copy`, which was not aligned (see
-/// [`crate::Config::max_aligned_copies`]), to the canonical lines it carries
-/// word for word: the lines whose key equals the key of one of its content
-/// paragraphs. It votes on nothing.
-pub fn attach(canon: &mut CanonicalText, copy: usize, doc: &Document) {
-    let keys: std::collections::HashSet<&str> =
-        doc.iter_content().map(|p| p.key.as_str()).collect();
-    for line in &mut canon.lines {
-        if keys.contains(fold_key(&line.text).as_str()) {
-            if let Err(at) = line.sources.binary_search(&copy) {
-                line.sources.insert(at, copy);
+/// Attaches the copies `copies[from..]`, which were not aligned (see
+/// [`crate::Config::max_aligned_copies`]), to the canonical lines they
+/// carry word for word: the lines whose key equals the key of one of their
+/// content paragraphs. They vote on nothing.
+pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
+    if from >= copies.len() {
+        return;
+    }
+    let line_keys: Vec<String> = canon.lines.iter().map(|l| fold_key(&l.text)).collect();
+    for (copy, doc) in copies.iter().enumerate().skip(from) {
+        let keys: std::collections::HashSet<&str> =
+            doc.iter_content().map(|p| p.key.as_str()).collect();
+        for (line, key) in canon.lines.iter_mut().zip(&line_keys) {
+            if keys.contains(key.as_str()) {
+                if let Err(at) = line.sources.binary_search(&copy) {
+                    line.sources.insert(at, copy);
+                }
             }
         }
     }
@@ -152,13 +163,6 @@ fn drop_insertions(lines: Vec<Line>, copies: usize, weights: &[f64]) -> Canonica
         }
     }
     canon
-}
-
-impl CanonicalText {
-    /// Whether some line was decided by the tie rule.
-    pub fn has_ties(&self) -> bool {
-        self.lines.iter().any(|l| l.tied)
-    }
 }
 
 /// One copy's reading of a slot: (copy, key, text).

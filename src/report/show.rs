@@ -46,6 +46,11 @@ const PALETTE: [AnsiColor; 6] = [
 /// Gutter letters: one per member, while there are enough.
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/// A style with a foreground colour.
+fn fg(color: AnsiColor) -> Style {
+    Style::new().fg_color(Some(color.into()))
+}
+
 /// Paints `text` in `style` when `color` is on.
 fn paint(text: &str, style: Style, color: bool) -> String {
     if color {
@@ -109,11 +114,7 @@ pub fn blame(cluster: &ClusterRecord, color: bool) -> String {
             if line.variants.is_empty() { ' ' } else { '~' },
             if line.tie { '?' } else { ' ' }
         );
-        let flags = paint(
-            &flags,
-            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
-            color,
-        );
+        let flags = paint(&flags, fg(AnsiColor::Yellow), color);
         let _ = writeln!(out, "{gutter} {flags} {:>width$} │ {}", n + 1, line.text);
     }
     out
@@ -121,8 +122,7 @@ pub fn blame(cluster: &ClusterRecord, color: bool) -> String {
 
 fn letter(i: usize, color: bool) -> String {
     let c = &LETTERS[i..=i];
-    let style = Style::new().fg_color(Some(PALETTE[i % PALETTE.len()].into()));
-    paint(c, style, color)
+    paint(c, fg(PALETTE[i % PALETTE.len()]), color)
 }
 
 /// One copy's differences from the canonical text: each canonical line,
@@ -144,7 +144,7 @@ pub fn copy_diff(cluster: &ClusterRecord, copy: &str, color: bool) -> Result<Str
         lines.len()
     );
     let width = lines.len().to_string().len();
-    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+    let red = fg(AnsiColor::Red);
     for (n, line) in lines.iter().enumerate() {
         let (mark, text) = match reading(line, copy) {
             None => ('-', paint(&line.text, red, color)),
@@ -174,8 +174,7 @@ fn reading<'a>(line: &'a LineRecord, copy: &str) -> Option<&'a str> {
 
 /// A word diff from `canonical` to `mine`.
 fn word_diff(canonical: &str, mine: &str, color: bool) -> String {
-    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
-    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let (red, green) = (fg(AnsiColor::Red), fg(AnsiColor::Green));
     let diff = TextDiff::from_words(canonical, mine);
     let mut out = String::new();
     for change in diff.iter_all_changes() {
