@@ -17,18 +17,20 @@
 //! learn furniture from the same hashed lines, so both find the same
 //! clusters.
 
-use crate::align::align;
-use crate::annotate::{CopyReport, annotate, discount_shared_endings, ending};
+use crate::align::{Alignment, Unit, align_units, order_by_agreement, units};
+use crate::annotate::{CopyReport, annotate, discount_shared_endings};
+use crate::normalize::ending::last_words;
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
 use crate::reconcile::reliability::Reliability;
-use crate::reconcile::{CanonicalText, attach, reconcile};
+use crate::reconcile::presence::{Ballot, Model, Vote};
+use crate::reconcile::{CanonicalText, attach, reconcile_with};
 use crate::report::{
-    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SourceRecord, StatusCounts,
-    Summary, VariantRecord,
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, PresenceRecord,
+    SourceRecord, StatusCounts, Summary, VariantRecord,
 };
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
@@ -174,13 +176,13 @@ fn run_loaded(
     drop(signatures);
     progress.advance(1);
     let names = cluster_names(&clusters);
-    let (results, reliability) = merge_all(&docs, &clusters, mode, config, progress);
+    let (results, learned) = merge_all(&docs, &clusters, config, progress);
     let known = Known::of(&docs);
     let mut outcome = assemble(&entries, &known, &clusters, &names, results, mode, config);
     for s in &mut outcome.sources {
-        s.reliability = reliability
-            .knows(&s.source)
-            .then(|| round3(reliability.of(&s.source)));
+        let r = &learned.reliability;
+        s.reliability = r.knows(&s.source).then(|| round3(r.of(&s.source)));
+        s.presence = learned.presence.get(&s.source).cloned();
     }
     outcome
 }
@@ -312,7 +314,7 @@ fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry
         learned.mark(&mut doc);
         Digest {
             words: doc.content_words(),
-            ending: ending(&doc),
+            ending: last_words(&doc),
             signature: sketch(&doc, config),
             report: annotate(&doc, 0, None, config),
             name: doc.name,
@@ -359,29 +361,106 @@ struct Merged {
     reports: Vec<CopyReport>,
 }
 
-/// Merges every cluster; in `Run` mode, then learns each source's
-/// reliability from all of them and merges again, weighted, the clusters
-/// that the tie rule decided (see [`crate::reconcile::reliability`]).
+/// One cluster aligned, before the presence vote.
+struct Aligned {
+    /// The copies in alignment order, pivot first.
+    order: Vec<DocId>,
+    /// How many of them (the first) were aligned.
+    aligned: usize,
+    alignment: Alignment,
+    ballot: Ballot,
+    /// The source number of each aligned copy.
+    sources: Vec<usize>,
+}
+
+/// Source numbers, in name order.
+struct SourceIndex<'a> {
+    names: Vec<&'a str>,
+}
+
+impl<'a> SourceIndex<'a> {
+    fn of(docs: &'a [Document]) -> SourceIndex<'a> {
+        let mut names: Vec<&str> = docs.iter().map(|d| d.source.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        SourceIndex { names }
+    }
+
+    fn number(&self, name: &str) -> usize {
+        self.names.binary_search(&name).unwrap_or(usize::MAX)
+    }
+}
+
+/// What merging taught about each source.
+#[derive(Default)]
+struct Learned {
+    reliability: Reliability,
+    presence: std::collections::BTreeMap<String, PresenceRecord>,
+}
+
+/// Aligns every cluster, learns the presence model from all of them (see
+/// [`crate::reconcile::presence`]), and merges each; then learns each
+/// source's reliability from all of them and merges again, weighted, the
+/// clusters that the tie rule decided (see
+/// [`crate::reconcile::reliability`]).
 fn merge_all(
     docs: &[Document],
     clusters: &[Cluster],
-    mode: Mode,
     config: &Config,
     progress: &dyn Progress,
-) -> (Vec<Merged>, Reliability) {
-    progress.stage("merging", clusters.len() as u64);
-    let merged: Vec<Merged> = clusters
+) -> (Vec<Merged>, Learned) {
+    let index = SourceIndex::of(docs);
+    progress.stage("aligning", clusters.len() as u64);
+    let aligned: Vec<Aligned> = clusters
         .par_iter()
         .map(|c| {
-            let merged = merge_cluster(docs, c, mode, config, None);
+            let a = align_cluster(docs, c, &index, config);
+            progress.advance(1);
+            a
+        })
+        .collect();
+    progress.stage("learning sources", 1);
+    let ballots: Vec<(&Ballot, &[usize])> = aligned
+        .iter()
+        .filter(|a| a.ballot.copies() > 1)
+        .map(|a| (&a.ballot, a.sources.as_slice()))
+        .collect();
+    let model = Model::learn(&ballots, index.names.len());
+    drop(ballots);
+    progress.stage("merging", clusters.len() as u64);
+    let merged: Vec<Merged> = aligned
+        .par_iter()
+        .map(|a| {
+            let merged = merge_cluster(docs, a, &model, None, config);
             progress.advance(1);
             merged
         })
         .collect();
-    if mode == Mode::Dedup {
-        return (merged, Reliability::default());
-    }
-    let reliability = merged
+    let presence = presence_records(docs, &aligned, &merged, &model, &index);
+    let reliability = learn_reliability(docs, &merged);
+    progress.stage("re-voting ties", clusters.len() as u64);
+    let merged = merged
+        .into_par_iter()
+        .zip(&aligned)
+        .map(|(m, a)| {
+            let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
+            progress.advance(1);
+            if tied {
+                merge_cluster(docs, a, &model, Some(&reliability), config)
+            } else {
+                m
+            }
+        })
+        .collect();
+    let learned = Learned {
+        reliability,
+        presence,
+    };
+    (merged, learned)
+}
+
+fn learn_reliability(docs: &[Document], merged: &[Merged]) -> Reliability {
+    merged
         .par_iter()
         .map(|m| {
             let mut r = Reliability::default();
@@ -398,58 +477,135 @@ fn merge_all(
         .reduce(Reliability::default, |mut a, b| {
             a.merge(b);
             a
-        });
-    progress.stage("re-voting ties", clusters.len() as u64);
-    let merged = merged
-        .into_par_iter()
-        .zip(clusters)
-        .map(|(m, c)| {
-            let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
-            progress.advance(1);
-            if tied {
-                merge_cluster(docs, c, mode, config, Some(&reliability))
-            } else {
-                m
-            }
         })
-        .collect();
-    (merged, reliability)
 }
 
-/// Aligns, reconciles and annotates one cluster (in `Run` mode), or
-/// annotates each copy on its own evidence (in `Dedup` mode).
-fn merge_cluster(
+/// Orders a cluster's copies by agreement and aligns the first
+/// [`Config::max_aligned_copies`] of them.
+fn align_cluster(
     docs: &[Document],
     cluster: &Cluster,
-    mode: Mode,
+    index: &SourceIndex<'_>,
     config: &Config,
+) -> Aligned {
+    let members: Vec<DocId> = cluster.members.clone();
+    let mut units: Vec<Vec<Unit>> = members.iter().map(|d| units(&docs[d.index()])).collect();
+    let order: Vec<usize> = order_by_agreement(&units);
+    let aligned = members.len().min(config.max_aligned_copies.max(1));
+    let mut taken: Vec<Vec<Unit>> = order[..aligned]
+        .iter()
+        .map(|&i| std::mem::take(&mut units[i]))
+        .collect();
+    taken.shrink_to_fit();
+    let order: Vec<DocId> = order.iter().map(|&i| members[i]).collect();
+    let copies: Vec<&Document> = order[..aligned].iter().map(|d| &docs[d.index()]).collect();
+    let alignment = align_units(taken, config.diff_deadline);
+    let ballot = Ballot::of(&copies, &alignment);
+    let sources = copies.iter().map(|d| index.number(&d.source)).collect();
+    Aligned {
+        order,
+        aligned,
+        alignment,
+        ballot,
+        sources,
+    }
+}
+
+/// Votes, reconciles and annotates one aligned cluster.
+fn merge_cluster(
+    docs: &[Document],
+    a: &Aligned,
+    model: &Model,
     reliability: Option<&Reliability>,
+    config: &Config,
 ) -> Merged {
-    let order = alignment_order(cluster, |d| docs[d.index()].content_words());
-    let copies: Vec<&Document> = order.iter().map(|d| &docs[d.index()]).collect();
+    let copies: Vec<&Document> = a.order.iter().map(|d| &docs[d.index()]).collect();
     let weights: Vec<f64> = match reliability {
         Some(r) => copies.iter().map(|d| r.of(&d.source)).collect(),
         None => Vec::new(),
     };
-    let canon = (mode == Mode::Run).then(|| {
-        let aligned = copies.len().min(config.max_aligned_copies.max(1));
-        let alignment = align(&copies[..aligned], config.diff_deadline);
-        let mut canon = reconcile(&copies[..aligned], &alignment, &weights);
-        attach(&mut canon, &copies, aligned);
-        canon
-    });
+    let keep = model.decide(&a.ballot, &a.sources);
+    let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, &keep, &weights);
+    attach(&mut canon, &copies, a.aligned);
+    let measured = Some(&canon).filter(|_| copies.len() > 1);
     let mut reports: Vec<CopyReport> = copies
         .iter()
         .enumerate()
-        .map(|(i, d)| annotate(d, i, canon.as_ref().filter(|_| copies.len() > 1), config))
+        .map(|(i, d)| annotate(d, i, measured, config))
         .collect();
-    let endings: Vec<Option<String>> = copies.iter().map(|d| ending(d)).collect();
+    let endings: Vec<Option<String>> = copies.iter().map(|d| last_words(d)).collect();
     discount_shared_endings(&mut reports, &endings);
     Merged {
-        order,
-        canon,
+        order: a.order.clone(),
+        canon: Some(canon),
         reports,
     }
+}
+
+/// Each source's record in the presence vote, from every multi-copy
+/// cluster: the learned rates, and what the vote did to its copies.
+fn presence_records(
+    docs: &[Document],
+    aligned: &[Aligned],
+    merged: &[Merged],
+    model: &Model,
+    index: &SourceIndex<'_>,
+) -> std::collections::BTreeMap<String, PresenceRecord> {
+    // Per source: carried, outvoted, reached kept, missed, breaks agreed, breaks.
+    let mut counts = vec![[0u64; 6]; index.names.len()];
+    let mut seen = vec![false; index.names.len()];
+    for (a, m) in aligned.iter().zip(merged) {
+        if a.ballot.copies() < 2 {
+            continue;
+        }
+        let keep = model.decide(&a.ballot, &a.sources);
+        for (slot, &kept) in keep.iter().enumerate() {
+            for (copy, vote) in a.ballot.votes(slot).iter().enumerate() {
+                let c = &mut counts[a.sources[copy]];
+                match vote {
+                    Vote::Carries => {
+                        c[0] += 1;
+                        c[1] += u64::from(!kept);
+                        c[2] += u64::from(kept);
+                    }
+                    Vote::Lacks if kept => {
+                        c[2] += 1;
+                        c[3] += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(canon) = &m.canon {
+            for (copy, &(agreed, voted)) in canon.paragraphing.iter().enumerate() {
+                counts[a.sources[copy]][4] += u64::from(agreed);
+                counts[a.sources[copy]][5] += u64::from(voted);
+            }
+        }
+        for &s in &a.sources {
+            seen[s] = true;
+        }
+    }
+    let _ = docs;
+    let share = |x: u64, of: u64| if of == 0 { 0.0 } else { round3(x as f64 / of as f64) };
+    index
+        .names
+        .iter()
+        .enumerate()
+        .filter(|&(s, _)| seen[s])
+        .map(|(s, name)| {
+            let c = counts[s];
+            let rates = model.sources.get(s).copied().unwrap_or(model.fallback);
+            let record = PresenceRecord {
+                carries_article: round3(rates.article),
+                carries_other: round3(rates.other),
+                outvoted: share(c[1], c[0]),
+                missed: share(c[3], c[2]),
+                paragraphing: share(c[4], c[5]),
+            };
+            (name.to_string(), record)
+        })
+        .collect()
 }
 
 /// The centre first, then the other copies by words of text, most first.

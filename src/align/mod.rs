@@ -1,89 +1,249 @@
-//! Stage 5: align the copies of one article paragraph by paragraph.
+//! Stage 5: align the copies of one article sentence by sentence.
+//!
+//! Copies paragraph an article differently: one puts the whole text on one
+//! line, another splits every sentence, a third cuts a paragraph at a page
+//! break. So the unit of alignment is the sentence ([`Unit`]), not the
+//! paragraph: the same text then meets the same units whatever the
+//! paragraphing, and the reconcile stage rebuilds paragraphs from the
+//! majority's breaks, so no text appears twice.
 //!
 //! Alignment is progressive. The first copy (the pivot, chosen by the
-//! caller as the most complete) founds one *slot* per paragraph. Each
-//! further copy is diffed against the current slots with `similar`'s
-//! Patience algorithm, keyed on folded paragraph text and bounded by a
-//! deadline: equal runs join their slots; in a replaced run each paragraph
+//! caller as the copy that agrees most with the others) founds one *slot*
+//! per unit. Each further copy is diffed against the current slots with
+//! `similar`'s Patience algorithm, keyed on folded unit text and bounded by
+//! a deadline: equal runs join their slots; in a replaced run each unit
 //! joins the most similar slot (by word overlap, so a copy that split a
-//! paragraph in two puts both halves in one slot); what matches nothing
-//! becomes a new slot in place, so a paragraph the pivot lacks still lands
+//! sentence in two puts both halves in one slot); what matches nothing
+//! becomes a new slot in place, so a sentence the pivot lacks still lands
 //! where the other copies put it. Patience was chosen because it anchors on
-//! paragraphs that occur once in both copies, which is what distinct
-//! article paragraphs are, and ignores repeated short lines ("Thank you.")
-//! as anchors.
+//! units that occur once in both copies, which is what distinct article
+//! sentences are, and ignores repeated short lines ("Thank you.") as
+//! anchors.
+//!
+//! Cost: the diffs are near-linear in the units of the two sides; a
+//! replaced run compares each unit with at most [`SEARCH_WINDOW`] slots, and
+//! the search for moved units compares each slot some copy lacks with the
+//! slots of the same key and with at most [`TWIN_WINDOW`] others.
 
-use crate::normalize::{Document, Kind, word_count};
+use crate::normalize::text::fold_key;
+use crate::normalize::{Document, Kind, segment, word_count};
 use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+use std::collections::HashMap;
+use std::ops::Range;
 use std::time::{Duration, Instant};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// Containment (shared words over the shorter paragraph) at or above which
-/// two differing paragraphs are read as variants of one.
+/// Containment (shared words over the shorter unit) at or above which two
+/// differing units are read as variants of one.
 const MIN_CONTAINMENT: f64 = 0.6;
 /// ...provided the shared words are at least this share of the longer one.
 const MIN_SHARE_OF_LONGER: f64 = 0.2;
-/// How many slots ahead a paragraph of a replaced run is compared with.
-const SEARCH_WINDOW: usize = 64;
+/// How many slots ahead a unit of a replaced run is compared with.
+pub const SEARCH_WINDOW: usize = 64;
+/// How many later slots some copy lacks a slot is compared with, by words,
+/// when looking for the other half of a moved unit.
+pub const TWIN_WINDOW: usize = 64;
+/// A sentence piece of fewer words than this ("Mr.", "Yes.") is joined to
+/// the next piece of its paragraph, so that no unit is too short to align.
+const MIN_UNIT_WORDS: usize = 3;
 
-/// One paragraph of one copy: the copy's position in the aligned list and
-/// the paragraph's index in the document.
+/// One sentence (or short run of sentences) of one copy's article text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Index of its paragraph in the document's `paragraphs`.
+    pub para: usize,
+    /// Half-open byte range of the unit in that paragraph's `text`.
+    pub span: Range<usize>,
+    /// The folded match key of the unit's text.
+    pub key: String,
+}
+
+impl Unit {
+    /// The unit's text, as `doc` shows it.
+    pub fn text<'a>(&self, doc: &'a Document) -> &'a str {
+        &doc.paragraphs[self.para].text[self.span.clone()]
+    }
+}
+
+/// The units of a document's article text, in reading order.
+pub fn units(doc: &Document) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for (para, p) in doc.paragraphs.iter().enumerate() {
+        if p.kind != Kind::Content || p.key.is_empty() {
+            continue;
+        }
+        let base = p.text.as_ptr() as usize;
+        let mut start: Option<usize> = None;
+        let pieces = segment::sentences(&p.text);
+        for (i, s) in pieces.iter().enumerate() {
+            let at = s.as_ptr() as usize - base;
+            let from = *start.get_or_insert(at);
+            let end = at + s.len();
+            let last = i + 1 == pieces.len();
+            if !last && s.split_whitespace().count() < MIN_UNIT_WORDS {
+                continue;
+            }
+            start = None;
+            let key = fold_key(&p.text[from..end]);
+            if !key.is_empty() {
+                out.push(Unit {
+                    para,
+                    span: from..end,
+                    key,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One unit of one copy: the copy's position in the aligned list and the
+/// unit's index in that copy's units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cell {
     /// Index of the copy in the list given to [`align`].
     pub copy: usize,
-    /// Index of the paragraph in that document's `paragraphs`.
-    pub para: usize,
+    /// Index of the unit in [`Alignment::units`]`[copy]`.
+    pub unit: usize,
 }
 
-/// A position of the article: the paragraphs of every copy that carry it.
+/// A position of the article: the units of every copy that carry it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slot {
-    /// The key the slot is compared by: its founding paragraph's.
-    pub key: String,
-    /// The paragraphs placed here, in copy order.
+    /// The units placed here, in copy order.
     pub cells: Vec<Cell>,
 }
 
-/// The slots of an article, in reading order.
+impl Slot {
+    /// Whether `copy` carries this slot.
+    pub fn has(&self, copy: usize) -> bool {
+        self.cells.iter().any(|c| c.copy == copy)
+    }
+}
+
+/// The slots of an article, in reading order, and each copy's units.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Alignment {
     /// Every slot, in order.
     pub slots: Vec<Slot>,
+    /// The units of each copy, by copy.
+    pub units: Vec<Vec<Unit>>,
 }
 
-/// Aligns the content paragraphs of `copies`; the first copy is the pivot.
+impl Alignment {
+    /// The unit a cell points at.
+    pub fn unit(&self, cell: Cell) -> &Unit {
+        &self.units[cell.copy][cell.unit]
+    }
+}
+
+/// At most this many copies (the longest) are the reference that each
+/// copy's agreement is measured against, so ordering a cluster of
+/// thousands of copies stays linear in its size.
+pub const AGREEMENT_REFERENCE: usize = 64;
+
+/// The copies in alignment order: by agreement with the others, most
+/// first, so the pivot is the copy that agrees most with the rest (on real
+/// corpora the longest copy is usually the noisiest: a page dump with every
+/// menu). A copy's agreement is the sum of its Jaccard resemblances, on
+/// sets of unit keys, with the [`AGREEMENT_REFERENCE`] longest copies
+/// other than itself. Ties keep the given order.
+pub fn order_by_agreement(units: &[Vec<Unit>]) -> Vec<usize> {
+    let sets: Vec<Vec<u64>> = units
+        .iter()
+        .map(|us| {
+            let mut h: Vec<u64> = us
+                .iter()
+                .map(|u| xxh3_64_with_seed(u.key.as_bytes(), AGREEMENT_SEED))
+                .collect();
+            h.sort_unstable();
+            h.dedup();
+            h
+        })
+        .collect();
+    let mut reference: Vec<usize> = (0..units.len()).collect();
+    reference.sort_by_key(|&i| std::cmp::Reverse(sets[i].len()));
+    reference.truncate(AGREEMENT_REFERENCE);
+    let agreement: Vec<f64> = (0..sets.len())
+        .map(|i| {
+            reference
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| jaccard(&sets[i], &sets[j]))
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by(|&a, &b| agreement[b].total_cmp(&agreement[a]).then(a.cmp(&b)));
+    order
+}
+
+const AGREEMENT_SEED: u64 = 0x6e65_7773_6d65_7267;
+
+/// The Jaccard resemblance of two sorted, deduplicated sets.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - shared;
+    if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    }
+}
+
+/// Aligns the article text of `copies`; the first copy is the pivot.
 pub fn align(copies: &[&Document], deadline: Duration) -> Alignment {
-    let mut slots: Vec<Slot> = Vec::new();
-    for (copy, doc) in copies.iter().enumerate() {
-        let paras = content(doc, copy);
+    align_units(copies.iter().map(|d| units(d)).collect(), deadline)
+}
+
+/// Aligns copies already cut into units (see [`units`]); the first copy is
+/// the pivot.
+pub fn align_units(units: Vec<Vec<Unit>>, deadline: Duration) -> Alignment {
+    let mut slots: Vec<Work> = Vec::new();
+    for (copy, us) in units.iter().enumerate() {
+        let paras: Vec<Para<'_>> = us
+            .iter()
+            .enumerate()
+            .map(|(unit, u)| Para {
+                cell: Cell { copy, unit },
+                key: &u.key,
+            })
+            .collect();
         slots = merge(slots, &paras, deadline);
     }
+    let slots = merge_moved(slots, units.len());
     Alignment {
-        slots: merge_moved(slots, copies.len()),
+        slots: slots.into_iter().map(|w| Slot { cells: w.cells }).collect(),
+        units,
     }
 }
 
-/// A content paragraph with its cell.
+/// A slot while aligning: its key is its founding unit's.
+struct Work<'a> {
+    key: &'a str,
+    cells: Vec<Cell>,
+}
+
+/// A unit with its cell.
 struct Para<'a> {
     cell: Cell,
     key: &'a str,
 }
 
-fn content(doc: &Document, copy: usize) -> Vec<Para<'_>> {
-    doc.paragraphs
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind == Kind::Content && !p.key.is_empty())
-        .map(|(para, p)| Para {
-            cell: Cell { copy, para },
-            key: &p.key,
-        })
-        .collect()
-}
-
-/// Merges one copy's paragraphs into the slots.
-fn merge(slots: Vec<Slot>, paras: &[Para<'_>], deadline: Duration) -> Vec<Slot> {
-    let old: Vec<&str> = slots.iter().map(|s| s.key.as_str()).collect();
+/// Merges one copy's units into the slots.
+fn merge<'a>(slots: Vec<Work<'a>>, paras: &[Para<'a>], deadline: Duration) -> Vec<Work<'a>> {
+    let old: Vec<&str> = slots.iter().map(|s| s.key).collect();
     let new: Vec<&str> = paras.iter().map(|p| p.key).collect();
     let ops = capture_diff_slices_deadline(
         Algorithm::Patience,
@@ -91,7 +251,7 @@ fn merge(slots: Vec<Slot>, paras: &[Para<'_>], deadline: Duration) -> Vec<Slot> 
         &new,
         Some(Instant::now() + deadline),
     );
-    let mut slots: Vec<Option<Slot>> = slots.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Work<'a>>> = slots.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(slots.len() + paras.len());
     for op in ops {
         let (_, olds, news) = op.as_tag_tuple();
@@ -106,7 +266,7 @@ fn merge(slots: Vec<Slot>, paras: &[Para<'_>], deadline: Duration) -> Vec<Slot> 
             DiffOp::Delete { .. } => out.extend(olds.filter_map(|o| slots[o].take())),
             DiffOp::Insert { .. } => out.extend(news.map(|n| found(&paras[n]))),
             DiffOp::Replace { .. } => {
-                let block: Vec<Slot> = olds.filter_map(|o| slots[o].take()).collect();
+                let block: Vec<Work<'a>> = olds.filter_map(|o| slots[o].take()).collect();
                 out.extend(match_block(block, &paras[news]));
             }
         }
@@ -114,18 +274,18 @@ fn merge(slots: Vec<Slot>, paras: &[Para<'_>], deadline: Duration) -> Vec<Slot> 
     out
 }
 
-fn found(p: &Para<'_>) -> Slot {
-    Slot {
-        key: p.key.to_string(),
+fn found<'a>(p: &Para<'a>) -> Work<'a> {
+    Work {
+        key: p.key,
         cells: vec![p.cell],
     }
 }
 
-/// Places the paragraphs of a replaced run: each joins the most similar
+/// Places the units of a replaced run: each joins the most similar
 /// slot at or after the last one joined, or becomes a new slot.
-fn match_block(block: Vec<Slot>, paras: &[Para<'_>]) -> Vec<Slot> {
-    let mut block: Vec<Option<Slot>> = block.into_iter().map(Some).collect();
-    let mut out: Vec<Slot> = Vec::with_capacity(block.len() + paras.len());
+fn match_block<'a>(block: Vec<Work<'a>>, paras: &[Para<'a>]) -> Vec<Work<'a>> {
+    let mut block: Vec<Option<Work<'a>>> = block.into_iter().map(Some).collect();
+    let mut out: Vec<Work<'a>> = Vec::with_capacity(block.len() + paras.len());
     // `cursor` is the first block slot a paragraph may still join; once
     // that slot is placed, `placed` is its index in `out`.
     let mut cursor = 0;
@@ -133,8 +293,8 @@ fn match_block(block: Vec<Slot>, paras: &[Para<'_>]) -> Vec<Slot> {
     for p in paras {
         let best = {
             let key_of = |i: usize| match &block[i] {
-                Some(slot) => Some(slot.key.as_str()),
-                None => placed.map(|o| out[o].key.as_str()),
+                Some(slot) => Some(slot.key),
+                None => placed.map(|o| out[o].key),
             };
             let limit = block.len().min(cursor + SEARCH_WINDOW);
             (cursor..limit)
@@ -196,51 +356,59 @@ fn shared_words(a: &str, b: &str) -> usize {
     n
 }
 
-/// A paragraph that one copy moved shows up as two slots with no copy in
+/// A unit that one copy moved shows up as two slots with no copy in
 /// common and the same or nearly the same key (the mover may also have
 /// edited it). They are merged into the one more copies carry (the earlier
-/// on a tie). Only slots that some copy lacks can be such twins, so the
-/// search stays small when copies agree.
-fn merge_moved(mut slots: Vec<Slot>, copies: usize) -> Vec<Slot> {
-    let mut i = 0;
-    while i < slots.len() {
-        let partial = |s: &Slot| distinct_copies(s) < copies;
-        let twin = (i + 1..slots.len())
-            .filter(|_| partial(&slots[i]))
-            .find(|&j| {
-                partial(&slots[j])
-                    && !shares_copy(&slots[i], &slots[j])
-                    && twins(&slots[i].key, &slots[j].key)
-            });
-        match twin {
-            Some(j) => {
-                let (keep, drop) = if slots[j].cells.len() > slots[i].cells.len() {
-                    (j, i)
-                } else {
-                    (i, j)
-                };
-                let cells = std::mem::take(&mut slots[drop].cells);
-                slots[keep].cells.extend(cells);
-                slots[keep].cells.sort();
-                slots.remove(drop);
-            }
-            None => i += 1,
+/// on a tie). Only slots that some copy lacks can be such twins; each is
+/// compared with the later ones of the same key and with the next
+/// [`TWIN_WINDOW`] such slots, so the search stays near-linear.
+fn merge_moved(mut slots: Vec<Work<'_>>, copies: usize) -> Vec<Work<'_>> {
+    let partial: Vec<usize> = (0..slots.len())
+        .filter(|&i| distinct_copies(&slots[i].cells) < copies)
+        .collect();
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &i in &partial {
+        by_key.entry(slots[i].key).or_default().push(i);
+    }
+    let mut alive = vec![true; slots.len()];
+    for (n, &i) in partial.iter().enumerate() {
+        while alive[i] {
+            let same_key = by_key[slots[i].key].iter().copied();
+            let near = partial[n + 1..].iter().copied().take(TWIN_WINDOW);
+            let twin = same_key
+                .chain(near)
+                .filter(|&j| j > i && alive[j])
+                .find(|&j| !shares_copy(&slots[i], &slots[j]) && twins(slots[i].key, slots[j].key));
+            let Some(j) = twin else { break };
+            let (keep, drop) = if slots[j].cells.len() > slots[i].cells.len() {
+                (j, i)
+            } else {
+                (i, j)
+            };
+            let cells = std::mem::take(&mut slots[drop].cells);
+            slots[keep].cells.extend(cells);
+            slots[keep].cells.sort();
+            alive[drop] = false;
         }
     }
     slots
+        .into_iter()
+        .zip(alive)
+        .filter_map(|(s, a)| a.then_some(s))
+        .collect()
 }
 
-/// Shared words at or above which two keys are one paragraph, moved.
+/// Shared words at or above which two keys are one unit, moved.
 const MIN_TWIN_SHARE: f64 = 0.8;
 
 fn twins(a: &str, b: &str) -> bool {
     a == b || ratios(a, b).is_some_and(|(c, l)| c >= MIN_TWIN_SHARE && l >= MIN_TWIN_SHARE)
 }
 
-fn distinct_copies(slot: &Slot) -> usize {
+fn distinct_copies(cells: &[Cell]) -> usize {
     let mut n = 0;
     let mut last = None;
-    for c in &slot.cells {
+    for c in cells {
         if last != Some(c.copy) {
             n += 1;
             last = Some(c.copy);
@@ -249,7 +417,7 @@ fn distinct_copies(slot: &Slot) -> usize {
     n
 }
 
-fn shares_copy(a: &Slot, b: &Slot) -> bool {
+fn shares_copy(a: &Work<'_>, b: &Work<'_>) -> bool {
     a.cells
         .iter()
         .any(|x| b.cells.iter().any(|y| x.copy == y.copy))

@@ -9,8 +9,8 @@
 
 use crate::config::Config;
 use crate::normalize::text::fold_key;
-use crate::normalize::{Document, Furniture, Kind, word_count};
-use crate::reconcile::{CanonicalText, Line};
+use crate::normalize::{Document, Furniture, Kind, ending, word_count};
+use crate::reconcile::CanonicalText;
 use serde::Serialize;
 
 /// What newsmerge found out about one copy.
@@ -95,8 +95,8 @@ pub fn annotate(
     let mut truncation = Truncation {
         coverage,
         cut_after_line: measured.and_then(|m| m.cut_after_line),
-        marker: closing_marker(doc),
-        mid_sentence: stops_mid_sentence(doc),
+        marker: ending::closing_marker(doc).map(|p| p.text.clone()),
+        mid_sentence: ending::stops_mid_sentence(doc),
         confidence: 0.0,
     };
     truncation.confidence = truncation_confidence(&truncation);
@@ -114,7 +114,8 @@ pub fn annotate(
 /// Withdraws truncation flags that rest on a mid-sentence stop alone when
 /// another copy of the cluster stops on the same words: two sources do not
 /// cut an article at the same word by chance, so that is where the article
-/// itself ends. `reports[i]` is the report of the copy whose [`ending`] is
+/// itself ends. `reports[i]` is the report of the copy whose
+/// [`ending::last_words`] are
 /// `endings[i]`.
 pub fn discount_shared_endings(reports: &mut [CopyReport], endings: &[Option<String>]) {
     for (i, report) in reports.iter_mut().enumerate() {
@@ -133,98 +134,41 @@ pub fn discount_shared_endings(reports: &mut [CopyReport], endings: &[Option<Str
     }
 }
 
-/// The last eight words of a copy's text, folded.
-pub fn ending(doc: &Document) -> Option<String> {
-    let last = doc
-        .paragraphs
-        .iter()
-        .rev()
-        .find(|p| p.kind == Kind::Content)?;
-    let words: Vec<&str> = last.key.split(' ').collect();
-    Some(words[words.len().saturating_sub(8)..].join(" "))
-}
-
 #[derive(Clone, Copy)]
 struct Measure {
     coverage: f64,
     cut_after_line: Option<usize>,
 }
 
-/// Coverage of the canonical text by one copy, and where it stops short:
-/// after a line beyond which the other copies go on for a substantial
-/// share of the article, or inside a line that it reads as a strict prefix
-/// of the canonical reading.
+/// Coverage of the canonical text by one copy (the share of its words in
+/// the sentences the copy carries), and where it stops short: after a
+/// point beyond which the agreed text goes on for a substantial share of
+/// the article.
 fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
     let words: Vec<usize> = canon.lines.iter().map(|l| word_count_of(&l.text)).collect();
     let total: usize = words.iter().sum();
-    let carried = |i: usize| canon.lines[i].sources.binary_search(&copy).is_ok();
-    let covered: usize = (0..words.len())
-        .filter(|&i| carried(i))
-        .map(|i| words[i])
-        .sum();
+    let reach = |i: usize| canon.lines[i].reach.iter().find(|r| r.copy == copy);
+    let covered: usize = (0..words.len()).filter_map(reach).map(|r| r.words).sum();
     let coverage = if total == 0 {
         1.0
     } else {
-        round3(covered as f64 / total as f64)
+        round3((covered as f64 / total as f64).min(1.0))
     };
-    let last = (0..words.len()).rev().find(|&i| carried(i));
-    let cut_inside = last.map_or(0, |l| missing_end(&canon.lines[l], copy));
-    let tail: usize = last.map_or(total, |l| words[l + 1..].iter().sum());
-    let stops_short = cut_inside >= MIN_CUT_INSIDE_WORDS
-        || (tail >= config.min_missing_tail_words
-            && tail as f64 >= config.min_missing_tail * total as f64);
+    let last = (0..words.len()).rev().find(|&i| reach(i).is_some());
+    let tail: usize = match last {
+        Some(l) => {
+            let inside = words[l].saturating_sub(reach(l).map_or(0, |r| r.end));
+            inside + words[l + 1..].iter().sum::<usize>()
+        }
+        None => total,
+    };
+    let stops_short = tail >= config.min_missing_tail_words
+        && tail as f64 >= config.min_missing_tail * total as f64;
     Measure {
         coverage,
         cut_after_line: last.filter(|_| stops_short).map(|l| l + 1),
     }
 }
-
-/// A copy whose last line stops this many words short of the canonical
-/// reading of that line is cut inside it.
-const MIN_CUT_INSIDE_WORDS: usize = 5;
-
-/// How many words the copy's reading of `line` lacks at its end, when it
-/// reads the line as a strict prefix of the winning reading; else 0.
-fn missing_end(line: &Line, copy: usize) -> usize {
-    let Some(mine) = line.variants.iter().find(|v| v.copies.contains(&copy)) else {
-        return 0;
-    };
-    let (mine, full) = (fold_key(&mine.text), fold_key(&line.text));
-    let prefix =
-        full.len() > mine.len() && full.starts_with(&mine) && full.as_bytes()[mine.len()] == b' ';
-    if prefix {
-        word_count(&full) - word_count(&mine)
-    } else {
-        0
-    }
-}
-
-/// Whether the copy's text stops mid-sentence: its last paragraph (markers
-/// and furniture aside) breaks off on a lowercase word, and is prose: it
-/// holds a full sentence of a longer text, or runs to a length no heading
-/// or credit line has (at least [`MIN_RUN_ON_WORDS`] words).
-fn stops_mid_sentence(doc: &Document) -> bool {
-    let Some(last) = doc
-        .paragraphs
-        .iter()
-        .rev()
-        .find(|p| p.kind == Kind::Content)
-    else {
-        return false;
-    };
-    let text = last.text.as_str();
-    let last_word = text.rsplit(' ').next().unwrap_or("");
-    let words = word_count(&last.key);
-    let prose = (words >= 10 && crate::normalize::segment::sentences(text).len() >= 2)
-        || words >= MIN_RUN_ON_WORDS;
-    prose
-        && last_word.chars().all(char::is_alphanumeric)
-        && last_word.starts_with(char::is_lowercase)
-}
-
-/// A last paragraph of this many words with no sentence end is prose cut
-/// off, not a heading.
-const MIN_RUN_ON_WORDS: usize = 20;
 
 fn word_count_of(text: &str) -> usize {
     word_count(&fold_key(text))
@@ -234,22 +178,8 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// The truncation marker the copy ends on, furniture after it aside.
-fn closing_marker(doc: &Document) -> Option<String> {
-    doc.paragraphs
-        .iter()
-        .rev()
-        .find(|p| !matches!(p.kind, Kind::Furniture(_)))
-        .filter(|p| p.kind == Kind::Truncation)
-        .map(|p| p.text.clone())
-}
-
 fn paywall(doc: &Document, coverage: Option<f64>) -> Option<Paywall> {
-    let (i, p) = doc
-        .paragraphs
-        .iter()
-        .enumerate()
-        .find(|(_, p)| p.kind == Kind::Paywall)?;
+    let (i, p) = ending::paywall_notice(doc)?;
     let text_after: usize = doc.paragraphs[i + 1..]
         .iter()
         .filter(|p| p.kind == Kind::Content)
@@ -457,7 +387,7 @@ mod tests {
             annotate(&b, 1, None, &config),
         ];
         assert!(reports[0].truncated(), "alone, it looks cut");
-        discount_shared_endings(&mut reports, &[ending(&a), ending(&b)]);
+        discount_shared_endings(&mut reports, &[ending::last_words(&a), ending::last_words(&b)]);
         assert!(!reports[0].truncated() && !reports[1].truncated());
     }
 }

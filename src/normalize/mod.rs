@@ -8,6 +8,7 @@
 //! [`Kind::Content`] paragraphs are fingerprinted, aligned and voted on.
 
 pub mod boilerplate;
+pub mod ending;
 pub mod markers;
 pub mod recurring;
 pub mod segment;

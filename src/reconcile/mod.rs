@@ -1,38 +1,64 @@
 //! Stage 6: vote one canonical text out of the aligned copies.
 //!
-//! Each slot of the alignment becomes one canonical line. Within a slot,
-//! every copy that carries it reads it one way (its paragraphs there,
-//! joined); copies that read it the same way, by folded key, form a
-//! variant, and the variant most copies carry wins. A tie goes to the
-//! variant of the earliest copy in alignment order, that is, the pivot
-//! first, and the line is marked as tied so users can review it. Where
-//! copies read a line differently, the words are voted too (see
-//! [`words`]), so that each copy's own slips are outvoted even when no two
-//! copies read the whole paragraph alike, and a copy cut mid-paragraph
-//! does not cut the line. Every
-//! copy that carries a slot, whatever its reading, is a source of the line.
+//! Three votes make the text, each over the copies that carry the place
+//! in question:
+//!
+//! 1. **Presence** ([`presence`]): which slots are the article. Every copy
+//!    votes, weighted by its source's learned reliability, so a page
+//!    dump's menus and footers are outvoted by the copies that lack them,
+//!    and where the article starts and ends is decided by the copies
+//!    together, not by the longest one.
+//! 2. **Readings**: within a kept slot, copies that read it the same way,
+//!    by folded key, form a variant, and the words are voted too (see
+//!    [`words`]), so each copy's own slips are outvoted even when no two
+//!    copies read the whole sentence alike, and a copy cut mid-sentence
+//!    does not cut the line. A tie goes to the earliest copy in alignment
+//!    order (the pivot first) and is marked, so users can review it.
+//! 3. **Paragraphing**: two consecutive kept slots are one paragraph when
+//!    most of the copies that carry both put them in one paragraph, so a
+//!    copy that prints the whole article on one line, or every sentence on
+//!    its own, does not decide the layout.
+//!
+//! Every copy that carries a slot of a line, whatever its reading, is a
+//! source of the line.
 
+pub mod presence;
 pub mod reliability;
 pub mod words;
 
-use crate::align::Alignment;
-use crate::normalize::Document;
+use crate::align::{Alignment, Cell};
 use crate::normalize::text::fold_key;
+use crate::normalize::{Document, word_count};
+use presence::{Ballot, Model};
 use words::{Weighted, consensus};
 
-/// A canonical line with its provenance.
+/// A canonical line (a paragraph) with its provenance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     /// The winning reading.
     pub text: String,
-    /// Every copy (by position in the aligned list) that carries the line,
-    /// sorted.
+    /// Every copy (by position in the aligned list) that carries some of
+    /// the line, sorted.
     pub sources: Vec<usize>,
     /// The distinct readings, winner first, when copies disagree; empty when
     /// they all agree.
     pub variants: Vec<Variant>,
-    /// Whether the winner was chosen by the tie rule.
+    /// Whether the winner was chosen by the tie rule somewhere in the line.
     pub tied: bool,
+    /// How much of the line each source carries, in `sources` order.
+    pub reach: Vec<Reach>,
+}
+
+/// How much of a canonical line one copy carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// The copy.
+    pub copy: usize,
+    /// Words of the canonical line in the sentences this copy carries.
+    pub words: usize,
+    /// Words of the canonical line up to the end of the last sentence this
+    /// copy carries.
+    pub end: usize,
 }
 
 /// One reading of a line and the copies that have it.
@@ -49,17 +75,19 @@ pub struct Variant {
 pub struct CanonicalText {
     /// The lines in reading order.
     pub lines: Vec<Line>,
-    /// Lines left out because only a minority of the copies around them
-    /// carry them (see [`reconcile`]), with the copies' readings.
+    /// Text the presence vote left out (see [`presence`]), by copy.
     pub dropped: Vec<Inserted>,
+    /// Per copy: (paragraph breaks or joins of the canonical text it agrees
+    /// with, those it had a say in).
+    pub paragraphing: Vec<(u32, u32)>,
 }
 
-/// A copy's line that the other copies around it outvoted.
+/// A copy's text that the other copies outvoted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inserted {
     /// The copy that carries it.
     pub copy: usize,
-    /// Its reading of the line.
+    /// Its reading of the text, one paragraph of the copy at most.
     pub text: String,
 }
 
@@ -98,6 +126,8 @@ pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
             if keys.contains(key.as_str()) {
                 if let Err(at) = line.sources.binary_search(&copy) {
                     line.sources.insert(at, copy);
+                    let words = word_count(key);
+                    line.reach.insert(at, Reach { copy, words, end: words });
                 }
             }
         }
@@ -105,131 +135,258 @@ pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
 }
 
 /// Votes the canonical text of `copies` (in alignment order) from their
-/// alignment.
-/// Each copy's vote weighs `weights[copy]` (see [`reliability`]); with
-/// equal weights the vote is a plain majority.
-///
-/// A line's presence is voted too: a copy *covers* a line when it carries
-/// lines both before and after it. A line that at least two covering
-/// copies lack, and that outweighs its carriers, is an insertion (an
-/// advertisement, a promotion) and is left out, into
-/// [`CanonicalText::dropped`]. Copies that stop early or start late do not
-/// vote against the lines they never reached, and with two copies every
-/// line is kept.
+/// alignment alone, with presence decided by a plain majority of the
+/// copies that vote ([`Model::default`]). The engine learns the presence
+/// model from the whole corpus instead and calls [`reconcile_with`].
 pub fn reconcile(copies: &[&Document], alignment: &Alignment, weights: &[f64]) -> CanonicalText {
-    let lines: Vec<Line> = alignment
-        .slots
-        .iter()
-        .map(|slot| {
-            let readings = readings(copies, &slot.cells);
-            vote(readings, weights)
-        })
-        .collect();
-    drop_insertions(lines, copies.len(), weights)
+    let ballot = Ballot::of(copies, alignment);
+    let keep = Model::default().decide(&ballot, &[]);
+    reconcile_with(copies, alignment, &keep, weights)
 }
 
-/// Copies lacking a line around it that it takes to outvote its carriers.
-const MIN_COVERING_COPIES: usize = 2;
-
-fn drop_insertions(lines: Vec<Line>, copies: usize, weights: &[f64]) -> CanonicalText {
-    let mut span: Vec<Option<(usize, usize)>> = vec![None; copies];
-    for (i, line) in lines.iter().enumerate() {
-        for &c in &line.sources {
-            let s = span[c].get_or_insert((i, i));
-            s.1 = i;
+/// Votes the canonical text of `copies` (in alignment order) from their
+/// alignment, keeping the slots `keep` marks. Each copy's vote on readings
+/// and paragraphing weighs `weights[copy]` (see [`reliability`]); with
+/// equal weights the vote is a plain majority.
+pub fn reconcile_with(
+    copies: &[&Document],
+    alignment: &Alignment,
+    keep: &[bool],
+    weights: &[f64],
+) -> CanonicalText {
+    let mut canon = CanonicalText {
+        paragraphing: vec![(0, 0); copies.len()],
+        ..CanonicalText::default()
+    };
+    let mut paragraph: Vec<SlotLine> = Vec::new();
+    let mut previous: Option<&[Cell]> = None;
+    for (slot, &kept) in alignment.slots.iter().zip(keep) {
+        if !kept {
+            canon.dropped.extend(outvoted(copies, alignment, &slot.cells));
+            continue;
         }
-    }
-    let mut canon = CanonicalText::default();
-    for (i, line) in lines.into_iter().enumerate() {
-        let covering: Vec<usize> = (0..copies)
-            .filter(|c| line.sources.binary_search(c).is_err())
-            .filter(|&c| span[c].is_some_and(|(first, last)| first < i && i < last))
-            .collect();
-        let weigh = |cs: &[usize]| -> f64 { cs.iter().map(|&c| weight_of(weights, c)).sum() };
-        if covering.len() >= MIN_COVERING_COPIES && weigh(&covering) > weigh(&line.sources) {
-            for &copy in &line.sources {
-                let text = line
-                    .variants
-                    .iter()
-                    .find(|v| v.copies.contains(&copy))
-                    .map_or(&line.text, |v| &v.text);
-                canon.dropped.push(Inserted {
-                    copy,
-                    text: text.clone(),
-                });
-            }
-        } else {
-            canon.lines.push(line);
+        let joined = previous.is_some_and(|p| {
+            one_paragraph(alignment, p, &slot.cells, weights, &mut canon.paragraphing)
+        });
+        if !joined && !paragraph.is_empty() {
+            canon.lines.push(line(std::mem::take(&mut paragraph), weights));
         }
+        paragraph.push(vote(readings(copies, alignment, &slot.cells), weights));
+        previous = Some(&slot.cells);
     }
+    if !paragraph.is_empty() {
+        canon.lines.push(line(paragraph, weights));
+    }
+    merge_dropped(&mut canon.dropped);
     canon
 }
 
-/// One copy's reading of a slot: (copy, key, text).
-type Reading = (usize, String, String);
+/// The text of a rejected slot, by carrier.
+fn outvoted(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<Inserted> {
+    readings(copies, alignment, cells)
+        .into_iter()
+        .map(|r| Inserted {
+            copy: r.copy,
+            text: r.text,
+        })
+        .collect()
+}
 
-fn readings(copies: &[&Document], cells: &[crate::align::Cell]) -> Vec<Reading> {
-    let mut out: Vec<Reading> = Vec::new();
-    for cell in cells {
-        let p = &copies[cell.copy].paragraphs[cell.para];
+/// Joins a copy's consecutive dropped pieces, so each entry is a run of
+/// its text rather than a sentence.
+fn merge_dropped(dropped: &mut Vec<Inserted>) {
+    dropped.sort_by_key(|d| d.copy);
+    let mut out: Vec<Inserted> = Vec::with_capacity(dropped.len());
+    for d in dropped.drain(..) {
         match out.last_mut() {
-            Some((copy, key, text)) if *copy == cell.copy => {
-                key.push(' ');
-                key.push_str(&p.key);
-                text.push(' ');
-                text.push_str(&p.text);
+            Some(last) if last.copy == d.copy && last.text.len() < 300 => {
+                last.text.push(' ');
+                last.text.push_str(&d.text);
             }
-            _ => out.push((cell.copy, p.key.clone(), p.text.clone())),
+            _ => out.push(d),
         }
     }
-    out.sort_by_key(|r| r.0);
+    *dropped = out;
+}
+
+/// Whether two consecutive kept slots are one paragraph: the copies that
+/// carry both vote, by weight, whether their paragraph goes on (a tie
+/// breaks it). Each voter's agreement is counted in `tally`.
+fn one_paragraph(
+    alignment: &Alignment,
+    before: &[Cell],
+    after: &[Cell],
+    weights: &[f64],
+    tally: &mut [(u32, u32)],
+) -> bool {
+    let mut votes: Vec<(usize, bool)> = Vec::new();
+    for b in after {
+        if votes.iter().any(|v| v.0 == b.copy) {
+            continue;
+        }
+        let Some(a) = before.iter().rev().find(|a| a.copy == b.copy) else {
+            continue;
+        };
+        let same = alignment.unit(*a).para == alignment.unit(*b).para;
+        votes.push((b.copy, same));
+    }
+    let weigh = |same: bool| -> f64 {
+        votes
+            .iter()
+            .filter(|v| v.1 == same)
+            .map(|v| weight_of(weights, v.0))
+            .sum()
+    };
+    let joined = !votes.is_empty() && weigh(true) > weigh(false);
+    for &(copy, same) in &votes {
+        tally[copy].0 += u32::from(same == joined);
+        tally[copy].1 += 1;
+    }
+    joined
+}
+
+/// One copy's reading of a slot.
+struct Reading {
+    copy: usize,
+    key: String,
+    text: String,
+}
+
+fn readings(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<Reading> {
+    let mut out: Vec<Reading> = Vec::new();
+    for &cell in cells {
+        let unit = alignment.unit(cell);
+        let text = unit.text(copies[cell.copy]);
+        match out.last_mut() {
+            Some(r) if r.copy == cell.copy => {
+                r.key.push(' ');
+                r.key.push_str(&unit.key);
+                r.text.push(' ');
+                r.text.push_str(text);
+            }
+            _ => out.push(Reading {
+                copy: cell.copy,
+                key: unit.key.clone(),
+                text: text.to_string(),
+            }),
+        }
+    }
+    out.sort_by_key(|r| r.copy);
     out
 }
 
-fn vote(readings: Vec<Reading>, weights: &[f64]) -> Line {
-    let mut sources: Vec<usize> = readings.iter().map(|r| r.0).collect();
-    sources.dedup();
-    let mut variants: Vec<(String, Variant)> = Vec::new();
+/// The vote on one slot: its text, whether a tie decided it, its words,
+/// and every copy's reading.
+struct SlotLine {
+    text: String,
+    tied: bool,
+    words: usize,
+    readings: Vec<Reading>,
+}
+
+fn vote(readings: Vec<Reading>, weights: &[f64]) -> SlotLine {
+    let variants = variants(readings.iter().map(|r| (r.copy, &r.key, &r.text)));
+    let (text, tied) = decide(&variants, weights);
+    SlotLine {
+        words: word_count(&fold_key(&text)),
+        text,
+        tied,
+        readings,
+    }
+}
+
+/// Groups readings (copy, key, text) by key, heaviest first (stable, so
+/// among equal weights the earliest copy's reading leads).
+fn variants<'a>(readings: impl Iterator<Item = (usize, &'a String, &'a String)>) -> Vec<Variant> {
+    let mut out: Vec<(&String, Variant)> = Vec::new();
     for (copy, key, text) in readings {
-        match variants.iter_mut().find(|(k, _)| *k == key) {
+        match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.copies.push(copy),
-            None => variants.push((
+            None => out.push((
                 key,
                 Variant {
-                    text,
+                    text: text.clone(),
                     copies: vec![copy],
                 },
             )),
         }
     }
-    let weight = |v: &Variant| -> f64 { v.copies.iter().map(|&c| weight_of(weights, c)).sum() };
-    // Stable sort: among equal weights, the variant of the earliest copy
-    // stays first.
-    variants.sort_by(|(_, x), (_, y)| weight(y).total_cmp(&weight(x)));
-    // The count alone did not decide: a tie, or weights that overturned it.
-    let mut tied = variants.len() > 1
-        && variants[1..]
-            .iter()
-            .any(|(_, v)| v.copies.len() >= variants[0].1.copies.len());
-    let mut variants: Vec<Variant> = variants.into_iter().map(|(_, v)| v).collect();
-    let mut text = variants[0].text.clone();
+    out.into_iter().map(|(_, v)| v).collect()
+}
+
+fn weight(v: &Variant, weights: &[f64]) -> f64 {
+    v.copies.iter().map(|&c| weight_of(weights, c)).sum()
+}
+
+/// Sorts the variants heaviest first and votes their words; returns the
+/// text and whether the count alone did not decide it.
+fn decide(variants: &[Variant], weights: &[f64]) -> (String, bool) {
+    let mut sorted: Vec<&Variant> = variants.iter().collect();
+    sorted.sort_by(|x, y| weight(y, weights).total_cmp(&weight(x, weights)));
+    if sorted.len() == 1 {
+        return (sorted[0].text.clone(), false);
+    }
+    let weighted: Vec<Weighted<'_>> = sorted
+        .iter()
+        .map(|v| Weighted {
+            text: &v.text,
+            weight: weight(v, weights),
+        })
+        .collect();
+    consensus(&weighted)
+}
+
+/// Builds one canonical line from the votes of its slots.
+fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
+    let text = slots
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tied = slots.iter().any(|s| s.tied);
+    let mut reach: Vec<Reach> = Vec::new();
+    let mut joined: Vec<(usize, String, String)> = Vec::new();
+    let mut offset = 0;
+    for slot in &slots {
+        offset += slot.words;
+        for r in &slot.readings {
+            match reach.iter().position(|x| x.copy == r.copy) {
+                Some(i) => {
+                    reach[i].words += slot.words;
+                    reach[i].end = offset;
+                    let j = &mut joined[i];
+                    j.1.push(' ');
+                    j.1.push_str(&r.key);
+                    j.2.push(' ');
+                    j.2.push_str(&r.text);
+                }
+                None => {
+                    reach.push(Reach {
+                        copy: r.copy,
+                        words: slot.words,
+                        end: offset,
+                    });
+                    joined.push((r.copy, r.key.clone(), r.text.clone()));
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..reach.len()).collect();
+    order.sort_by_key(|&i| reach[i].copy);
+    let reach: Vec<Reach> = order.iter().map(|&i| reach[i]).collect();
+    let joined: Vec<&(usize, String, String)> = order.iter().map(|&i| &joined[i]).collect();
+    let mut variants = variants(joined.iter().map(|j| (j.0, &j.1, &j.2)));
     if variants.len() == 1 {
         variants.clear();
     } else {
-        let weighted: Vec<Weighted<'_>> = variants
-            .iter()
-            .map(|v| Weighted {
-                text: &v.text,
-                weight: weight(v),
-            })
-            .collect();
-        (text, tied) = consensus(&weighted);
+        variants.sort_by(|x, y| weight(y, weights).total_cmp(&weight(x, weights)));
     }
     Line {
         text,
-        sources,
+        sources: reach.iter().map(|r| r.copy).collect(),
         variants,
         tied,
+        reach,
     }
 }
 

@@ -206,6 +206,30 @@ pub struct SourceRecord {
     /// [`crate::reconcile::reliability`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<f64>,
+    /// How its copies vote on what is the article (`run` only; see
+    /// [`crate::reconcile::presence`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presence: Option<PresenceRecord>,
+}
+
+/// A source's record in the presence vote, over its copies in clusters of
+/// more than one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PresenceRecord {
+    /// The learned chance that its copy carries a sentence of the article.
+    pub carries_article: f64,
+    /// The learned chance that its copy carries a sentence that is not
+    /// article text (menus, footers, related links).
+    pub carries_other: f64,
+    /// Share of the sentences its copies carry that the vote left out: how
+    /// much furniture it adds.
+    pub outvoted: f64,
+    /// Share of the kept sentences its copies reached (between their first
+    /// and last) that they lack: how much article text it drops.
+    pub missed: f64,
+    /// Share of the canonical paragraph breaks and joins it had a say in
+    /// that it agrees with: how it paragraphs.
+    pub paragraphing: f64,
 }
 
 impl SourceRecord {

@@ -1,0 +1,93 @@
+//! What a copy's own text says about where it stops.
+//!
+//! A copy may end because the article ends, or because it was cut: a feed
+//! that stops at "To be continued.", an aggregator that stops mid-sentence,
+//! a page behind a paywall. The evidence read here is the copy's alone; the
+//! reconcile stage uses it to let a cut copy abstain on the lines it never
+//! reached, and the annotate stage cites it when it flags the copy.
+
+use super::{Document, Kind, Paragraph, segment, word_count};
+
+/// A last paragraph of this many words with no sentence end is prose cut
+/// off, not a heading.
+pub const MIN_RUN_ON_WORDS: usize = 20;
+
+/// The truncation marker the copy ends on, furniture after it aside.
+pub fn closing_marker(doc: &Document) -> Option<&Paragraph> {
+    doc.paragraphs
+        .iter()
+        .rev()
+        .find(|p| !matches!(p.kind, Kind::Furniture(_)))
+        .filter(|p| p.kind == Kind::Truncation)
+}
+
+/// The copy's paywall notice and its index among the paragraphs, if any.
+pub fn paywall_notice(doc: &Document) -> Option<(usize, &Paragraph)> {
+    doc.paragraphs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.kind == Kind::Paywall)
+}
+
+/// Whether the copy's text stops mid-sentence: its last paragraph (markers
+/// and furniture aside) breaks off on a lowercase word, and is prose: it
+/// holds a full sentence of a longer text, or runs to a length no heading
+/// or credit line has (at least [`MIN_RUN_ON_WORDS`] words).
+pub fn stops_mid_sentence(doc: &Document) -> bool {
+    let Some(last) = doc
+        .paragraphs
+        .iter()
+        .rev()
+        .find(|p| p.kind == Kind::Content)
+    else {
+        return false;
+    };
+    let text = last.text.as_str();
+    let last_word = text.rsplit(' ').next().unwrap_or("");
+    let words = word_count(&last.key);
+    let prose = (words >= 10 && segment::sentences(text).len() >= 2) || words >= MIN_RUN_ON_WORDS;
+    prose
+        && last_word.chars().all(char::is_alphanumeric)
+        && last_word.starts_with(char::is_lowercase)
+}
+
+/// Whether the copy carries its own evidence of being cut short: it ends
+/// on a truncation marker, carries a paywall notice, or breaks off
+/// mid-sentence.
+pub fn is_cut(doc: &Document) -> bool {
+    closing_marker(doc).is_some() || paywall_notice(doc).is_some() || stops_mid_sentence(doc)
+}
+
+/// The last eight words of a copy's text, folded.
+pub fn last_words(doc: &Document) -> Option<String> {
+    let last = doc
+        .paragraphs
+        .iter()
+        .rev()
+        .find(|p| p.kind == Kind::Content)?;
+    let words: Vec<&str> = last.key.split(' ').collect();
+    Some(words[words.len().saturating_sub(8)..].join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Meta;
+    use crate::normalize::{DocId, normalize};
+
+    fn doc(text: &str) -> Document {
+        normalize(DocId(0), "d", "d", &Meta::default(), text)
+    }
+
+    #[test]
+    fn each_kind_of_evidence_marks_a_cut_copy() {
+        assert!(is_cut(&doc("Title\n\nSome text here.\n\nTo be continued.")));
+        assert!(is_cut(&doc(
+            "Title\n\nThe first sentence ends here. The second one goes on and then it"
+        )));
+        assert!(is_cut(&doc(
+            "Title\n\nText.\n\nYou have 63.88% of this article left to read."
+        )));
+        assert!(!is_cut(&doc("Title\n\nA whole article. It ends well.")));
+    }
+}

@@ -1,0 +1,403 @@
+//! Which slots of an aligned article are the article: a vote on presence,
+//! with each source's reliability learned from the corpus, without labels.
+//!
+//! Copies disagree on *extent* as much as on words: a full-page dump
+//! carries every menu, footer and related-links list around the article; a
+//! precise extractor carries the article alone; a loose one drops a
+//! paragraph here and keeps a caption there; a feed copy stops early. The
+//! longest copy is usually the noisiest, so no copy is trusted to say where
+//! the article starts and ends: every copy votes on every slot.
+//!
+//! # The model
+//!
+//! Each slot is article text or not. A copy of source `c` *carries* an
+//! article slot with probability `α_c` and a slot that is not article text
+//! with probability `β_c` (the two rates of Dawid and Skene's model of
+//! annotators). A precise extractor has a high `α` and a low `β`; a page
+//! dump carries nearly everything, so both its rates are near one and its
+//! vote says almost nothing either way. A slot's prior depends on its form
+//! (its length, and whether it ends like a sentence), since a three-word
+//! line without a full stop is more often a menu entry than prose. The
+//! posterior of each slot is the prior's odds times each vote's likelihood
+//! ratio:
+//!
+//! - a copy that carries the slot: `α_c / β_c`;
+//! - a copy that lacks it between its first and last slot, or before its
+//!   first (the copy reached the place and has something else, or starts
+//!   later): `(1 - α_c) / (1 - β_c)`;
+//! - a copy that lacks it after its last slot: it either ended where the
+//!   article ends or was cut short, so its vote is
+//!   `(τ + (1 - τ)(1 - α_c)) / (1 - β_c)`, with `τ` = [`CUT_CHANCE`] the
+//!   chance that a copy showing no sign of a cut was cut anyway;
+//! - a copy with its own evidence of a cut (a closing marker, a paywall, a
+//!   mid-sentence end: [`crate::normalize::ending::is_cut`]) abstains on
+//!   every slot after its last.
+//!
+//! The rates and the priors are learned by expectation-maximisation over
+//! every multi-copy cluster of the corpus ([`Model::learn`]): the
+//! posteriors of all slots give each source's expected rates, which give
+//! new posteriors, for a fixed number of rounds. The rates are shrunk
+//! toward the corpus-wide rates by [`PSEUDO_VOTES`] votes, so a source seen
+//! on a few articles is judged mostly by the corpus.
+//!
+//! A slot is kept when its posterior is at least one half, and always when
+//! no copy votes against it: what every copy carries is the article as far
+//! as the copies can tell.
+
+use crate::align::Alignment;
+use crate::normalize::{Document, ending, segment, word_count};
+
+/// How many form classes slots fall into (see [`form`]).
+pub const FORMS: usize = 8;
+/// The chance that a copy that shows no sign of a cut was cut anyway,
+/// which weakens the vote of a copy past its own end. By design a small
+/// share: most copies that stop early say so (a marker, a paywall notice,
+/// a broken sentence), and those abstain outright.
+pub const CUT_CHANCE: f64 = 0.1;
+/// Votes of the corpus-wide rates that each source's rates start from.
+pub const PSEUDO_VOTES: f64 = 10.0;
+/// Rounds of expectation-maximisation.
+pub const ROUNDS: usize = 8;
+/// Rates are kept inside `[RATE_FLOOR, 1 - RATE_FLOOR]`.
+const RATE_FLOOR: f64 = 0.01;
+
+/// One copy's vote on one slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vote {
+    /// The copy carries the slot.
+    Carries,
+    /// The copy lacks the slot, at a place it reached.
+    Lacks,
+    /// The copy lacks the slot, after its own last slot.
+    Ended,
+    /// The copy does not vote: it was cut before the slot, or carries
+    /// nothing at all.
+    Abstains,
+}
+
+/// The votes of one cluster's copies on each of its slots.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ballot {
+    copies: usize,
+    forms: Vec<u8>,
+    votes: Vec<Vote>,
+}
+
+impl Ballot {
+    /// The votes of `copies` on the slots of their `alignment`.
+    pub fn of(copies: &[&Document], alignment: &Alignment) -> Ballot {
+        let n = copies.len();
+        let mut span: Vec<Option<(usize, usize)>> = vec![None; n];
+        for (i, slot) in alignment.slots.iter().enumerate() {
+            for cell in &slot.cells {
+                let s = span[cell.copy].get_or_insert((i, i));
+                s.1 = i;
+            }
+        }
+        let cut: Vec<bool> = copies.iter().map(|d| ending::is_cut(d)).collect();
+        let mut votes = Vec::with_capacity(alignment.slots.len() * n);
+        let mut forms = Vec::with_capacity(alignment.slots.len());
+        for (i, slot) in alignment.slots.iter().enumerate() {
+            let first = slot.cells[0];
+            forms.push(form(alignment.unit(first).text(copies[first.copy])));
+            votes.extend((0..n).map(|c| match span[c] {
+                _ if slot.has(c) => Vote::Carries,
+                None => Vote::Abstains,
+                Some((_, last)) if i > last && cut[c] => Vote::Abstains,
+                Some((_, last)) if i > last => Vote::Ended,
+                Some(_) => Vote::Lacks,
+            }));
+        }
+        Ballot {
+            copies: n,
+            forms,
+            votes,
+        }
+    }
+
+    /// The number of slots.
+    pub fn slots(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// The number of copies.
+    pub fn copies(&self) -> usize {
+        self.copies
+    }
+
+    /// The votes on slot `slot`, by copy.
+    pub fn votes(&self, slot: usize) -> &[Vote] {
+        &self.votes[slot * self.copies..(slot + 1) * self.copies]
+    }
+
+    /// Whether some copy votes against slot `slot`.
+    pub fn contested(&self, slot: usize) -> bool {
+        self.votes(slot)
+            .iter()
+            .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
+    }
+}
+
+/// The form class of a slot's text: four length classes (1–3, 4–9, 10–19,
+/// 20 or more words), each split by whether the text ends like a sentence.
+pub fn form(text: &str) -> u8 {
+    let words = word_count(&crate::normalize::text::fold_key(text));
+    let length = match words {
+        0..=3 => 0,
+        4..=9 => 1,
+        10..=19 => 2,
+        _ => 3,
+    };
+    length * 2 + u8::from(segment::ends_sentence(text))
+}
+
+/// How often a source's copies carry article text and other text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rates {
+    /// The chance that a copy carries a slot of article text.
+    pub article: f64,
+    /// The chance that a copy carries a slot that is not article text.
+    pub other: f64,
+}
+
+impl Default for Rates {
+    /// The rates before anything is learned: a copy carries nine article
+    /// slots in ten and one other slot in ten, so that every copy's vote
+    /// counts the same and a slot is kept by a plain majority.
+    fn default() -> Rates {
+        Rates {
+            article: 0.9,
+            other: 0.1,
+        }
+    }
+}
+
+impl Rates {
+    fn log_ratio(&self, vote: Vote) -> f64 {
+        let (a, b) = (self.article, self.other);
+        match vote {
+            Vote::Carries => (a / b).ln(),
+            Vote::Lacks => ((1.0 - a) / (1.0 - b)).ln(),
+            Vote::Ended => ((CUT_CHANCE + (1.0 - CUT_CHANCE) * (1.0 - a)) / (1.0 - b)).ln(),
+            Vote::Abstains => 0.0,
+        }
+    }
+
+    fn clamped(article: f64, other: f64) -> Rates {
+        let article = article.clamp(RATE_FLOOR, 1.0 - RATE_FLOOR);
+        // A source that carries other text as often as article text says
+        // nothing either way; it never votes backwards.
+        let other = other.clamp(RATE_FLOOR, article);
+        Rates { article, other }
+    }
+}
+
+/// The presence model: each source's rates and each form's prior.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// Rates by source number; sources past the end use `fallback`.
+    pub sources: Vec<Rates>,
+    /// The corpus-wide rates.
+    pub fallback: Rates,
+    /// The prior chance that a slot of each form is article text.
+    pub priors: [f64; FORMS],
+}
+
+impl Default for Model {
+    /// Equal default rates for every source and even priors: a plain
+    /// majority of the copies that vote.
+    fn default() -> Model {
+        Model {
+            sources: Vec::new(),
+            fallback: Rates::default(),
+            priors: [0.5; FORMS],
+        }
+    }
+}
+
+/// Expected counts gathered in one round.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    /// Per source: [article carried, article voted, other carried, other voted].
+    sources: Vec<[f64; 4]>,
+    /// Per form: [article, slots].
+    forms: [[f64; 2]; FORMS],
+}
+
+impl Model {
+    /// Learns the rates of `sources` sources and the form priors from every
+    /// cluster's ballot; `ballots[i].1[copy]` is the source number of each
+    /// copy of ballot `i`. The result does not depend on the order of
+    /// work, only on the order of `ballots`.
+    pub fn learn(ballots: &[(&Ballot, &[usize])], sources: usize) -> Model {
+        let mut model = Model {
+            sources: vec![Rates::default(); sources],
+            ..Model::default()
+        };
+        for _ in 0..ROUNDS {
+            let mut tally = Tally {
+                sources: vec![[0.0; 4]; sources],
+                ..Tally::default()
+            };
+            for (ballot, of) in ballots {
+                model.tally(ballot, of, &mut tally);
+            }
+            model = Model::from_tally(&tally);
+        }
+        model
+    }
+
+    fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
+        for slot in 0..ballot.slots() {
+            let p = self.posterior(ballot, source_of, slot);
+            let f = &mut tally.forms[usize::from(ballot.forms[slot])];
+            f[0] += p;
+            f[1] += 1.0;
+            for (copy, vote) in ballot.votes(slot).iter().enumerate() {
+                let carried = match vote {
+                    Vote::Carries => 1.0,
+                    Vote::Lacks => 0.0,
+                    Vote::Ended | Vote::Abstains => continue,
+                };
+                let t = &mut tally.sources[source_of[copy]];
+                t[0] += p * carried;
+                t[1] += p;
+                t[2] += (1.0 - p) * carried;
+                t[3] += 1.0 - p;
+            }
+        }
+    }
+
+    fn from_tally(tally: &Tally) -> Model {
+        let total = tally.sources.iter().fold([0.0; 4], |mut acc, t| {
+            for (a, x) in acc.iter_mut().zip(t) {
+                *a += x;
+            }
+            acc
+        });
+        let fallback = Rates::clamped(
+            (total[0] + 1.0) / (total[1] + 2.0),
+            (total[2] + 1.0) / (total[3] + 2.0),
+        );
+        let shrunk = |carried: f64, voted: f64, prior: f64| {
+            (carried + PSEUDO_VOTES * prior) / (voted + PSEUDO_VOTES)
+        };
+        let sources = tally
+            .sources
+            .iter()
+            .map(|t| {
+                Rates::clamped(
+                    shrunk(t[0], t[1], fallback.article),
+                    shrunk(t[2], t[3], fallback.other),
+                )
+            })
+            .collect();
+        let mut priors = [0.5; FORMS];
+        for (p, f) in priors.iter_mut().zip(&tally.forms) {
+            *p = ((f[0] + 1.0) / (f[1] + 2.0)).clamp(RATE_FLOOR, 1.0 - RATE_FLOOR);
+        }
+        Model {
+            sources,
+            fallback,
+            priors,
+        }
+    }
+
+    fn rates(&self, source: usize) -> &Rates {
+        self.sources.get(source).unwrap_or(&self.fallback)
+    }
+
+    /// The chance that slot `slot` of `ballot` is article text.
+    pub fn posterior(&self, ballot: &Ballot, source_of: &[usize], slot: usize) -> f64 {
+        let prior = self.priors[usize::from(ballot.forms[slot])];
+        let mut odds = (prior / (1.0 - prior)).ln();
+        for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
+            let source = source_of.get(copy).copied().unwrap_or(usize::MAX);
+            odds += self.rates(source).log_ratio(vote);
+        }
+        1.0 / (1.0 + (-odds).exp())
+    }
+
+    /// Which slots of `ballot` to keep: those no copy votes against, and
+    /// those whose posterior is at least one half.
+    pub fn decide(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<bool> {
+        (0..ballot.slots())
+            .map(|s| !ballot.contested(s) || self.posterior(ballot, source_of, s) >= 0.5)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::align;
+    use crate::ingest::Meta;
+    use crate::normalize::{DocId, normalize};
+    use std::time::Duration;
+
+    fn ballot(texts: &[&str]) -> Ballot {
+        let docs: Vec<Document> = texts
+            .iter()
+            .map(|t| normalize(DocId(0), "d", "d", &Meta::default(), t))
+            .collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        Ballot::of(&refs, &align(&refs, Duration::from_secs(1)))
+    }
+
+    const ARTICLE: &str = "The council approved the budget on Tuesday night. \
+        Spending on roads rises by a tenth next year.\n\n\
+        The mayor said the vote was a relief for the city.";
+
+    #[test]
+    fn votes_tell_a_gap_from_an_end_and_a_cut_from_an_end() {
+        let full = format!("Home\n\n{ARTICLE}\n\nContact us");
+        let clean = ARTICLE.to_string();
+        let cut = "The council approved the budget on Tuesday night. \
+                   Spending on roads rises by a tenth next\n\nTo be continued.";
+        let b = ballot(&[&full, &clean, cut]);
+        assert_eq!(b.slots(), 5);
+        assert_eq!(b.votes(0), [Vote::Carries, Vote::Lacks, Vote::Lacks]);
+        assert_eq!(b.votes(3), [Vote::Carries, Vote::Carries, Vote::Abstains]);
+        assert_eq!(b.votes(4), [Vote::Carries, Vote::Ended, Vote::Abstains]);
+    }
+
+    #[test]
+    fn learning_finds_the_page_dump_uninformative() {
+        // Source 0 carries every slot, source 1 only the article slots
+        // (the first three of five), source 2 the article but one slot.
+        let mut ballots = Vec::new();
+        for i in 0..40 {
+            let article = |s: usize| s < 3;
+            let votes = (0..5)
+                .flat_map(|s| {
+                    let precise = if article(s) {
+                        Vote::Carries
+                    } else {
+                        Vote::Lacks
+                    };
+                    let loose = if article(s) && s != i % 3 {
+                        Vote::Carries
+                    } else {
+                        Vote::Lacks
+                    };
+                    [Vote::Carries, precise, loose]
+                })
+                .collect();
+            let forms = vec![7, 7, 7, 0, 0];
+            ballots.push(Ballot {
+                copies: 3,
+                forms,
+                votes,
+            });
+        }
+        let sources = [0, 1, 2];
+        let refs: Vec<(&Ballot, &[usize])> = ballots.iter().map(|b| (b, &sources[..])).collect();
+        let model = Model::learn(&refs, 3);
+        let dump = model.sources[0];
+        let precise = model.sources[1];
+        assert!(dump.article / dump.other < 1.5, "{dump:?}");
+        assert!(precise.article / precise.other > 5.0, "{precise:?}");
+        let keep = model.decide(&ballots[0], &sources);
+        assert_eq!(keep, [true, true, true, false, false]);
+    }
+}
