@@ -597,8 +597,8 @@ fn presence_records(
             let c = counts[s];
             let rates = model.sources.get(s).copied().unwrap_or(model.fallback);
             let record = PresenceRecord {
-                carries_article: round3(rates.article),
-                carries_other: round3(rates.other),
+                carries_article: round3(rates.article[0]),
+                carries_other: round3(rates.other[0]),
                 outvoted: share(c[1], c[0]),
                 missed: share(c[3], c[2]),
                 paragraphing: share(c[4], c[5]),

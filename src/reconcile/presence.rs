@@ -151,45 +151,63 @@ pub fn form(text: &str) -> u8 {
     length * 2 + u8::from(segment::ends_sentence(text))
 }
 
-/// How often a source's copies carry article text and other text.
+/// How a source's copies vote on article text and on other text: the
+/// chances of each [`Vote`] but abstaining, given that the slot is article
+/// text, and given that it is not.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rates {
-    /// The chance that a copy carries a slot of article text.
-    pub article: f64,
-    /// The chance that a copy carries a slot that is not article text.
-    pub other: f64,
+    /// Chances of carrying, lacking and having ended, on article text.
+    pub article: [f64; 3],
+    /// The same on text that is not the article's.
+    pub other: [f64; 3],
 }
 
 impl Default for Rates {
-    /// The rates before anything is learned: a copy carries nine article
-    /// slots in ten and one other slot in ten, so that every copy's vote
-    /// counts the same and a slot is kept by a plain majority.
+    /// The rates before anything is learned: a copy carries most article
+    /// slots and lacks most other slots, and having ended before a slot is
+    /// weak evidence either way, so that every copy's vote counts the same
+    /// and a slot is kept by a plain majority of the copies that reached
+    /// it.
     fn default() -> Rates {
         Rates {
-            article: 0.9,
-            other: 0.1,
+            article: [0.85, 0.1, 0.05],
+            other: [0.1, 0.8, 0.1],
         }
     }
 }
 
 impl Rates {
+    /// The log-likelihood ratio of a vote. Carrying a slot never counts
+    /// against it, and lacking it never counts for it.
     fn log_ratio(&self, vote: Vote) -> f64 {
-        let (a, b) = (self.article, self.other);
-        match vote {
-            Vote::Carries => (a / b).ln(),
-            Vote::Lacks => ((1.0 - a) / (1.0 - b)).ln(),
-            Vote::Ended => ((CUT_CHANCE + (1.0 - CUT_CHANCE) * (1.0 - a)) / (1.0 - b)).ln(),
-            Vote::Abstains => 0.0,
-        }
+        let k = match vote {
+            Vote::Carries => 0,
+            Vote::Lacks => 1,
+            Vote::Ended => 2,
+            Vote::Abstains => return 0.0,
+        };
+        let r = (self.article[k] / self.other[k]).ln();
+        if k == 0 { r.max(0.0) } else { r.min(0.0) }
     }
 
-    fn clamped(article: f64, other: f64) -> Rates {
-        let article = article.clamp(RATE_FLOOR, 1.0 - RATE_FLOOR);
-        // A source that carries other text as often as article text says
-        // nothing either way; it never votes backwards.
-        let other = other.clamp(RATE_FLOOR, article);
-        Rates { article, other }
+    /// Rates from expected counts, each shrunk toward `prior` by
+    /// [`PSEUDO_VOTES`] votes and kept off zero.
+    fn estimate(article: &[f64; 3], other: &[f64; 3], prior: &Rates) -> Rates {
+        Rates {
+            article: distribution(article, &prior.article),
+            other: distribution(other, &prior.other),
+        }
     }
+}
+
+fn distribution(counts: &[f64; 3], prior: &[f64; 3]) -> [f64; 3] {
+    let total: f64 = counts.iter().sum::<f64>() + PSEUDO_VOTES;
+    let mut d = [0.0; 3];
+    for k in 0..3 {
+        d[k] = ((counts[k] + PSEUDO_VOTES * prior[k]) / total).max(RATE_FLOOR);
+    }
+    let sum: f64 = d.iter().sum();
+    d.map(|x| x / sum)
 }
 
 /// The presence model: each source's rates and each form's prior.
@@ -218,8 +236,9 @@ impl Default for Model {
 /// Expected counts gathered in one round.
 #[derive(Clone, Debug, Default)]
 struct Tally {
-    /// Per source: [article carried, article voted, other carried, other voted].
-    sources: Vec<[f64; 4]>,
+    /// Per source: expected votes of each kind on article text, then on
+    /// other text.
+    sources: Vec<[[f64; 3]; 2]>,
     /// Per form: [article, slots].
     forms: [[f64; 2]; FORMS],
 }
@@ -236,7 +255,7 @@ impl Model {
         };
         for _ in 0..ROUNDS {
             let mut tally = Tally {
-                sources: vec![[0.0; 4]; sources],
+                sources: vec![[[0.0; 3]; 2]; sources],
                 ..Tally::default()
             };
             for (ballot, of) in ballots {
@@ -254,43 +273,31 @@ impl Model {
             f[0] += p;
             f[1] += 1.0;
             for (copy, vote) in ballot.votes(slot).iter().enumerate() {
-                let carried = match vote {
-                    Vote::Carries => 1.0,
-                    Vote::Lacks => 0.0,
-                    Vote::Ended | Vote::Abstains => continue,
+                let k = match vote {
+                    Vote::Carries => 0,
+                    Vote::Lacks => 1,
+                    Vote::Ended => 2,
+                    Vote::Abstains => continue,
                 };
                 let t = &mut tally.sources[source_of[copy]];
-                t[0] += p * carried;
-                t[1] += p;
-                t[2] += (1.0 - p) * carried;
-                t[3] += 1.0 - p;
+                t[0][k] += p;
+                t[1][k] += 1.0 - p;
             }
         }
     }
 
     fn from_tally(tally: &Tally) -> Model {
-        let total = tally.sources.iter().fold([0.0; 4], |mut acc, t| {
-            for (a, x) in acc.iter_mut().zip(t) {
-                *a += x;
+        let mut total = [[0.0; 3]; 2];
+        for t in &tally.sources {
+            for (sum, x) in total.iter_mut().flatten().zip(t.iter().flatten()) {
+                *sum += x;
             }
-            acc
-        });
-        let fallback = Rates::clamped(
-            (total[0] + 1.0) / (total[1] + 2.0),
-            (total[2] + 1.0) / (total[3] + 2.0),
-        );
-        let shrunk = |carried: f64, voted: f64, prior: f64| {
-            (carried + PSEUDO_VOTES * prior) / (voted + PSEUDO_VOTES)
-        };
+        }
+        let fallback = Rates::estimate(&total[0], &total[1], &Rates::default());
         let sources = tally
             .sources
             .iter()
-            .map(|t| {
-                Rates::clamped(
-                    shrunk(t[0], t[1], fallback.article),
-                    shrunk(t[2], t[3], fallback.other),
-                )
-            })
+            .map(|t| Rates::estimate(&t[0], &t[1], &fallback))
             .collect();
         let mut priors = [0.5; FORMS];
         for (p, f) in priors.iter_mut().zip(&tally.forms) {
@@ -395,8 +402,8 @@ mod tests {
         let model = Model::learn(&refs, 3);
         let dump = model.sources[0];
         let precise = model.sources[1];
-        assert!(dump.article / dump.other < 1.5, "{dump:?}");
-        assert!(precise.article / precise.other > 5.0, "{precise:?}");
+        assert!(dump.article[0] / dump.other[0] < 1.5, "{dump:?}");
+        assert!(precise.article[0] / precise.other[0] > 5.0, "{precise:?}");
         let keep = model.decide(&ballots[0], &sources);
         assert_eq!(keep, [true, true, true, false, false]);
     }
