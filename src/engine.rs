@@ -17,7 +17,7 @@
 //! learn furniture from the same hashed lines, so both find the same
 //! clusters.
 
-use crate::align::{Alignment, Unit, align_units, order_by_agreement, units};
+use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{CopyReport, annotate, discount_shared_endings};
 use crate::normalize::ending::last_words;
 use crate::cluster::{Cluster, cluster};
@@ -489,7 +489,9 @@ fn align_cluster(
     config: &Config,
 ) -> Aligned {
     let members: Vec<DocId> = cluster.members.clone();
-    let mut units: Vec<Vec<Unit>> = members.iter().map(|d| units(&docs[d.index()])).collect();
+    let member_docs: Vec<&Document> = members.iter().map(|d| &docs[d.index()]).collect();
+    let mut units: Vec<Vec<Unit>> = member_docs.iter().map(|d| units(d)).collect();
+    refine(&member_docs, &mut units);
     let order: Vec<usize> = order_by_agreement(&units);
     let aligned = members.len().min(config.max_aligned_copies.max(1));
     let mut taken: Vec<Vec<Unit>> = order[..aligned]
@@ -525,6 +527,9 @@ fn merge_cluster(
         None => Vec::new(),
     };
     let keep = model.decide(&a.ballot, &a.sources);
+    if std::env::var("NM_DEBUG").is_ok_and(|v| copies.iter().any(|d| d.name == v)) {
+        debug_dump(&copies, a, model, &keep);
+    }
     let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, &keep, &weights);
     attach(&mut canon, &copies, a.aligned);
     let measured = Some(&canon).filter(|_| copies.len() > 1);
@@ -778,4 +783,19 @@ fn summarize(
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+fn debug_dump(copies: &[&Document], a: &Aligned, model: &Model, keep: &[bool]) {
+    for (i, c) in copies.iter().enumerate().take(a.aligned) {
+        eprintln!("{} {} {:?}", (b'A' + i as u8) as char, c.name, model.sources.get(a.sources[i]));
+    }
+    for (s, slot) in a.alignment.slots.iter().enumerate() {
+        let votes: String = a.ballot.votes(s).iter().map(|v| match v {
+            Vote::Carries => 'C', Vote::Lacks => '.', Vote::Ended => 'e', Vote::Abstains => ' ',
+        }).collect();
+        let first = slot.cells[0];
+        let text = a.alignment.unit(first).text(copies[first.copy]);
+        let p = model.posterior(&a.ballot, &a.sources, s);
+        eprintln!("{} {votes} {p:.3} {}", if keep[s] {'+'} else {'-'}, text.chars().take(90).collect::<String>());
+    }
 }

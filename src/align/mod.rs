@@ -97,6 +97,100 @@ pub fn units(doc: &Document) -> Vec<Unit> {
     out
 }
 
+/// Words on each side of a unit boundary that identify it (see [`refine`]).
+pub const BOUNDARY_CONTEXT: usize = 3;
+
+/// Splits units at the places where another copy's units break, so that a
+/// copy that runs a list or a table together on one line, with no
+/// sentence ends to cut at, meets the same units as the copies that print
+/// each entry on its own line. A boundary is known by the
+/// [`BOUNDARY_CONTEXT`] words on each side of it; a unit is cut inside
+/// wherever its copy shows the same words around the same place. Linear in
+/// the words of the copies.
+pub fn refine(copies: &[&Document], units: &mut [Vec<Unit>]) {
+    // Per copy, the context hash at every word position.
+    let contexts: Vec<Vec<Option<u64>>> = units
+        .iter()
+        .map(|us| {
+            let words: Vec<&str> = us.iter().flat_map(|u| u.key.split(' ')).collect();
+            (0..=words.len()).map(|at| context(&words, at)).collect()
+        })
+        .collect();
+    let mut known = std::collections::HashSet::new();
+    for (us, hs) in units.iter().zip(&contexts) {
+        let mut at = 0;
+        for u in &us[..us.len().saturating_sub(1)] {
+            at += word_count(&u.key);
+            known.extend(hs[at]);
+        }
+    }
+    if known.is_empty() {
+        return;
+    }
+    for ((doc, us), hs) in copies.iter().zip(units.iter_mut()).zip(&contexts) {
+        let mut out = Vec::with_capacity(us.len());
+        let mut start = 0;
+        for u in us.drain(..) {
+            let n = word_count(&u.key);
+            let cuts: Vec<usize> = (1..n)
+                .filter(|&w| hs[start + w].is_some_and(|h| known.contains(&h)))
+                .collect();
+            start += n;
+            if cuts.is_empty() {
+                out.push(u);
+            } else {
+                out.extend(split_unit(doc, u, &cuts));
+            }
+        }
+        *us = out;
+    }
+}
+
+/// The hash of the words around position `at` of `words`, when there are
+/// enough on both sides.
+fn context(words: &[&str], at: usize) -> Option<u64> {
+    if at < BOUNDARY_CONTEXT || at + BOUNDARY_CONTEXT > words.len() {
+        return None;
+    }
+    let joined = words[at - BOUNDARY_CONTEXT..at + BOUNDARY_CONTEXT].join(" ");
+    Some(xxh3_64_with_seed(joined.as_bytes(), AGREEMENT_SEED))
+}
+
+/// Cuts a unit before each of the key words `cuts` (indexes into its
+/// key), where a key word starts a whitespace-separated token of the text;
+/// other cuts are skipped.
+fn split_unit(doc: &Document, unit: Unit, cuts: &[usize]) -> Vec<Unit> {
+    let text = &doc.paragraphs[unit.para].text;
+    let mut bytes: Vec<usize> = Vec::with_capacity(cuts.len());
+    let mut seen = 0;
+    let mut cut = cuts.iter().peekable();
+    let mut pos = unit.span.start;
+    for token in text[unit.span.clone()].split(' ') {
+        while cut.next_if(|&&c| c < seen).is_some() {}
+        if cut.peek().is_some_and(|&&c| c == seen) && pos > unit.span.start {
+            bytes.push(pos);
+            cut.next();
+        }
+        seen += word_count(&fold_key(token));
+        pos += token.len() + 1;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    let mut from = unit.span.start;
+    for end in bytes.into_iter().chain(std::iter::once(unit.span.end)) {
+        let piece = text[from..end].trim_end();
+        let key = fold_key(piece);
+        if !key.is_empty() {
+            out.push(Unit {
+                para: unit.para,
+                span: from..from + piece.len(),
+                key,
+            });
+        }
+        from = end;
+    }
+    out
+}
+
 /// One unit of one copy: the copy's position in the aligned list and the
 /// unit's index in that copy's units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,7 +298,9 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 
 /// Aligns the article text of `copies`; the first copy is the pivot.
 pub fn align(copies: &[&Document], deadline: Duration) -> Alignment {
-    align_units(copies.iter().map(|d| units(d)).collect(), deadline)
+    let mut units: Vec<Vec<Unit>> = copies.iter().map(|d| units(d)).collect();
+    refine(copies, &mut units);
+    align_units(units, deadline)
 }
 
 /// Aligns copies already cut into units (see [`units`]); the first copy is
