@@ -18,8 +18,8 @@
 //! clusters.
 
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
-use crate::annotate::{CopyReport, annotate, discount_shared_endings};
-use crate::normalize::ending::last_words;
+use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
+use crate::normalize::ending::{is_cut, last_words};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -540,6 +540,8 @@ fn merge_cluster(
         .collect();
     let endings: Vec<Option<String>> = copies.iter().map(|d| last_words(d)).collect();
     discount_shared_endings(&mut reports, &endings);
+    let cut: Vec<bool> = copies.iter().map(|d| is_cut(d)).collect();
+    discount_complete_copies(&mut reports, &cut);
     Merged {
         order: a.order.clone(),
         canon: Some(canon),

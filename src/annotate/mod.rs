@@ -27,6 +27,10 @@ pub struct CopyReport {
     /// The furniture dropped from this copy.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub boilerplate: Vec<Dropped>,
+    /// Whether the copy carries the canonical text to its end; absent when
+    /// there was no canonical text to measure against.
+    #[serde(skip)]
+    pub reaches_end: Option<bool>,
 }
 
 /// Why a copy is flagged truncated.
@@ -108,6 +112,7 @@ pub fn annotate(
         truncation: (truncated && paywall.is_none()).then_some(truncation),
         paywall,
         boilerplate: dropped(doc, copy, canon),
+        reaches_end: measured.map(|m| m.reaches_end),
     }
 }
 
@@ -134,10 +139,33 @@ pub fn discount_shared_endings(reports: &mut [CopyReport], endings: &[Option<Str
     }
 }
 
+/// Withdraws truncation flags that rest on a copy's own evidence alone (a
+/// closing marker, a mid-sentence end) when the copy carries the agreed
+/// text to its end and so does another copy that shows no sign of a cut:
+/// the agreed article does not go on past it, so whatever its last line
+/// says, nothing was cut (a page dump's "Read more" link, a footer broken
+/// off). `cut[i]` says whether copy `i` shows its own sign of a cut.
+pub fn discount_complete_copies(reports: &mut [CopyReport], cut: &[bool]) {
+    let uncut_complete: Vec<usize> = (0..reports.len())
+        .filter(|&i| !cut[i] && reports[i].reaches_end == Some(true))
+        .collect();
+    for (i, report) in reports.iter_mut().enumerate() {
+        let own_only = report
+            .truncation
+            .as_ref()
+            .is_some_and(|t| t.cut_after_line.is_none());
+        let complete = report.reaches_end == Some(true);
+        if own_only && complete && uncut_complete.iter().any(|&j| j != i) {
+            report.truncation = None;
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Measure {
     coverage: f64,
     cut_after_line: Option<usize>,
+    reaches_end: bool,
 }
 
 /// Coverage of the canonical text by one copy (the share of its words in
@@ -164,10 +192,41 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
     };
     let stops_short = tail >= config.min_missing_tail_words
         && tail as f64 >= config.min_missing_tail * total as f64;
+    let has_start = head_share(canon, &words, copy) >= MIN_HEAD_SHARE;
     Measure {
         coverage,
-        cut_after_line: last.filter(|_| stops_short).map(|l| l + 1),
+        cut_after_line: last.filter(|_| stops_short && has_start).map(|l| l + 1),
+        reaches_end: tail == 0,
     }
+}
+
+/// A copy cut short is the start of its article: it must carry at least
+/// this share of the first quarter of the canonical text's words. A copy
+/// that lacks the start and stops early is a fragment of the middle, not a
+/// truncated copy.
+const MIN_HEAD_SHARE: f64 = 0.5;
+
+/// The share of the first quarter of the canonical text's words that
+/// `copy` carries (within each line, its carried words are counted in
+/// proportion to the line's part in the first quarter).
+fn head_share(canon: &CanonicalText, words: &[usize], copy: usize) -> f64 {
+    let total: usize = words.iter().sum();
+    let head = total.div_ceil(4);
+    if head == 0 {
+        return 1.0;
+    }
+    let (mut at, mut carried) = (0usize, 0.0);
+    for (line, &n) in canon.lines.iter().zip(words) {
+        if at >= head || n == 0 {
+            break;
+        }
+        let inside = (head - at).min(n);
+        if let Some(r) = line.reach.iter().find(|r| r.copy == copy) {
+            carried += r.words as f64 * inside as f64 / n as f64;
+        }
+        at += n;
+    }
+    carried / head as f64
 }
 
 fn word_count_of(text: &str) -> usize {
