@@ -158,9 +158,10 @@ pub fn reconcile_with(
         paragraphing: vec![(0, 0); copies.len()],
         ..CanonicalText::default()
     };
+    let keep = without_repeats(alignment, keep);
     let mut paragraph: Vec<SlotLine> = Vec::new();
     let mut previous: Option<&[Cell]> = None;
-    for (slot, &kept) in alignment.slots.iter().zip(keep) {
+    for (slot, &kept) in alignment.slots.iter().zip(&keep) {
         if !kept {
             canon.dropped.extend(outvoted(copies, alignment, &slot.cells));
             continue;
@@ -179,6 +180,27 @@ pub fn reconcile_with(
     }
     merge_dropped(&mut canon.dropped);
     canon
+}
+
+/// A kept sentence of at least this many words that reads exactly as an
+/// earlier kept one is a repeat: a page that prints the article twice, a
+/// pull quote, a teaser of the lede. Shorter lines ("Thank you.", "Where
+/// to buy") repeat in real articles.
+pub const MIN_REPEAT_WORDS: usize = 8;
+
+/// `keep`, less the slots that repeat an earlier kept slot word for word
+/// (see [`MIN_REPEAT_WORDS`]).
+fn without_repeats(alignment: &Alignment, keep: &[bool]) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    alignment
+        .slots
+        .iter()
+        .zip(keep)
+        .map(|(slot, &kept)| {
+            let key = alignment.unit(slot.cells[0]).key.as_str();
+            kept && (word_count(key) < MIN_REPEAT_WORDS || seen.insert(key))
+        })
+        .collect()
 }
 
 /// The text of a rejected slot, by carrier.
