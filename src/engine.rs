@@ -788,8 +788,9 @@ fn round3(x: f64) -> f64 {
 }
 
 fn debug_dump(copies: &[&Document], a: &Aligned, model: &Model, keep: &[bool]) {
+    let posteriors = model.posteriors(&a.ballot, &a.sources);
     for (i, c) in copies.iter().enumerate().take(a.aligned) {
-        eprintln!("{} {} {:?}", (b'A' + i as u8) as char, c.name, model.sources.get(a.sources[i]));
+        eprintln!("{} {} {:?}", (b'A' + i as u8) as char, c.name, model.copy_rates(&a.ballot, &a.sources)[i]);
     }
     for (s, slot) in a.alignment.slots.iter().enumerate() {
         let votes: String = a.ballot.votes(s).iter().map(|v| match v {
@@ -797,7 +798,7 @@ fn debug_dump(copies: &[&Document], a: &Aligned, model: &Model, keep: &[bool]) {
         }).collect();
         let first = slot.cells[0];
         let text = a.alignment.unit(first).text(copies[first.copy]);
-        let p = model.posterior(&a.ballot, &a.sources, s);
+        let p = posteriors[s];
         eprintln!("{} {votes} {p:.3} {}", if keep[s] {'+'} else {'-'}, text.chars().take(90).collect::<String>());
     }
 }

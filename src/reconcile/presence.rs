@@ -56,6 +56,11 @@ pub const FORMS: usize = 8;
 pub const CUT_CHANCE: f64 = 0.1;
 /// Votes of the corpus-wide rates that each source's rates start from.
 pub const PSEUDO_VOTES: f64 = 10.0;
+/// Votes of its source's rates that each copy's own rates start from (see
+/// [`Model::copy_rates`]).
+pub const COPY_PSEUDO_VOTES: f64 = 20.0;
+/// Rounds of re-estimating each copy's rates within its cluster.
+pub const COPY_ROUNDS: usize = 3;
 /// Rounds of expectation-maximisation.
 pub const ROUNDS: usize = 8;
 /// Rates are kept inside `[RATE_FLOOR, 1 - RATE_FLOOR]`.
@@ -73,6 +78,19 @@ pub enum Vote {
     /// The copy does not vote: it was cut before the slot, or carries
     /// nothing at all.
     Abstains,
+}
+
+impl Vote {
+    /// The vote's index among the outcomes the rates give chances of, or
+    /// `None` for an abstention.
+    fn outcome(self) -> Option<usize> {
+        match self {
+            Vote::Carries => Some(0),
+            Vote::Lacks => Some(1),
+            Vote::Ended => Some(2),
+            Vote::Abstains => None,
+        }
+    }
 }
 
 /// The votes of one cluster's copies on each of its slots.
@@ -180,31 +198,28 @@ impl Rates {
     /// The log-likelihood ratio of a vote. Carrying a slot never counts
     /// against it, and lacking it never counts for it.
     fn log_ratio(&self, vote: Vote) -> f64 {
-        let k = match vote {
-            Vote::Carries => 0,
-            Vote::Lacks => 1,
-            Vote::Ended => 2,
-            Vote::Abstains => return 0.0,
+        let Some(k) = vote.outcome() else {
+            return 0.0;
         };
         let r = (self.article[k] / self.other[k]).ln();
         if k == 0 { r.max(0.0) } else { r.min(0.0) }
     }
 
     /// Rates from expected counts, each shrunk toward `prior` by
-    /// [`PSEUDO_VOTES`] votes and kept off zero.
-    fn estimate(article: &[f64; 3], other: &[f64; 3], prior: &Rates) -> Rates {
+    /// `pseudo` votes and kept off zero.
+    fn estimate(counts: &[[f64; 3]; 2], prior: &Rates, pseudo: f64) -> Rates {
         Rates {
-            article: distribution(article, &prior.article),
-            other: distribution(other, &prior.other),
+            article: distribution(&counts[0], &prior.article, pseudo),
+            other: distribution(&counts[1], &prior.other, pseudo),
         }
     }
 }
 
-fn distribution(counts: &[f64; 3], prior: &[f64; 3]) -> [f64; 3] {
-    let total: f64 = counts.iter().sum::<f64>() + PSEUDO_VOTES;
+fn distribution(counts: &[f64; 3], prior: &[f64; 3], pseudo: f64) -> [f64; 3] {
+    let total: f64 = counts.iter().sum::<f64>() + pseudo;
     let mut d = [0.0; 3];
     for k in 0..3 {
-        d[k] = ((counts[k] + PSEUDO_VOTES * prior[k]) / total).max(RATE_FLOOR);
+        d[k] = ((counts[k] + pseudo * prior[k]) / total).max(RATE_FLOOR);
     }
     let sum: f64 = d.iter().sum();
     d.map(|x| x / sum)
@@ -267,18 +282,14 @@ impl Model {
     }
 
     fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
+        let rates = self.copy_rates(ballot, source_of);
         for slot in 0..ballot.slots() {
-            let p = self.posterior(ballot, source_of, slot);
+            let p = posterior(ballot, &rates, self.prior(ballot, slot), slot);
             let f = &mut tally.forms[usize::from(ballot.forms[slot])];
             f[0] += p;
             f[1] += 1.0;
-            for (copy, vote) in ballot.votes(slot).iter().enumerate() {
-                let k = match vote {
-                    Vote::Carries => 0,
-                    Vote::Lacks => 1,
-                    Vote::Ended => 2,
-                    Vote::Abstains => continue,
-                };
+            for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
+                let Some(k) = vote.outcome() else { continue };
                 let t = &mut tally.sources[source_of[copy]];
                 t[0][k] += p;
                 t[1][k] += 1.0 - p;
@@ -293,11 +304,11 @@ impl Model {
                 *sum += x;
             }
         }
-        let fallback = Rates::estimate(&total[0], &total[1], &Rates::default());
+        let fallback = Rates::estimate(&total, &Rates::default(), PSEUDO_VOTES);
         let sources = tally
             .sources
             .iter()
-            .map(|t| Rates::estimate(&t[0], &t[1], &fallback))
+            .map(|t| Rates::estimate(t, &fallback, PSEUDO_VOTES))
             .collect();
         let mut priors = [0.5; FORMS];
         for (p, f) in priors.iter_mut().zip(&tally.forms) {
@@ -314,24 +325,67 @@ impl Model {
         self.sources.get(source).unwrap_or(&self.fallback)
     }
 
-    /// The chance that slot `slot` of `ballot` is article text.
-    pub fn posterior(&self, ballot: &Ballot, source_of: &[usize], slot: usize) -> f64 {
-        let prior = self.priors[usize::from(ballot.forms[slot])];
-        let mut odds = (prior / (1.0 - prior)).ln();
-        for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
-            let source = source_of.get(copy).copied().unwrap_or(usize::MAX);
-            odds += self.rates(source).log_ratio(vote);
+    fn prior(&self, ballot: &Ballot, slot: usize) -> f64 {
+        self.priors[usize::from(ballot.forms[slot])]
+    }
+
+    /// Each copy's own rates within its cluster: its source's rates,
+    /// re-estimated from the copy's own votes (weighed against
+    /// [`COPY_PSEUDO_VOTES`] votes of its source's). A copy that is a few
+    /// scattered lines of its article lacks nearly every slot it spans,
+    /// article or not, so its lacking says little; a source's average copy
+    /// would say much more.
+    pub fn copy_rates(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<Rates> {
+        let base: Vec<Rates> = (0..ballot.copies())
+            .map(|c| *self.rates(source_of.get(c).copied().unwrap_or(usize::MAX)))
+            .collect();
+        let mut rates = base.clone();
+        for _ in 0..COPY_ROUNDS {
+            let mut counts = vec![[[0.0; 3]; 2]; ballot.copies()];
+            for slot in 0..ballot.slots() {
+                let p = posterior(ballot, &rates, self.prior(ballot, slot), slot);
+                for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
+                    if let Some(k) = vote.outcome() {
+                        counts[copy][0][k] += p;
+                        counts[copy][1][k] += 1.0 - p;
+                    }
+                }
+            }
+            rates = counts
+                .iter()
+                .zip(&base)
+                .map(|(c, b)| Rates::estimate(c, b, COPY_PSEUDO_VOTES))
+                .collect();
         }
-        1.0 / (1.0 + (-odds).exp())
+        rates
+    }
+
+    /// The chance that each slot of `ballot` is article text.
+    pub fn posteriors(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<f64> {
+        let rates = self.copy_rates(ballot, source_of);
+        (0..ballot.slots())
+            .map(|s| posterior(ballot, &rates, self.prior(ballot, s), s))
+            .collect()
     }
 
     /// Which slots of `ballot` to keep: those no copy votes against, and
     /// those whose posterior is at least one half.
     pub fn decide(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<bool> {
-        (0..ballot.slots())
-            .map(|s| !ballot.contested(s) || self.posterior(ballot, source_of, s) >= 0.5)
+        self.posteriors(ballot, source_of)
+            .iter()
+            .enumerate()
+            .map(|(s, &p)| !ballot.contested(s) || p >= 0.5)
             .collect()
     }
+}
+
+/// The chance that slot `slot` is article text, given each copy's rates.
+fn posterior(ballot: &Ballot, rates: &[Rates], prior: f64, slot: usize) -> f64 {
+    let mut odds = (prior / (1.0 - prior)).ln();
+    for (r, &vote) in rates.iter().zip(ballot.votes(slot)) {
+        odds += r.log_ratio(vote);
+    }
+    1.0 / (1.0 + (-odds).exp())
 }
 
 #[cfg(test)]
