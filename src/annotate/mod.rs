@@ -183,15 +183,15 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         round3((covered as f64 / total as f64).min(1.0))
     };
     let last = (0..words.len()).rev().find(|&i| reach(i).is_some());
+    let inside = last.map_or(0, |l| words[l].saturating_sub(reach(l).map_or(0, |r| r.end)));
     let tail: usize = match last {
-        Some(l) => {
-            let inside = words[l].saturating_sub(reach(l).map_or(0, |r| r.end));
-            inside + words[l + 1..].iter().sum::<usize>()
-        }
+        Some(l) => inside + words[l + 1..].iter().sum::<usize>(),
         None => total,
     };
-    let stops_short = tail >= config.min_missing_tail_words
-        && tail as f64 >= config.min_missing_tail * total as f64;
+    let broken = last.and_then(reach).map_or(0, |r| r.broken);
+    let stops_short = broken >= MIN_CUT_INSIDE_WORDS
+        || (tail >= config.min_missing_tail_words
+            && tail as f64 >= config.min_missing_tail * total as f64);
     let has_start = head_share(canon, &words, copy) >= MIN_HEAD_SHARE;
     Measure {
         coverage,
@@ -199,6 +199,10 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         reaches_end: tail == 0,
     }
 }
+
+/// A copy whose last sentence breaks off at least this many words short of
+/// the agreed sentence is cut inside it.
+const MIN_CUT_INSIDE_WORDS: usize = 5;
 
 /// A copy cut short is the start of its article: it must carry at least
 /// this share of the first quarter of the canonical text's words. A copy

@@ -28,6 +28,7 @@ pub mod words;
 
 use crate::align::{Alignment, Cell};
 use crate::normalize::text::fold_key;
+use crate::normalize::segment::ends_sentence;
 use crate::normalize::{Document, word_count};
 use presence::{Ballot, Model};
 use words::{Weighted, consensus};
@@ -59,6 +60,10 @@ pub struct Reach {
     /// Words of the canonical line up to the end of the last sentence this
     /// copy carries.
     pub end: usize,
+    /// Words of that last sentence the copy lacks because its reading
+    /// breaks off inside it (see [`crate::reconcile`]'s cut readings); 0
+    /// when it carries the sentence whole.
+    pub broken: usize,
 }
 
 /// One reading of a line and the copies that have it.
@@ -127,7 +132,13 @@ pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
                 if let Err(at) = line.sources.binary_search(&copy) {
                     line.sources.insert(at, copy);
                     let words = word_count(key);
-                    line.reach.insert(at, Reach { copy, words, end: words });
+                    let reach = Reach {
+                        copy,
+                        words,
+                        end: words,
+                        broken: 0,
+                    };
+                    line.reach.insert(at, reach);
                 }
             }
         }
@@ -301,16 +312,39 @@ fn readings(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<
 /// and every copy's reading.
 struct SlotLine {
     text: String,
+    key: String,
     tied: bool,
     words: usize,
     readings: Vec<Reading>,
 }
 
+impl SlotLine {
+    /// The words of this slot's text that a reading carries: all of them,
+    /// unless the reading breaks off inside the sentence: it is an
+    /// unfinished strict prefix of the slot's text, and the text goes on in
+    /// lowercase (a copy cut mid-sentence). A reading that stops at a
+    /// sentence end, or before a capitalised word (the next entry of a list
+    /// that other copies run together), is carried whole.
+    fn carried_by(&self, reading: &Reading) -> usize {
+        let k = &reading.key;
+        let prefix = k.len() < self.key.len()
+            && self.key.starts_with(k.as_str())
+            && self.key.as_bytes()[k.len()] == b' ';
+        let n = word_count(k);
+        let broken = prefix
+            && !ends_sentence(&reading.text)
+            && word_after(&self.text, n).is_some_and(|w| w.starts_with(char::is_lowercase));
+        if broken { n } else { self.words }
+    }
+}
+
 fn vote(readings: Vec<Reading>, weights: &[f64]) -> SlotLine {
     let variants = variants(readings.iter().map(|r| (r.copy, &r.key, &r.text)));
     let (text, tied) = decide(&variants, weights);
+    let key = fold_key(&text);
     SlotLine {
-        words: word_count(&fold_key(&text)),
+        words: word_count(&key),
+        key,
         text,
         tied,
         readings,
@@ -370,12 +404,13 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
     let mut joined: Vec<(usize, String, String)> = Vec::new();
     let mut offset = 0;
     for slot in &slots {
-        offset += slot.words;
         for r in &slot.readings {
+            let carried = slot.carried_by(r);
             match reach.iter().position(|x| x.copy == r.copy) {
                 Some(i) => {
-                    reach[i].words += slot.words;
-                    reach[i].end = offset;
+                    reach[i].words += carried;
+                    reach[i].end = offset + carried;
+                    reach[i].broken = slot.words - carried;
                     let j = &mut joined[i];
                     j.1.push(' ');
                     j.1.push_str(&r.key);
@@ -385,13 +420,15 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
                 None => {
                     reach.push(Reach {
                         copy: r.copy,
-                        words: slot.words,
-                        end: offset,
+                        words: carried,
+                        end: offset + carried,
+                        broken: slot.words - carried,
                     });
                     joined.push((r.copy, r.key.clone(), r.text.clone()));
                 }
             }
         }
+        offset += slot.words;
     }
     let mut order: Vec<usize> = (0..reach.len()).collect();
     order.sort_by_key(|&i| reach[i].copy);
@@ -410,6 +447,19 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
         tied,
         reach,
     }
+}
+
+/// The whitespace-separated word of `text` that follows its first `n`
+/// folded words.
+fn word_after(text: &str, n: usize) -> Option<&str> {
+    let mut seen = 0;
+    for token in text.split(' ') {
+        if seen >= n {
+            return Some(token);
+        }
+        seen += word_count(&fold_key(token));
+    }
+    None
 }
 
 fn weight_of(weights: &[f64], copy: usize) -> f64 {
