@@ -532,7 +532,7 @@ mod tests {
     fn layout(a: &Alignment) -> Vec<Vec<(usize, usize)>> {
         a.slots
             .iter()
-            .map(|s| s.cells.iter().map(|c| (c.copy, c.para)).collect())
+            .map(|s| s.cells.iter().map(|&c| (c.copy, a.unit(c).para)).collect())
             .collect()
     }
 
@@ -556,7 +556,7 @@ mod tests {
     }
 
     #[test]
-    fn variants_and_split_halves_share_a_slot() {
+    fn a_sentence_another_copy_splits_is_split_in_every_copy() {
         let a = doc(
             "Title\n\nThe minister said on Monday that the talks would go on.\n\nEnd of story.",
         );
@@ -567,10 +567,36 @@ mod tests {
             layout(&align(&[&a, &b], D)),
             [
                 vec![(0, 0), (1, 0)],
+                vec![(0, 1), (1, 1)],
+                vec![(0, 1), (1, 2)],
+                vec![(0, 2), (1, 3)]
+            ]
+        );
+    }
+
+    #[test]
+    fn variants_and_split_halves_share_a_slot() {
+        // Too few words around the split to project it: the halves join
+        // the whole sentence's slot.
+        let a = doc("Title\n\nThe minister spoke today at length.\n\nEnd of story.");
+        let b = doc("Title\n\nThe rninister spoke.\n\nToday at length.\n\nEnd of story.");
+        assert_eq!(
+            layout(&align(&[&a, &b], D)),
+            [
+                vec![(0, 0), (1, 0)],
                 vec![(0, 1), (1, 1), (1, 2)],
                 vec![(0, 2), (1, 3)]
             ]
         );
+    }
+
+    #[test]
+    fn a_whole_article_on_one_line_meets_the_same_units() {
+        let lines = doc("Title\n\nFirst point made here. Second point follows it.\n\nThird one ends.");
+        let run_on = doc("Title\n\nFirst point made here. Second point follows it. Third one ends.");
+        let a = align(&[&lines, &run_on], D);
+        assert_eq!(a.slots.len(), 4, "{:?}", layout(&a));
+        assert!(a.slots.iter().all(|s| s.has(0) && s.has(1)));
     }
 
     #[test]

@@ -192,7 +192,11 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
     let stops_short = broken >= MIN_CUT_INSIDE_WORDS
         || (tail >= config.min_missing_tail_words
             && tail as f64 >= config.min_missing_tail * total as f64);
-    let has_start = head_share(canon, &words, copy) >= MIN_HEAD_SHARE;
+    let reached = match last {
+        Some(l) => words[..l].iter().sum::<usize>() + reach(l).map_or(0, |r| r.end),
+        None => 0,
+    };
+    let has_start = covered as f64 >= MIN_PREFIX_SHARE * reached as f64;
     Measure {
         coverage,
         cut_after_line: last.filter(|_| stops_short && has_start).map(|l| l + 1),
@@ -205,33 +209,10 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
 const MIN_CUT_INSIDE_WORDS: usize = 5;
 
 /// A copy cut short is the start of its article: it must carry at least
-/// this share of the first quarter of the canonical text's words. A copy
-/// that lacks the start and stops early is a fragment of the middle, not a
-/// truncated copy.
-const MIN_HEAD_SHARE: f64 = 0.5;
-
-/// The share of the first quarter of the canonical text's words that
-/// `copy` carries (within each line, its carried words are counted in
-/// proportion to the line's part in the first quarter).
-fn head_share(canon: &CanonicalText, words: &[usize], copy: usize) -> f64 {
-    let total: usize = words.iter().sum();
-    let head = total.div_ceil(4);
-    if head == 0 {
-        return 1.0;
-    }
-    let (mut at, mut carried) = (0usize, 0.0);
-    for (line, &n) in canon.lines.iter().zip(words) {
-        if at >= head || n == 0 {
-            break;
-        }
-        let inside = (head - at).min(n);
-        if let Some(r) = line.reach.iter().find(|r| r.copy == copy) {
-            carried += r.words as f64 * inside as f64 / n as f64;
-        }
-        at += n;
-    }
-    carried / head as f64
-}
+/// this share of the canonical text's words up to the point where it
+/// stops. A copy that lacks the start and stops early is a fragment of the
+/// middle, not a truncated copy.
+const MIN_PREFIX_SHARE: f64 = 0.5;
 
 fn word_count_of(text: &str) -> usize {
     word_count(&fold_key(text))
@@ -327,7 +308,7 @@ mod tests {
     use super::*;
     use crate::ingest::Meta;
     use crate::normalize::{DocId, normalize};
-    use crate::reconcile::{CanonicalText, Line};
+    use crate::reconcile::{CanonicalText, Line, Reach};
 
     fn doc(text: &str) -> Document {
         normalize(DocId(0), "d", "d", &Meta::default(), text)
@@ -339,6 +320,15 @@ mod tests {
             sources: sources.to_vec(),
             variants: Vec::new(),
             tied: false,
+            reach: sources
+                .iter()
+                .map(|&copy| Reach {
+                    copy,
+                    words,
+                    end: words,
+                    broken: 0,
+                })
+                .collect(),
         }
     }
 
@@ -363,6 +353,7 @@ mod tests {
         let canon = CanonicalText {
             lines: vec![line(30, &[0, 1]), line(30, &[0, 1]), line(100, &[0])],
             dropped: Vec::new(),
+            paragraphing: Vec::new(),
         };
         let d = doc("Title\n\nText.");
         let r = annotate(&d, 1, Some(&canon), &Config::default());
@@ -394,19 +385,20 @@ mod tests {
         let mut canon = CanonicalText {
             lines: vec![line(30, &[0, 1]), line(12, &[0, 1])],
             dropped: Vec::new(),
+            paragraphing: Vec::new(),
         };
-        canon.lines[1].variants = vec![
-            crate::reconcile::Variant {
-                text: canon.lines[1].text.clone(),
-                copies: vec![0],
-            },
-            crate::reconcile::Variant {
-                text: ["word"; 4].join(" "),
-                copies: vec![1],
-            },
-        ];
+        // Copy 1 reads the last sentence as its first four words only.
+        canon.lines[1].reach[1] = Reach {
+            copy: 1,
+            words: 4,
+            end: 4,
+            broken: 8,
+        };
         let r = annotate(&doc("x"), 1, Some(&canon), &Config::default());
         assert_eq!(r.truncation.unwrap().cut_after_line, Some(2));
+        // Stopping at the end of a sentence, short of the line's end, is not.
+        canon.lines[1].reach[1].broken = 0;
+        assert!(annotate(&doc("x"), 1, Some(&canon), &Config::default()).truncation.is_none());
     }
 
     #[test]
@@ -414,6 +406,7 @@ mod tests {
         let canon = CanonicalText {
             lines: vec![line(300, &[0, 1]), line(9, &[0])],
             dropped: Vec::new(),
+            paragraphing: Vec::new(),
         };
         let r = annotate(&doc("x"), 1, Some(&canon), &Config::default());
         assert!(r.truncation.is_none());

@@ -35,8 +35,11 @@
 //!
 //! The rates and the priors are learned by expectation-maximisation over
 //! every multi-copy cluster of the corpus ([`Model::learn`]): the
-//! posteriors of all slots give each source's expected rates, which give
-//! new posteriors, for a fixed number of rounds. The rates are shrunk
+//! posteriors of the slots give each source's expected rates, which give
+//! new posteriors, for a fixed number of rounds. A slot no copy votes
+//! against counts as article text for certain, as the decision keeps it
+//! whatever the model says; a corpus of copies that always agree would
+//! otherwise drift toward teaching that carrying a line says nothing. The rates are shrunk
 //! toward the corpus-wide rates by [`PSEUDO_VOTES`] votes, so a source seen
 //! on a few articles is judged mostly by the corpus.
 //!
@@ -284,7 +287,7 @@ impl Model {
     fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
         let rates = self.copy_rates(ballot, source_of);
         for slot in 0..ballot.slots() {
-            let p = posterior(ballot, &rates, self.prior(ballot, slot), slot);
+            let p = self.belief(ballot, &rates, slot);
             let f = &mut tally.forms[usize::from(ballot.forms[slot])];
             f[0] += p;
             f[1] += 1.0;
@@ -325,6 +328,17 @@ impl Model {
         self.sources.get(source).unwrap_or(&self.fallback)
     }
 
+    /// What the model takes slot `slot` to be while learning: article
+    /// text for certain when no copy votes against it (it is kept
+    /// whatever the model says), else its posterior.
+    fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> f64 {
+        if ballot.contested(slot) {
+            posterior(ballot, rates, self.prior(ballot, slot), slot)
+        } else {
+            1.0
+        }
+    }
+
     fn prior(&self, ballot: &Ballot, slot: usize) -> f64 {
         self.priors[usize::from(ballot.forms[slot])]
     }
@@ -343,7 +357,7 @@ impl Model {
         for _ in 0..COPY_ROUNDS {
             let mut counts = vec![[[0.0; 3]; 2]; ballot.copies()];
             for slot in 0..ballot.slots() {
-                let p = posterior(ballot, &rates, self.prior(ballot, slot), slot);
+                let p = self.belief(ballot, &rates, slot);
                 for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                     if let Some(k) = vote.outcome() {
                         counts[copy][0][k] += p;

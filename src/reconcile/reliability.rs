@@ -94,6 +94,7 @@ mod tests {
                 })
                 .collect(),
             tied: false,
+            reach: Vec::new(),
         }
     }
 
@@ -108,6 +109,7 @@ mod tests {
                 ),
             ],
             dropped: Vec::new(),
+            paragraphing: Vec::new(),
         };
         let mut r = Reliability::default();
         r.observe(&canon, &["wire", "reader", "ocr"]);
