@@ -241,7 +241,8 @@ pub const AGREEMENT_REFERENCE: usize = 64;
 /// corpora the longest copy is usually the noisiest: a page dump with every
 /// menu). A copy's agreement is the sum of its Jaccard resemblances, on
 /// sets of unit keys, with the [`AGREEMENT_REFERENCE`] longest copies
-/// other than itself. Ties keep the given order.
+/// other than itself. Ties go to the copy with more units (the more
+/// complete), then keep the given order.
 pub fn order_by_agreement(units: &[Vec<Unit>]) -> Vec<usize> {
     let sets: Vec<Vec<u64>> = units
         .iter()
@@ -268,7 +269,12 @@ pub fn order_by_agreement(units: &[Vec<Unit>]) -> Vec<usize> {
         })
         .collect();
     let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by(|&a, &b| agreement[b].total_cmp(&agreement[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        agreement[b]
+            .total_cmp(&agreement[a])
+            .then(units[b].len().cmp(&units[a].len()))
+            .then(a.cmp(&b))
+    });
     order
 }
 

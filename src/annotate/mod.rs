@@ -280,7 +280,11 @@ fn dropped(doc: &Document, copy: usize, canon: Option<&CanonicalText>) -> Vec<Dr
         .flat_map(|c| &c.dropped)
         .filter(|d| d.copy == copy)
         .map(|d| Dropped {
-            kind: Furniture::Inserted,
+            kind: if d.repeat {
+                Furniture::Repeated
+            } else {
+                Furniture::Inserted
+            },
             text: d.text.clone(),
         });
     doc.paragraphs

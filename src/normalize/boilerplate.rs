@@ -46,9 +46,13 @@ pub enum Furniture {
     /// A line its source prints on many different articles (learned from
     /// the corpus, see [`super::recurring`]).
     Recurring,
-    /// A line only a minority of the copies around it carry, like an
-    /// advertisement one site inserted (found when copies are reconciled).
+    /// Text the copies outvoted when they were reconciled: a line only a
+    /// minority carries, like an advertisement one site inserted, or a
+    /// page dump's menus and footers that the other copies lack.
     Inserted,
+    /// A sentence the copy prints again, word for word, after the canonical
+    /// text already has it (a pull quote, an article printed twice).
+    Repeated,
 }
 
 /// Most words a furniture line, notice or marker may have.

@@ -87,13 +87,16 @@ pub struct CanonicalText {
     pub paragraphing: Vec<(u32, u32)>,
 }
 
-/// A copy's text that the other copies outvoted.
+/// A copy's text left out of the canonical text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inserted {
     /// The copy that carries it.
     pub copy: usize,
-    /// Its reading of the text, one paragraph of the copy at most.
+    /// Its reading of the text.
     pub text: String,
+    /// Whether it was left out as a word-for-word repeat of text the
+    /// canonical text already has, rather than outvoted.
+    pub repeat: bool,
 }
 
 impl CanonicalText {
@@ -169,12 +172,13 @@ pub fn reconcile_with(
         paragraphing: vec![(0, 0); copies.len()],
         ..CanonicalText::default()
     };
-    let keep = without_repeats(alignment, keep);
+    let unique = without_repeats(alignment, keep);
     let mut paragraph: Vec<SlotLine> = Vec::new();
     let mut previous: Option<&[Cell]> = None;
-    for (slot, &kept) in alignment.slots.iter().zip(&keep) {
+    for ((slot, &voted), &kept) in alignment.slots.iter().zip(keep).zip(&unique) {
         if !kept {
-            canon.dropped.extend(outvoted(copies, alignment, &slot.cells));
+            let repeat = voted;
+            canon.dropped.extend(left_out(copies, alignment, &slot.cells, repeat));
             continue;
         }
         let joined = previous.is_some_and(|p| {
@@ -214,25 +218,39 @@ fn without_repeats(alignment: &Alignment, keep: &[bool]) -> Vec<bool> {
         .collect()
 }
 
-/// The text of a rejected slot, by carrier.
-fn outvoted(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<Inserted> {
+/// The text of a slot left out, by carrier.
+fn left_out(
+    copies: &[&Document],
+    alignment: &Alignment,
+    cells: &[Cell],
+    repeat: bool,
+) -> Vec<Inserted> {
     readings(copies, alignment, cells)
         .into_iter()
         .map(|r| Inserted {
             copy: r.copy,
             text: r.text,
+            repeat,
         })
         .collect()
 }
 
-/// Joins a copy's consecutive dropped pieces, so each entry is a run of
-/// its text rather than a sentence.
+/// Most bytes of text one entry of [`CanonicalText::dropped`] gathers
+/// from consecutive pieces.
+const MAX_DROPPED_BYTES: usize = 300;
+
+/// Joins a copy's consecutive pieces left out for the same reason, so each
+/// entry is a run of its text rather than a sentence.
 fn merge_dropped(dropped: &mut Vec<Inserted>) {
     dropped.sort_by_key(|d| d.copy);
     let mut out: Vec<Inserted> = Vec::with_capacity(dropped.len());
     for d in dropped.drain(..) {
         match out.last_mut() {
-            Some(last) if last.copy == d.copy && last.text.len() < 300 => {
+            Some(last)
+                if last.copy == d.copy
+                    && last.repeat == d.repeat
+                    && last.text.len() < MAX_DROPPED_BYTES =>
+            {
                 last.text.push(' ');
                 last.text.push_str(&d.text);
             }
@@ -525,7 +543,8 @@ mod tests {
             c.dropped,
             [Inserted {
                 copy: 0,
-                text: "Buy the new phone today at our shop.".into()
+                text: "Buy the new phone today at our shop.".into(),
+                repeat: false,
             }]
         );
     }
