@@ -7,4 +7,5 @@ mod commands;
 mod determinism;
 mod hostile;
 mod properties;
+mod real_shapes;
 mod util;
