@@ -527,9 +527,6 @@ fn merge_cluster(
         None => Vec::new(),
     };
     let keep = model.decide(&a.ballot, &a.sources);
-    if std::env::var("NM_DEBUG").is_ok_and(|v| copies.iter().any(|d| d.name == v)) {
-        debug_dump(&copies, a, model, &keep);
-    }
     let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, &keep, &weights);
     attach(&mut canon, &copies, a.aligned);
     let measured = Some(&canon).filter(|_| copies.len() > 1);
@@ -785,20 +782,4 @@ fn summarize(
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-fn debug_dump(copies: &[&Document], a: &Aligned, model: &Model, keep: &[bool]) {
-    let posteriors = model.posteriors(&a.ballot, &a.sources);
-    for (i, c) in copies.iter().enumerate().take(a.aligned) {
-        eprintln!("{} {} {:?}", (b'A' + i as u8) as char, c.name, model.copy_rates(&a.ballot, &a.sources)[i]);
-    }
-    for (s, slot) in a.alignment.slots.iter().enumerate() {
-        let votes: String = a.ballot.votes(s).iter().map(|v| match v {
-            Vote::Carries => 'C', Vote::Lacks => '.', Vote::Ended => 'e', Vote::Abstains => ' ',
-        }).collect();
-        let first = slot.cells[0];
-        let text = a.alignment.unit(first).text(copies[first.copy]);
-        let p = posteriors[s];
-        eprintln!("{} {votes} {p:.3} {}", if keep[s] {'+'} else {'-'}, text.chars().take(90).collect::<String>());
-    }
 }

@@ -30,9 +30,10 @@ pub fn paywall_notice(doc: &Document) -> Option<(usize, &Paragraph)> {
 }
 
 /// Whether the copy's text stops mid-sentence: its last paragraph (markers
-/// and furniture aside) breaks off on a lowercase word, and is prose: it
-/// holds a full sentence of a longer text, or runs to a length no heading
-/// or credit line has (at least [`MIN_RUN_ON_WORDS`] words).
+/// and furniture aside) is prose (it holds a full sentence of a longer
+/// text, or runs to a length no heading or credit line has: at least
+/// [`MIN_RUN_ON_WORDS`] words) and breaks off on a word or a comma, a
+/// lowercase word unless the paragraph is that long.
 pub fn stops_mid_sentence(doc: &Document) -> bool {
     let Some(last) = doc
         .paragraphs
@@ -46,9 +47,28 @@ pub fn stops_mid_sentence(doc: &Document) -> bool {
     let last_word = text.rsplit(' ').next().unwrap_or("");
     let words = word_count(&last.key);
     let prose = (words >= 10 && segment::sentences(text).len() >= 2) || words >= MIN_RUN_ON_WORDS;
-    prose
-        && last_word.chars().all(char::is_alphanumeric)
-        && last_word.starts_with(char::is_lowercase)
+    let open = text.ends_with(|c: char| c.is_alphanumeric() || matches!(c, ',' | '-' | '–'));
+    prose && open && (last_word.starts_with(char::is_lowercase) || words >= MIN_RUN_ON_WORDS)
+}
+
+/// A last line without a sentence end shorter than this is a heading, a
+/// list entry, a caption or a credit, which articles end on; a longer one
+/// is prose that broke off.
+pub const MIN_RAGGED_WORDS: usize = 8;
+
+/// Whether the copy's article text ends raggedly: its last paragraph
+/// breaks off on a comma or a dash, or is prose of at least
+/// [`MIN_RAGGED_WORDS`] words with no sentence end.
+pub fn ends_raggedly(doc: &Document) -> bool {
+    doc.paragraphs
+        .iter()
+        .rev()
+        .find(|p| p.kind == Kind::Content)
+        .is_some_and(|p| {
+            let t = p.text.trim_end();
+            t.ends_with([',', '-', '–'])
+                || (!segment::ends_sentence(t) && word_count(&p.key) >= MIN_RAGGED_WORDS)
+        })
 }
 
 /// Whether the copy carries its own evidence of being cut short: it ends

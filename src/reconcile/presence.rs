@@ -50,6 +50,15 @@
 use crate::align::Alignment;
 use crate::normalize::{Document, ending, segment, word_count};
 
+/// How many outcomes of a vote the rates give chances of: carrying,
+/// lacking, having ended cleanly.
+pub const OUTCOMES: usize = 3;
+/// The likelihood ratio of a [`Vote::Broken`]: a copy that stops raggedly
+/// was as likely cut as not, so its end counts half as much against the
+/// slots after it as for them. It is fixed, not learned: where no third
+/// copy decides (one full copy, one cut one), learning could as well
+/// conclude that the full copy adds what the cut one lacks.
+pub const BROKEN_RATIO: f64 = 0.5;
 /// How many form classes slots fall into (see [`form`]).
 pub const FORMS: usize = 8;
 /// The chance that a copy that shows no sign of a cut was cut anyway,
@@ -76,8 +85,13 @@ pub enum Vote {
     Carries,
     /// The copy lacks the slot, at a place it reached.
     Lacks,
-    /// The copy lacks the slot, after its own last slot.
+    /// The copy lacks the slot, after its own last slot, and its text
+    /// ends like a finished sentence.
     Ended,
+    /// The copy lacks the slot, after its own last slot, and its text
+    /// ends raggedly, without a sentence end (a cut that left no clearer
+    /// sign, or a last line of menu or credit).
+    Broken,
     /// The copy does not vote: it was cut before the slot, or carries
     /// nothing at all.
     Abstains,
@@ -91,7 +105,7 @@ impl Vote {
             Vote::Carries => Some(0),
             Vote::Lacks => Some(1),
             Vote::Ended => Some(2),
-            Vote::Abstains => None,
+            Vote::Broken | Vote::Abstains => None,
         }
     }
 }
@@ -116,6 +130,7 @@ impl Ballot {
             }
         }
         let cut: Vec<bool> = copies.iter().map(|d| ending::is_cut(d)).collect();
+        let ragged: Vec<bool> = copies.iter().map(|d| ending::ends_raggedly(d)).collect();
         let mut votes = Vec::with_capacity(alignment.slots.len() * n);
         let mut forms = Vec::with_capacity(alignment.slots.len());
         for (i, slot) in alignment.slots.iter().enumerate() {
@@ -125,6 +140,7 @@ impl Ballot {
                 _ if slot.has(c) => Vote::Carries,
                 None => Vote::Abstains,
                 Some((_, last)) if i > last && cut[c] => Vote::Abstains,
+                Some((_, last)) if i > last && ragged[c] => Vote::Broken,
                 Some((_, last)) if i > last => Vote::Ended,
                 Some(_) => Vote::Lacks,
             }));
@@ -157,6 +173,15 @@ impl Ballot {
             .iter()
             .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
     }
+
+    /// Whether some copy votes against slot `slot` with a vote the model
+    /// learns from: only copies that ended raggedly (see
+    /// [`BROKEN_RATIO`]) do not make a slot disputed.
+    pub fn disputed(&self, slot: usize) -> bool {
+        self.votes(slot)
+            .iter()
+            .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
+    }
 }
 
 /// The form class of a slot's text: four length classes (1–3, 4–9, 10–19,
@@ -177,22 +202,21 @@ pub fn form(text: &str) -> u8 {
 /// text, and given that it is not.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rates {
-    /// Chances of carrying, lacking and having ended, on article text.
-    pub article: [f64; 3],
+    /// Chances of carrying, lacking and having ended cleanly, on article
+    /// text.
+    pub article: [f64; OUTCOMES],
     /// The same on text that is not the article's.
-    pub other: [f64; 3],
+    pub other: [f64; OUTCOMES],
 }
 
 impl Default for Rates {
     /// The rates before anything is learned: a copy carries most article
-    /// slots and lacks most other slots, and having ended before a slot is
-    /// weak evidence either way, so that every copy's vote counts the same
-    /// and a slot is kept by a plain majority of the copies that reached
-    /// it.
+    /// slots and lacks most other slots, and having ended cleanly before a
+    /// slot counts about as much as lacking it.
     fn default() -> Rates {
         Rates {
             article: [0.85, 0.1, 0.05],
-            other: [0.1, 0.8, 0.1],
+            other: [0.1, 0.45, 0.45],
         }
     }
 }
@@ -201,8 +225,10 @@ impl Rates {
     /// The log-likelihood ratio of a vote. Carrying a slot never counts
     /// against it, and lacking it never counts for it.
     fn log_ratio(&self, vote: Vote) -> f64 {
-        let Some(k) = vote.outcome() else {
-            return 0.0;
+        let k = match vote.outcome() {
+            Some(k) => k,
+            None if vote == Vote::Broken => return BROKEN_RATIO.ln(),
+            None => return 0.0,
         };
         let r = (self.article[k] / self.other[k]).ln();
         if k == 0 { r.max(0.0) } else { r.min(0.0) }
@@ -210,7 +236,7 @@ impl Rates {
 
     /// Rates from expected counts, each shrunk toward `prior` by
     /// `pseudo` votes and kept off zero.
-    fn estimate(counts: &[[f64; 3]; 2], prior: &Rates, pseudo: f64) -> Rates {
+    fn estimate(counts: &[[f64; OUTCOMES]; 2], prior: &Rates, pseudo: f64) -> Rates {
         Rates {
             article: distribution(&counts[0], &prior.article, pseudo),
             other: distribution(&counts[1], &prior.other, pseudo),
@@ -218,10 +244,10 @@ impl Rates {
     }
 }
 
-fn distribution(counts: &[f64; 3], prior: &[f64; 3], pseudo: f64) -> [f64; 3] {
+fn distribution(counts: &[f64; OUTCOMES], prior: &[f64; OUTCOMES], pseudo: f64) -> [f64; OUTCOMES] {
     let total: f64 = counts.iter().sum::<f64>() + pseudo;
-    let mut d = [0.0; 3];
-    for k in 0..3 {
+    let mut d = [0.0; OUTCOMES];
+    for k in 0..OUTCOMES {
         d[k] = ((counts[k] + pseudo * prior[k]) / total).max(RATE_FLOOR);
     }
     let sum: f64 = d.iter().sum();
@@ -256,7 +282,7 @@ impl Default for Model {
 struct Tally {
     /// Per source: expected votes of each kind on article text, then on
     /// other text.
-    sources: Vec<[[f64; 3]; 2]>,
+    sources: Vec<[[f64; OUTCOMES]; 2]>,
     /// Per form: [article, slots].
     forms: [[f64; 2]; FORMS],
 }
@@ -273,7 +299,7 @@ impl Model {
         };
         for _ in 0..ROUNDS {
             let mut tally = Tally {
-                sources: vec![[[0.0; 3]; 2]; sources],
+                sources: vec![[[0.0; OUTCOMES]; 2]; sources],
                 ..Tally::default()
             };
             for (ballot, of) in ballots {
@@ -287,10 +313,16 @@ impl Model {
     fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
         let rates = self.copy_rates(ballot, source_of);
         for slot in 0..ballot.slots() {
-            let p = self.belief(ballot, &rates, slot);
-            let f = &mut tally.forms[usize::from(ballot.forms[slot])];
-            f[0] += p;
-            f[1] += 1.0;
+            let Some(p) = self.belief(ballot, &rates, slot) else {
+                continue;
+            };
+            // The priors are what the decision needs: the chance that a
+            // contested slot of each form is article text.
+            if ballot.disputed(slot) {
+                let f = &mut tally.forms[usize::from(ballot.forms[slot])];
+                f[0] += p;
+                f[1] += 1.0;
+            }
             for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                 let Some(k) = vote.outcome() else { continue };
                 let t = &mut tally.sources[source_of[copy]];
@@ -301,7 +333,7 @@ impl Model {
     }
 
     fn from_tally(tally: &Tally) -> Model {
-        let mut total = [[0.0; 3]; 2];
+        let mut total = [[0.0; OUTCOMES]; 2];
         for t in &tally.sources {
             for (sum, x) in total.iter_mut().flatten().zip(t.iter().flatten()) {
                 *sum += x;
@@ -330,12 +362,17 @@ impl Model {
 
     /// What the model takes slot `slot` to be while learning: article
     /// text for certain when no copy votes against it (it is kept
-    /// whatever the model says), else its posterior.
-    fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> f64 {
-        if ballot.contested(slot) {
-            posterior(ballot, rates, self.prior(ballot, slot), slot)
+    /// whatever the model says); its posterior when it is disputed; and
+    /// nothing when only copies that ended raggedly vote against it, since
+    /// there a cut copy and a full one would teach the same as a precise
+    /// copy and one that adds a footer.
+    fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> Option<f64> {
+        if ballot.disputed(slot) {
+            Some(posterior(ballot, rates, self.prior(ballot, slot), slot))
+        } else if ballot.contested(slot) {
+            None
         } else {
-            1.0
+            Some(1.0)
         }
     }
 
@@ -355,9 +392,11 @@ impl Model {
             .collect();
         let mut rates = base.clone();
         for _ in 0..COPY_ROUNDS {
-            let mut counts = vec![[[0.0; 3]; 2]; ballot.copies()];
+            let mut counts = vec![[[0.0; OUTCOMES]; 2]; ballot.copies()];
             for slot in 0..ballot.slots() {
-                let p = self.belief(ballot, &rates, slot);
+                let Some(p) = self.belief(ballot, &rates, slot) else {
+                    continue;
+                };
                 for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                     if let Some(k) = vote.outcome() {
                         counts[copy][0][k] += p;
