@@ -534,8 +534,8 @@ mod tests {
     #[test]
     fn a_line_one_copy_inserts_between_shared_lines_is_dropped() {
         let c = canon(&[
-            "Title\n\nFirst paragraph here.\n\nBuy the new phone today at our shop.\n\nSecond paragraph here.",
-            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nBuy the new phone today at our shop.\n\nSecond paragraph here.\n\nA closing line.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
         ]);
         assert_eq!(texts(&c), FOUR_LINES);
@@ -563,10 +563,20 @@ mod tests {
     }
 
     #[test]
-    fn union_keeps_every_paragraph_once_in_order() {
+    fn copies_that_end_cleanly_outvote_a_tail_one_copy_adds() {
         let c = canon(&[
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
-            "Title\n\nFirst paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.",
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
+        ]);
+        assert_eq!(texts(&c), FOUR_LINES[..3]);
+    }
+
+    #[test]
+    fn copies_that_were_cut_do_not_vote_on_what_they_never_reached() {
+        let c = canon(&[
+            "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nTo be continued.",
+            "Title\n\nFirst paragraph here.\n\nTo be continued.",
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.",
         ]);
         assert_eq!(texts(&c), FOUR_LINES);

@@ -11,44 +11,53 @@
 //! # The model
 //!
 //! Each slot is article text or not. A copy of source `c` *carries* an
-//! article slot with probability `α_c` and a slot that is not article text
-//! with probability `β_c` (the two rates of Dawid and Skene's model of
-//! annotators). A precise extractor has a high `α` and a low `β`; a page
-//! dump carries nearly everything, so both its rates are near one and its
-//! vote says almost nothing either way. A slot's prior depends on its form
-//! (its length, and whether it ends like a sentence), since a three-word
-//! line without a full stop is more often a menu entry than prose. The
-//! posterior of each slot is the prior's odds times each vote's likelihood
-//! ratio:
+//! article slot with probability `α_c`, *lacks* it at a place it reached
+//! (between its first and last slot, or before its first) with
+//! probability `λ_c`, or has *ended* cleanly before it (its text stops on
+//! a finished sentence) with probability `ε_c`; and with other chances on
+//! a slot that is not article text (a generalisation of Dawid and Skene's
+//! model of annotators). A precise extractor carries article text and
+//! little else; a page dump carries nearly everything, so its vote says
+//! almost nothing either way; a precise copy's clean end before a slot is
+//! strong evidence that the slot is a footer; a loose extractor that often
+//! stops early ends before article text often enough that its end counts
+//! for less. From even prior odds, each vote multiplies the odds of a slot
+//! by its likelihood ratio, so the posterior weighs every copy by how
+//! reliable its source has proven on exactly that kind of vote.
 //!
-//! - a copy that carries the slot: `α_c / β_c`;
-//! - a copy that lacks it between its first and last slot, or before its
-//!   first (the copy reached the place and has something else, or starts
-//!   later): `(1 - α_c) / (1 - β_c)`;
-//! - a copy that lacks it after its last slot: it either ended where the
-//!   article ends or was cut short, so its vote is
-//!   `(τ + (1 - τ)(1 - α_c)) / (1 - β_c)`, with `τ` = [`CUT_CHANCE`] the
-//!   chance that a copy showing no sign of a cut was cut anyway;
-//! - a copy with its own evidence of a cut (a closing marker, a paywall, a
-//!   mid-sentence end: [`crate::normalize::ending::is_cut`]) abstains on
-//!   every slot after its last.
+//! A copy's own evidence of a cut changes its vote after its last slot:
+//! one that ends on a closing marker, carries a paywall notice, or breaks
+//! off mid-sentence ([`crate::normalize::ending::is_cut`]) abstains there;
+//! one that merely ends raggedly (on a comma, or a long line with no
+//! sentence end: [`crate::normalize::ending::ends_raggedly`]) counts at
+//! the fixed ratio [`BROKEN_RATIO`] and does not on its own put a slot in
+//! dispute. So a run only a minority carries after the others' ends is
+//! kept only when the others show signs of a cut or the carriers are
+//! reliable enough to outweigh them.
 //!
-//! The rates and the priors are learned by expectation-maximisation over
-//! every multi-copy cluster of the corpus ([`Model::learn`]): the
-//! posteriors of the slots give each source's expected rates, which give
-//! new posteriors, for a fixed number of rounds. A slot no copy votes
-//! against counts as article text for certain, as the decision keeps it
-//! whatever the model says; a corpus of copies that always agree would
-//! otherwise drift toward teaching that carrying a line says nothing. The rates are shrunk
-//! toward the corpus-wide rates by [`PSEUDO_VOTES`] votes, so a source seen
-//! on a few articles is judged mostly by the corpus.
+//! The rates are learned by expectation-maximisation over every
+//! multi-copy cluster of the corpus ([`Model::learn`]): the posteriors of
+//! the disputed slots give each source's expected rates, which give new
+//! posteriors, for a fixed number of rounds. A slot no copy votes against
+//! counts as article text for certain, as the decision keeps it whatever
+//! the model says (a corpus of copies that always agree would otherwise
+//! drift toward teaching that carrying a line says nothing). The rates are
+//! shrunk toward the corpus-wide rates by [`PSEUDO_VOTES`] votes, so a
+//! source seen on a few articles is judged mostly by the corpus; and each
+//! copy's rates within its cluster are re-estimated from its own votes
+//! ([`Model::copy_rates`]), so a copy that is a few scattered lines says
+//! little by lacking the rest.
 //!
 //! A slot is kept when its posterior is at least one half, and always when
 //! no copy votes against it: what every copy carries is the article as far
 //! as the copies can tell.
+//!
+//! Cost: linear in slots times copies per round, with a fixed number of
+//! rounds; the sums run in cluster order, so the model does not depend on
+//! the number of threads.
 
 use crate::align::Alignment;
-use crate::normalize::{Document, ending, segment, word_count};
+use crate::normalize::{Document, ending};
 
 /// How many outcomes of a vote the rates give chances of: carrying,
 /// lacking, having ended cleanly.
@@ -59,13 +68,6 @@ pub const OUTCOMES: usize = 3;
 /// copy decides (one full copy, one cut one), learning could as well
 /// conclude that the full copy adds what the cut one lacks.
 pub const BROKEN_RATIO: f64 = 0.5;
-/// How many form classes slots fall into (see [`form`]).
-pub const FORMS: usize = 8;
-/// The chance that a copy that shows no sign of a cut was cut anyway,
-/// which weakens the vote of a copy past its own end. By design a small
-/// share: most copies that stop early say so (a marker, a paywall notice,
-/// a broken sentence), and those abstain outright.
-pub const CUT_CHANCE: f64 = 0.1;
 /// Votes of the corpus-wide rates that each source's rates start from.
 pub const PSEUDO_VOTES: f64 = 10.0;
 /// Votes of its source's rates that each copy's own rates start from (see
@@ -114,7 +116,7 @@ impl Vote {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ballot {
     copies: usize,
-    forms: Vec<u8>,
+    slots: usize,
     votes: Vec<Vote>,
 }
 
@@ -132,10 +134,7 @@ impl Ballot {
         let cut: Vec<bool> = copies.iter().map(|d| ending::is_cut(d)).collect();
         let ragged: Vec<bool> = copies.iter().map(|d| ending::ends_raggedly(d)).collect();
         let mut votes = Vec::with_capacity(alignment.slots.len() * n);
-        let mut forms = Vec::with_capacity(alignment.slots.len());
         for (i, slot) in alignment.slots.iter().enumerate() {
-            let first = slot.cells[0];
-            forms.push(form(alignment.unit(first).text(copies[first.copy])));
             votes.extend((0..n).map(|c| match span[c] {
                 _ if slot.has(c) => Vote::Carries,
                 None => Vote::Abstains,
@@ -147,14 +146,14 @@ impl Ballot {
         }
         Ballot {
             copies: n,
-            forms,
+            slots: alignment.slots.len(),
             votes,
         }
     }
 
     /// The number of slots.
     pub fn slots(&self) -> usize {
-        self.forms.len()
+        self.slots
     }
 
     /// The number of copies.
@@ -182,19 +181,6 @@ impl Ballot {
             .iter()
             .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
     }
-}
-
-/// The form class of a slot's text: four length classes (1–3, 4–9, 10–19,
-/// 20 or more words), each split by whether the text ends like a sentence.
-pub fn form(text: &str) -> u8 {
-    let words = word_count(&crate::normalize::text::fold_key(text));
-    let length = match words {
-        0..=3 => 0,
-        4..=9 => 1,
-        10..=19 => 2,
-        _ => 3,
-    };
-    length * 2 + u8::from(segment::ends_sentence(text))
 }
 
 /// How a source's copies vote on article text and on other text: the
@@ -254,25 +240,22 @@ fn distribution(counts: &[f64; OUTCOMES], prior: &[f64; OUTCOMES], pseudo: f64) 
     d.map(|x| x / sum)
 }
 
-/// The presence model: each source's rates and each form's prior.
+/// The presence model: each source's rates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     /// Rates by source number; sources past the end use `fallback`.
     pub sources: Vec<Rates>,
     /// The corpus-wide rates.
     pub fallback: Rates,
-    /// The prior chance that a slot of each form is article text.
-    pub priors: [f64; FORMS],
 }
 
 impl Default for Model {
-    /// Equal default rates for every source and even priors: a plain
-    /// majority of the copies that vote.
+    /// Equal default rates for every source: a plain majority of the
+    /// copies that vote.
     fn default() -> Model {
         Model {
             sources: Vec::new(),
             fallback: Rates::default(),
-            priors: [0.5; FORMS],
         }
     }
 }
@@ -283,12 +266,10 @@ struct Tally {
     /// Per source: expected votes of each kind on article text, then on
     /// other text.
     sources: Vec<[[f64; OUTCOMES]; 2]>,
-    /// Per form: [article, slots].
-    forms: [[f64; 2]; FORMS],
 }
 
 impl Model {
-    /// Learns the rates of `sources` sources and the form priors from every
+    /// Learns the rates of `sources` sources from every
     /// cluster's ballot; `ballots[i].1[copy]` is the source number of each
     /// copy of ballot `i`. The result does not depend on the order of
     /// work, only on the order of `ballots`.
@@ -300,7 +281,6 @@ impl Model {
         for _ in 0..ROUNDS {
             let mut tally = Tally {
                 sources: vec![[[0.0; OUTCOMES]; 2]; sources],
-                ..Tally::default()
             };
             for (ballot, of) in ballots {
                 model.tally(ballot, of, &mut tally);
@@ -316,13 +296,6 @@ impl Model {
             let Some(p) = self.belief(ballot, &rates, slot) else {
                 continue;
             };
-            // The priors are what the decision needs: the chance that a
-            // contested slot of each form is article text.
-            if ballot.disputed(slot) {
-                let f = &mut tally.forms[usize::from(ballot.forms[slot])];
-                f[0] += p;
-                f[1] += 1.0;
-            }
             for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                 let Some(k) = vote.outcome() else { continue };
                 let t = &mut tally.sources[source_of[copy]];
@@ -345,15 +318,7 @@ impl Model {
             .iter()
             .map(|t| Rates::estimate(t, &fallback, PSEUDO_VOTES))
             .collect();
-        let mut priors = [0.5; FORMS];
-        for (p, f) in priors.iter_mut().zip(&tally.forms) {
-            *p = ((f[0] + 1.0) / (f[1] + 2.0)).clamp(RATE_FLOOR, 1.0 - RATE_FLOOR);
-        }
-        Model {
-            sources,
-            fallback,
-            priors,
-        }
+        Model { sources, fallback }
     }
 
     fn rates(&self, source: usize) -> &Rates {
@@ -368,16 +333,12 @@ impl Model {
     /// copy and one that adds a footer.
     fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> Option<f64> {
         if ballot.disputed(slot) {
-            Some(posterior(ballot, rates, self.prior(ballot, slot), slot))
+            Some(posterior(ballot, rates, slot))
         } else if ballot.contested(slot) {
             None
         } else {
             Some(1.0)
         }
-    }
-
-    fn prior(&self, ballot: &Ballot, slot: usize) -> f64 {
-        self.priors[usize::from(ballot.forms[slot])]
     }
 
     /// Each copy's own rates within its cluster: its source's rates,
@@ -417,7 +378,7 @@ impl Model {
     pub fn posteriors(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<f64> {
         let rates = self.copy_rates(ballot, source_of);
         (0..ballot.slots())
-            .map(|s| posterior(ballot, &rates, self.prior(ballot, s), s))
+            .map(|s| posterior(ballot, &rates, s))
             .collect()
     }
 
@@ -432,9 +393,10 @@ impl Model {
     }
 }
 
-/// The chance that slot `slot` is article text, given each copy's rates.
-fn posterior(ballot: &Ballot, rates: &[Rates], prior: f64, slot: usize) -> f64 {
-    let mut odds = (prior / (1.0 - prior)).ln();
+/// The chance that slot `slot` is article text, given each copy's rates,
+/// from even prior odds.
+fn posterior(ballot: &Ballot, rates: &[Rates], slot: usize) -> f64 {
+    let mut odds = 0.0;
     for (r, &vote) in rates.iter().zip(ballot.votes(slot)) {
         odds += r.log_ratio(vote);
     }
@@ -477,30 +439,25 @@ mod tests {
 
     #[test]
     fn learning_finds_the_page_dump_uninformative() {
-        // Source 0 carries every slot, source 1 only the article slots
-        // (the first three of five), source 2 the article but one slot.
+        // Source 0 carries every slot; source 1 only the article slots (the
+        // first three of five) and ends there; source 2 the same, but lacks
+        // the middle one on every other article.
         let mut ballots = Vec::new();
         for i in 0..40 {
-            let article = |s: usize| s < 3;
             let votes = (0..5)
                 .flat_map(|s| {
-                    let precise = if article(s) {
-                        Vote::Carries
-                    } else {
-                        Vote::Lacks
-                    };
-                    let loose = if article(s) && s != i % 3 {
-                        Vote::Carries
-                    } else {
-                        Vote::Lacks
+                    let precise = if s < 3 { Vote::Carries } else { Vote::Ended };
+                    let loose = match s {
+                        1 if i % 2 == 0 => Vote::Lacks,
+                        0..=2 => Vote::Carries,
+                        _ => Vote::Ended,
                     };
                     [Vote::Carries, precise, loose]
                 })
                 .collect();
-            let forms = vec![7, 7, 7, 0, 0];
             ballots.push(Ballot {
                 copies: 3,
-                forms,
+                slots: 5,
                 votes,
             });
         }

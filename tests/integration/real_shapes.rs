@@ -133,7 +133,7 @@ fn write(root: &Path, source: &str, n: usize, text: &str) {
 
 /// Twelve articles; every one published by two page dumps, three precise
 /// extractors, a loose one and a one-line one; a few also cut short; and
-/// four more each in just two copies, the common case of real corpora.
+/// four more in two or three copies, the common case of real corpora.
 fn corpus(root: &Path) -> Vec<Article> {
     let mut rng = Rng(7);
     let articles: Vec<Article> = (0..16).map(|_| article(&mut rng)).collect();
@@ -156,6 +156,7 @@ fn corpus(root: &Path) -> Vec<Article> {
     write(root, "one-line", 14, &one_line(&articles[14]));
     write(root, "precise-c", 14, &precise(&articles[14]));
     write(root, "dump-b", 15, &dump(&articles[15], &mut rng));
+    write(root, "precise-b", 15, &precise(&articles[15]));
     write(root, "loose", 15, &loose(&articles[15], &mut rng));
     articles
 }
