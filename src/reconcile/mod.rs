@@ -172,7 +172,7 @@ pub fn reconcile_with(
         paragraphing: vec![(0, 0); copies.len()],
         ..CanonicalText::default()
     };
-    let unique = without_repeats(alignment, keep);
+    let unique = without_repeats(copies, alignment, keep);
     let mut paragraph: Vec<SlotLine> = Vec::new();
     let mut previous: Option<&[Cell]> = None;
     for ((slot, &voted), &kept) in alignment.slots.iter().zip(keep).zip(&unique) {
@@ -204,16 +204,20 @@ pub fn reconcile_with(
 pub const MIN_REPEAT_WORDS: usize = 8;
 
 /// `keep`, less the slots that repeat an earlier kept slot word for word
-/// (see [`MIN_REPEAT_WORDS`]).
-fn without_repeats(alignment: &Alignment, keep: &[bool]) -> Vec<bool> {
+/// (see [`MIN_REPEAT_WORDS`]). A sentence that repeats a line without a
+/// sentence end is no repeat: a lede that opens with the words of its
+/// headline keeps them.
+fn without_repeats(copies: &[&Document], alignment: &Alignment, keep: &[bool]) -> Vec<bool> {
     let mut seen = std::collections::HashSet::new();
     alignment
         .slots
         .iter()
         .zip(keep)
         .map(|(slot, &kept)| {
-            let key = alignment.unit(slot.cells[0]).key.as_str();
-            kept && (word_count(key) < MIN_REPEAT_WORDS || seen.insert(key))
+            let cell = slot.cells[0];
+            let unit = alignment.unit(cell);
+            let sentence = ends_sentence(unit.text(copies[cell.copy]));
+            kept && (word_count(&unit.key) < MIN_REPEAT_WORDS || seen.insert((&unit.key, sentence)))
         })
         .collect()
 }

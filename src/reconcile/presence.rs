@@ -112,6 +112,27 @@ impl Vote {
     }
 }
 
+/// Where each copy's share of the article begins and ends: its first and
+/// last slot that another copy carries too, or, for a copy that shares
+/// none, its first and last slot. Lines only one copy prints around the
+/// article (a footer after a "Read more", a menu) do not stretch its reach,
+/// so it does not vote against all the article text in between.
+fn spans(alignment: &Alignment, copies: usize) -> Vec<Option<(usize, usize)>> {
+    let mut own: Vec<Option<(usize, usize)>> = vec![None; copies];
+    let mut shared: Vec<Option<(usize, usize)>> = vec![None; copies];
+    for (i, slot) in alignment.slots.iter().enumerate() {
+        let is_shared = slot.cells.iter().any(|c| c.copy != slot.cells[0].copy);
+        for cell in &slot.cells {
+            let targets = [Some(&mut own), is_shared.then_some(&mut shared)];
+            for spans in targets.into_iter().flatten() {
+                let s = spans[cell.copy].get_or_insert((i, i));
+                s.1 = i;
+            }
+        }
+    }
+    shared.iter().zip(own).map(|(s, o)| s.or(o)).collect()
+}
+
 /// The votes of one cluster's copies on each of its slots.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ballot {
@@ -124,13 +145,7 @@ impl Ballot {
     /// The votes of `copies` on the slots of their `alignment`.
     pub fn of(copies: &[&Document], alignment: &Alignment) -> Ballot {
         let n = copies.len();
-        let mut span: Vec<Option<(usize, usize)>> = vec![None; n];
-        for (i, slot) in alignment.slots.iter().enumerate() {
-            for cell in &slot.cells {
-                let s = span[cell.copy].get_or_insert((i, i));
-                s.1 = i;
-            }
-        }
+        let span = spans(alignment, n);
         let cut: Vec<bool> = copies.iter().map(|d| ending::is_cut(d)).collect();
         let ragged: Vec<bool> = copies.iter().map(|d| ending::ends_raggedly(d)).collect();
         let mut votes = Vec::with_capacity(alignment.slots.len() * n);
