@@ -19,14 +19,14 @@
 
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
-use crate::normalize::ending::{is_cut, last_words};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
+use crate::normalize::ending::{is_cut, last_words};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
-use crate::reconcile::reliability::Reliability;
 use crate::reconcile::presence::{Ballot, Model, Vote};
+use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{CanonicalText, attach, reconcile_with};
 use crate::report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, PresenceRecord,
@@ -591,7 +591,13 @@ fn presence_records(
         }
     }
     let _ = docs;
-    let share = |x: u64, of: u64| if of == 0 { 0.0 } else { round3(x as f64 / of as f64) };
+    let share = |x: u64, of: u64| {
+        if of == 0 {
+            0.0
+        } else {
+            round3(x as f64 / of as f64)
+        }
+    };
     index
         .names
         .iter()

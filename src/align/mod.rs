@@ -598,8 +598,10 @@ mod tests {
 
     #[test]
     fn a_whole_article_on_one_line_meets_the_same_units() {
-        let lines = doc("Title\n\nFirst point made here. Second point follows it.\n\nThird one ends.");
-        let run_on = doc("Title\n\nFirst point made here. Second point follows it. Third one ends.");
+        let lines =
+            doc("Title\n\nFirst point made here. Second point follows it.\n\nThird one ends.");
+        let run_on =
+            doc("Title\n\nFirst point made here. Second point follows it. Third one ends.");
         let a = align(&[&lines, &run_on], D);
         assert_eq!(a.slots.len(), 4, "{:?}", layout(&a));
         assert!(a.slots.iter().all(|s| s.has(0) && s.has(1)));

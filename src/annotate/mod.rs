@@ -183,7 +183,9 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         round3((covered as f64 / total as f64).min(1.0))
     };
     let last = (0..words.len()).rev().find(|&i| reach(i).is_some());
-    let inside = last.map_or(0, |l| words[l].saturating_sub(reach(l).map_or(0, |r| r.end)));
+    let inside = last.map_or(0, |l| {
+        words[l].saturating_sub(reach(l).map_or(0, |r| r.end))
+    });
     let tail: usize = match last {
         Some(l) => inside + words[l + 1..].iter().sum::<usize>(),
         None => total,
@@ -402,7 +404,11 @@ mod tests {
         assert_eq!(r.truncation.unwrap().cut_after_line, Some(2));
         // Stopping at the end of a sentence, short of the line's end, is not.
         canon.lines[1].reach[1].broken = 0;
-        assert!(annotate(&doc("x"), 1, Some(&canon), &Config::default()).truncation.is_none());
+        assert!(
+            annotate(&doc("x"), 1, Some(&canon), &Config::default())
+                .truncation
+                .is_none()
+        );
     }
 
     #[test]
@@ -447,7 +453,10 @@ mod tests {
             annotate(&b, 1, None, &config),
         ];
         assert!(reports[0].truncated(), "alone, it looks cut");
-        discount_shared_endings(&mut reports, &[ending::last_words(&a), ending::last_words(&b)]);
+        discount_shared_endings(
+            &mut reports,
+            &[ending::last_words(&a), ending::last_words(&b)],
+        );
         assert!(!reports[0].truncated() && !reports[1].truncated());
     }
 }

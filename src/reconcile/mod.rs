@@ -27,8 +27,8 @@ pub mod reliability;
 pub mod words;
 
 use crate::align::{Alignment, Cell};
-use crate::normalize::text::fold_key;
 use crate::normalize::segment::ends_sentence;
+use crate::normalize::text::fold_key;
 use crate::normalize::{Document, word_count};
 use presence::{Ballot, Model};
 use words::{Weighted, consensus};
@@ -178,14 +178,18 @@ pub fn reconcile_with(
     for ((slot, &voted), &kept) in alignment.slots.iter().zip(keep).zip(&unique) {
         if !kept {
             let repeat = voted;
-            canon.dropped.extend(left_out(copies, alignment, &slot.cells, repeat));
+            canon
+                .dropped
+                .extend(left_out(copies, alignment, &slot.cells, repeat));
             continue;
         }
         let joined = previous.is_some_and(|p| {
             one_paragraph(alignment, p, &slot.cells, weights, &mut canon.paragraphing)
         });
         if !joined && !paragraph.is_empty() {
-            canon.lines.push(line(std::mem::take(&mut paragraph), weights));
+            canon
+                .lines
+                .push(line(std::mem::take(&mut paragraph), weights));
         }
         paragraph.push(vote(readings(copies, alignment, &slot.cells), weights));
         previous = Some(&slot.cells);

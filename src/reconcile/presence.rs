@@ -262,6 +262,9 @@ pub struct Model {
     pub sources: Vec<Rates>,
     /// The corpus-wide rates.
     pub fallback: Rates,
+    /// The share of slots that are article text: the prior chance of each
+    /// slot.
+    pub article_share: f64,
 }
 
 impl Default for Model {
@@ -271,6 +274,7 @@ impl Default for Model {
         Model {
             sources: Vec::new(),
             fallback: Rates::default(),
+            article_share: 0.5,
         }
     }
 }
@@ -281,6 +285,8 @@ struct Tally {
     /// Per source: expected votes of each kind on article text, then on
     /// other text.
     sources: Vec<[[f64; OUTCOMES]; 2]>,
+    /// Expected article slots, and slots.
+    slots: [f64; 2],
 }
 
 impl Model {
@@ -296,6 +302,7 @@ impl Model {
         for _ in 0..ROUNDS {
             let mut tally = Tally {
                 sources: vec![[[0.0; OUTCOMES]; 2]; sources],
+                slots: [0.0; 2],
             };
             for (ballot, of) in ballots {
                 model.tally(ballot, of, &mut tally);
@@ -311,6 +318,8 @@ impl Model {
             let Some(p) = self.belief(ballot, &rates, slot) else {
                 continue;
             };
+            tally.slots[0] += p;
+            tally.slots[1] += 1.0;
             for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                 let Some(k) = vote.outcome() else { continue };
                 let t = &mut tally.sources[source_of[copy]];
@@ -333,7 +342,13 @@ impl Model {
             .iter()
             .map(|t| Rates::estimate(t, &fallback, PSEUDO_VOTES))
             .collect();
-        Model { sources, fallback }
+        let article_share =
+            ((tally.slots[0] + 1.0) / (tally.slots[1] + 2.0)).clamp(RATE_FLOOR, 1.0 - RATE_FLOOR);
+        Model {
+            sources,
+            fallback,
+            article_share,
+        }
     }
 
     fn rates(&self, source: usize) -> &Rates {
@@ -348,7 +363,7 @@ impl Model {
     /// copy and one that adds a footer.
     fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> Option<f64> {
         if ballot.disputed(slot) {
-            Some(posterior(ballot, rates, slot))
+            Some(posterior(ballot, rates, self.article_share, slot))
         } else if ballot.contested(slot) {
             None
         } else {
@@ -393,7 +408,7 @@ impl Model {
     pub fn posteriors(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<f64> {
         let rates = self.copy_rates(ballot, source_of);
         (0..ballot.slots())
-            .map(|s| posterior(ballot, &rates, s))
+            .map(|s| posterior(ballot, &rates, self.article_share, s))
             .collect()
     }
 
@@ -408,10 +423,10 @@ impl Model {
     }
 }
 
-/// The chance that slot `slot` is article text, given each copy's rates,
-/// from even prior odds.
-fn posterior(ballot: &Ballot, rates: &[Rates], slot: usize) -> f64 {
-    let mut odds = 0.0;
+/// The chance that slot `slot` is article text, given each copy's rates
+/// and the prior chance `prior`.
+fn posterior(ballot: &Ballot, rates: &[Rates], prior: f64, slot: usize) -> f64 {
+    let mut odds = (prior / (1.0 - prior)).ln();
     for (r, &vote) in rates.iter().zip(ballot.votes(slot)) {
         odds += r.log_ratio(vote);
     }
