@@ -428,25 +428,31 @@ fn merge_all(
     let model = Model::learn(&ballots, index.names.len());
     drop(ballots);
     progress.stage("merging", clusters.len() as u64);
+    let keeps: Vec<Vec<bool>> = aligned
+        .par_iter()
+        .map(|a| model.decide(&a.ballot, &a.sources))
+        .collect();
     let merged: Vec<Merged> = aligned
         .par_iter()
-        .map(|a| {
-            let merged = merge_cluster(docs, a, &model, None, config);
+        .zip(&keeps)
+        .map(|(a, keep)| {
+            let merged = merge_cluster(docs, a, keep, None, config);
             progress.advance(1);
             merged
         })
         .collect();
-    let presence = presence_records(docs, &aligned, &merged, &model, &index);
+    let presence = presence_records(&aligned, &keeps, &merged, &model, &index);
     let reliability = learn_reliability(docs, &merged);
     progress.stage("re-voting ties", clusters.len() as u64);
     let merged = merged
         .into_par_iter()
         .zip(&aligned)
-        .map(|(m, a)| {
+        .zip(&keeps)
+        .map(|((m, a), keep)| {
             let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
             if tied {
-                merge_cluster(docs, a, &model, Some(&reliability), config)
+                merge_cluster(docs, a, keep, Some(&reliability), config)
             } else {
                 m
             }
@@ -517,7 +523,7 @@ fn align_cluster(
 fn merge_cluster(
     docs: &[Document],
     a: &Aligned,
-    model: &Model,
+    keep: &[bool],
     reliability: Option<&Reliability>,
     config: &Config,
 ) -> Merged {
@@ -526,8 +532,7 @@ fn merge_cluster(
         Some(r) => copies.iter().map(|d| r.of(&d.source)).collect(),
         None => Vec::new(),
     };
-    let keep = model.decide(&a.ballot, &a.sources);
-    let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, &keep, &weights);
+    let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, keep, &weights);
     attach(&mut canon, &copies, a.aligned);
     let measured = Some(&canon).filter(|_| copies.len() > 1);
     let mut reports: Vec<CopyReport> = copies
@@ -549,8 +554,8 @@ fn merge_cluster(
 /// Each source's record in the presence vote, from every multi-copy
 /// cluster: the learned rates, and what the vote did to its copies.
 fn presence_records(
-    docs: &[Document],
     aligned: &[Aligned],
+    keeps: &[Vec<bool>],
     merged: &[Merged],
     model: &Model,
     index: &SourceIndex<'_>,
@@ -558,11 +563,10 @@ fn presence_records(
     // Per source: carried, outvoted, reached kept, missed, breaks agreed, breaks.
     let mut counts = vec![[0u64; 6]; index.names.len()];
     let mut seen = vec![false; index.names.len()];
-    for (a, m) in aligned.iter().zip(merged) {
+    for ((a, m), keep) in aligned.iter().zip(merged).zip(keeps) {
         if a.ballot.copies() < 2 {
             continue;
         }
-        let keep = model.decide(&a.ballot, &a.sources);
         for (slot, &kept) in keep.iter().enumerate() {
             for (copy, vote) in a.ballot.votes(slot).iter().enumerate() {
                 let c = &mut counts[a.sources[copy]];
@@ -590,7 +594,6 @@ fn presence_records(
             seen[s] = true;
         }
     }
-    let _ = docs;
     let share = |x: u64, of: u64| {
         if of == 0 {
             0.0

@@ -112,7 +112,11 @@ pub fn refine(copies: &[&Document], units: &mut [Vec<Unit>]) {
     let contexts: Vec<Vec<Option<u64>>> = units
         .iter()
         .map(|us| {
-            let words: Vec<&str> = us.iter().flat_map(|u| u.key.split(' ')).collect();
+            let words: Vec<u64> = us
+                .iter()
+                .flat_map(|u| u.key.split(' '))
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), AGREEMENT_SEED))
+                .collect();
             (0..=words.len()).map(|at| context(&words, at)).collect()
         })
         .collect();
@@ -146,14 +150,16 @@ pub fn refine(copies: &[&Document], units: &mut [Vec<Unit>]) {
     }
 }
 
-/// The hash of the words around position `at` of `words`, when there are
-/// enough on both sides.
-fn context(words: &[&str], at: usize) -> Option<u64> {
+/// The hash of the words around position `at` of `words` (word hashes),
+/// when there are enough on both sides.
+fn context(words: &[u64], at: usize) -> Option<u64> {
     if at < BOUNDARY_CONTEXT || at + BOUNDARY_CONTEXT > words.len() {
         return None;
     }
-    let joined = words[at - BOUNDARY_CONTEXT..at + BOUNDARY_CONTEXT].join(" ");
-    Some(xxh3_64_with_seed(joined.as_bytes(), AGREEMENT_SEED))
+    let window = &words[at - BOUNDARY_CONTEXT..at + BOUNDARY_CONTEXT];
+    Some(window.iter().fold(AGREEMENT_SEED, |h, &w| {
+        (h.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }))
 }
 
 /// Cuts a unit before each of the key words `cuts` (indexes into its
