@@ -2,6 +2,7 @@
 """Scores `newsmerge run` on the realdev set with subsets of its extractors.
 
   python3 benches/realdev.py REALDEV_DIR [--newsmerge target/release/newsmerge]
+  python3 benches/realdev.py REALDEV_DIR --why OUT_DIR
 
 REALDEV_DIR holds `wcxb-articles/<extractor>/<page>.txt`, the truth file and
 `score.py` (the set's own scorer, whose metric this script uses). For each
@@ -15,6 +16,13 @@ The last subset pairs a full precise copy with another precise copy cut to
 its first half, ending mid-sentence (a feed excerpt); there the script also
 reports how the `truncated` flag treats the cut and the full copies, whose
 truth is known by construction.
+
+With --why, it reads the `run` output OUT_DIR of the whole set instead and
+explains the canonical text's extra words (how many copies carry the lines
+the true text lacks) and the `truncated` flags the scorer counts false: by
+what the copy carries of the true text, and with a copy's end taken as its
+last run of RUN consecutive true 4-grams rather than its last matching
+4-gram, the flag's precision and recall.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile
 from collections import Counter, defaultdict
@@ -102,16 +110,76 @@ def long_present(S, corpus, extractors):
     return out
 
 
+RUN = 6
+
+
+def why(S, truth, out):
+    docs, clusters = S.load_run(out)
+    votes = defaultdict(Counter)
+    for (ext, fid), d in docs.items():
+        if d.get("cluster"):
+            votes[fid][d["cluster"]] += 1
+    carriers = Counter()
+    for fid, t in truth.items():
+        v = votes.get(fid)
+        if not v:
+            continue
+        true = set(S.grams(S.tokens(t["main_content"])))
+        for line in clusters[min(v, key=lambda c: (-v[c], c))]["lines"]:
+            g = S.grams(S.tokens(line["text"]))
+            extra = sum(1 for x in g if x not in true)
+            if g and extra > 0.8 * len(g):
+                carriers[len(line["sources"])] += extra
+    total = sum(carriers.values())
+    five = sum(n for k, n in carriers.items() if k >= 5)
+    print(f"4-grams of canonical lines mostly absent from the true text: {total}; "
+          f"carried by five or more copies: {five} ({five / total:.0%})")
+    kinds, robust = Counter(), Counter()
+    for (ext, fid), d in docs.items():
+        text = S.read_copy(ext, fid)
+        if len(S.tokens(text)) < S.MIN_TOKENS or fid not in truth:
+            continue
+        g = S.grams(S.tokens(truth[fid]["main_content"]))
+        m = len(g)
+        have = set(S.grams(S.tokens(text)))
+        hits = [i for i, x in enumerate(g) if x in have]
+        hs = set(hits)
+        q = sum(1 for i in range(m) if 4 * i < m)
+        first = sum(1 for i in hits if 4 * i < m)
+        runs = [i for i in hits if all(j in hs for j in range(i - RUN + 1, i + 1))]
+        stops = bool(runs) and q > 0 and 2 * first >= q and 4 * runs[-1] < 3 * m
+        flagged = bool(d.get("truncated"))
+        robust[(stops, flagged)] += 1
+        if flagged and not S.truly_truncated(text, g):
+            if not hits:
+                kinds["shares no 4-gram with the true text"] += 1
+            elif q and 2 * first < q:
+                kinds["lacks half of the true text's first quarter"] += 1
+            elif stops:
+                kinds["stops early; only scattered phrases match later"] += 1
+            else:
+                kinds["carries the true text's last quarter"] += 1
+    print("`truncated` flags the scorer counts false, by what the copy carries:")
+    for k, n in kinds.most_common():
+        print(f"  {n:5d}  {k}")
+    tp, fp, fn = robust[(True, True)], robust[(False, True)], robust[(True, False)]
+    print(f"with a copy's end at its last run of {RUN} true 4-grams: {tp + fn} truncated; "
+          f"flag precision {tp / max(1, tp + fp):.3f} recall {tp / max(1, tp + fn):.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("realdev")
     ap.add_argument("--newsmerge", default="target/release/newsmerge")
+    ap.add_argument("--why", metavar="OUT_DIR", help="explain a run of the whole set")
     args = ap.parse_args()
     sys.path.insert(0, args.realdev)
     import score as S  # the set's own scorer: its tokens, shingles and averages
 
     src = os.path.join(args.realdev, "wcxb-articles")
     truth = S.load_truth()
+    if args.why:
+        return why(S, truth, args.why)
     print("| copies | canonical P | R | F1 | best single copy (F1) |")
     print("|---|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
