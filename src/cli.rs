@@ -13,6 +13,9 @@ pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: the run failed (bad arguments, unreadable input path,
 /// output folder that cannot be written); nothing complete was written.
 pub const EXIT_FAILED: u8 = 2;
+/// Exit code: interrupted by Ctrl-C or a termination signal; this run's
+/// temporaries were removed and no `summary.json` was written.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// The exit codes, as `--help` prints them.
 macro_rules! exit_codes {
@@ -22,7 +25,9 @@ Exit codes:
   0  finished; every input was read
   1  finished with problems: some inputs were empty, skipped or unreadable
      (each is listed in documents.jsonl with its reason)
-  2  failed: bad arguments, missing input, or output that cannot be written
+  2  failed: bad arguments, missing input, an output folder that cannot be
+     written, is another's, overlaps the input or is in use by another run
+130 interrupted (Ctrl-C); this run's temporaries were removed
 "
     };
 }

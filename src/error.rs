@@ -36,6 +36,26 @@ pub enum Error {
         /// The output folder.
         path: PathBuf,
     },
+    /// Another run is writing into the output folder.
+    #[error(
+        "{path} is being written by another newsmerge run; \
+         wait for it to finish or choose another output folder"
+    )]
+    OutputLocked {
+        /// The output folder.
+        path: PathBuf,
+    },
+    /// The output folder is, holds or lies inside the input.
+    #[error(
+        "output folder {out} overlaps the input {input}: the output would be \
+         read as input or written over it; choose an output folder outside the input"
+    )]
+    OutputOverlapsInput {
+        /// The output folder.
+        out: PathBuf,
+        /// The input, resolved.
+        input: PathBuf,
+    },
     /// A marker file cannot be read.
     #[error("cannot read marker file {path}: {source}")]
     MarkersUnreadable {

@@ -3,18 +3,25 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, ColorChoice, Command, EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, RunArgs, ShowArgs};
+use cli::{
+    Cli, ColorChoice, Command, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, RunArgs,
+    ShowArgs,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newsmerge::engine::{self, Mode, Progress};
-use newsmerge::report::{Outcome, show, write_output};
+use newsmerge::report::{Outcome, check_paths, remove_temporaries, show, write_output};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Set when Ctrl-C or a termination signal arrived.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,6 +32,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The signal handler is removing this run's temporaries and will
+        // end the process; the error is only the run noticing it.
+        Err(_) if INTERRUPTED.load(Ordering::SeqCst) => loop {
+            std::thread::park();
+        },
         Err(err) => {
             eprintln!("newsmerge: error: {err:#}");
             ExitCode::from(EXIT_FAILED)
@@ -35,6 +47,15 @@ fn main() -> ExitCode {
 fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let config = args.config()?;
+    check_paths(&args.input, &args.out)?;
+    // On Ctrl-C or a termination signal, remove this run's temporaries, so
+    // nothing of an interrupted run is left but what it had finished.
+    let out = args.out.clone();
+    ctrlc::set_handler(move || {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        remove_temporaries(&out);
+        std::process::exit(EXIT_INTERRUPTED);
+    })?;
     // Writing runs on the global pool; it gets the same number of threads.
     rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)

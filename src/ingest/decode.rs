@@ -50,7 +50,7 @@ fn utf8(bytes: &[u8]) -> Result<String, Problem> {
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Problem> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Problem::Error(
             "not valid UTF-16 (odd number of bytes after the byte-order mark)".into(),
         ));

@@ -14,7 +14,7 @@ mod walk;
 use rayon::prelude::*;
 
 pub use parts::{PART_BYTES, Part, parts, read_part};
-pub use walk::{Found, walk};
+pub use walk::{Found, OUTPUT_MARKER, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.
 #[derive(Clone, Debug, PartialEq, Eq)]

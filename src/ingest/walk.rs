@@ -17,7 +17,13 @@ pub struct Found {
     pub problem: Option<Problem>,
 }
 
-/// Walks `input` in sorted order. A file input yields itself.
+/// The file that marks a folder as a newsmerge output (see
+/// [`crate::report::write_output`]): the walk does not read such a folder.
+pub const OUTPUT_MARKER: &str = ".newsmerge";
+
+/// Walks `input` in sorted order. A file input yields itself. A folder
+/// below the input that holds a newsmerge output is not read; it is
+/// reported once, as skipped.
 pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
     let meta = std::fs::metadata(input).map_err(|source| Error::Input {
         path: input.to_path_buf(),
@@ -33,13 +39,31 @@ pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
     let walker = WalkDir::new(input)
         .follow_links(follow_links)
         .sort_by_file_name();
-    Ok(walker
+    let mut outputs = Vec::new();
+    let mut found: Vec<Found> = walker
         .into_iter()
+        .filter_entry(|e| {
+            let output =
+                e.depth() > 0 && e.file_type().is_dir() && e.path().join(OUTPUT_MARKER).is_file();
+            if output {
+                outputs.push(e.path().to_path_buf());
+            }
+            !output
+        })
         .filter_map(|item| match item {
             Ok(entry) => classify(input, &entry),
             Err(err) => Some(walk_error(input, &err)),
         })
-        .collect())
+        .collect();
+    if !outputs.is_empty() {
+        for path in outputs {
+            let problem =
+                Problem::Skipped("a newsmerge output folder; its files are not read".into());
+            found.push(self::found(relative(input, &path), path, Some(problem)));
+        }
+        found.sort_by(|a, b| super::id_order(&a.rel).cmp(&super::id_order(&b.rel)));
+    }
+    Ok(found)
 }
 
 fn classify(root: &Path, entry: &walkdir::DirEntry) -> Option<Found> {
@@ -119,6 +143,23 @@ mod tests {
             .map(|f| f.rel)
             .collect();
         assert_eq!(rels, ["a.txt", "b/a.txt", "b/x.txt", "c.json"]);
+    }
+
+    #[test]
+    fn a_newsmerge_output_inside_the_input_is_skipped_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in ["a.txt", "out/documents.jsonl", "out/canonical/c1.txt"] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        std::fs::write(dir.path().join("out").join(OUTPUT_MARKER), "").unwrap();
+        let found = walk(dir.path(), false).unwrap();
+        let rels: Vec<_> = found.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a.txt", "out"]);
+        assert!(
+            matches!(&found[1].problem, Some(Problem::Skipped(r)) if r.contains("newsmerge output"))
+        );
     }
 
     #[test]

@@ -131,18 +131,19 @@ pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
         let keys: std::collections::HashSet<&str> =
             doc.iter_content().map(|p| p.key.as_str()).collect();
         for (line, key) in canon.lines.iter_mut().zip(&line_keys) {
-            if keys.contains(key.as_str()) {
-                if let Err(at) = line.sources.binary_search(&copy) {
-                    line.sources.insert(at, copy);
-                    let words = word_count(key);
-                    let reach = Reach {
-                        copy,
-                        words,
-                        end: words,
-                        broken: 0,
-                    };
-                    line.reach.insert(at, reach);
-                }
+            if !keys.contains(key.as_str()) {
+                continue;
+            }
+            if let Err(at) = line.sources.binary_search(&copy) {
+                line.sources.insert(at, copy);
+                let words = word_count(key);
+                let reach = Reach {
+                    copy,
+                    words,
+                    end: words,
+                    broken: 0,
+                };
+                line.reach.insert(at, reach);
             }
         }
     }

@@ -14,7 +14,7 @@ mod write;
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use serde::{Deserialize, Serialize};
-pub use write::write_output;
+pub use write::{OWNER_FILE, check_paths, is_output_folder, remove_temporaries, write_output};
 
 /// The version of the output format, written to `summary.json`.
 pub const FORMAT_VERSION: u32 = 1;

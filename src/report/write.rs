@@ -1,9 +1,22 @@
-//! Writing an [`Outcome`] to a folder, atomically file by file.
+//! Writing an [`Outcome`] to a folder, safely.
 //!
-//! Each file is written under a temporary name in the same folder and then
-//! renamed over the final name, so a reader never sees a half-written file
-//! under a final name. `summary.json` is removed first and written last: a
-//! folder with a `summary.json` holds a complete run.
+//! - **Ownership.** The first file newsmerge writes into an output folder
+//!   is [`OWNER_FILE`], naming the tool and the format version. A folder
+//!   with it is an earlier newsmerge output and may be replaced; a folder
+//!   without it that holds anything is the user's, and is refused unless
+//!   `force` is set (and even then only the names newsmerge writes are
+//!   replaced: nothing else is touched).
+//! - **One run at a time.** The owner file is held under an exclusive lock
+//!   for the whole write; a second run into the same folder fails at once
+//!   with [`Error::OutputLocked`].
+//! - **Nothing half-done looks complete.** Every file is first written
+//!   into a staging folder, then moved into place: `summary.json` is
+//!   removed before anything moves and written last, so a folder with a
+//!   `summary.json` holds one complete run. Staging folders, files put
+//!   aside and temporaries left by a run that died are removed by the next
+//!   run (the lock tells it that no run is using them);
+//!   [`remove_temporaries`] removes this process's own, for a signal
+//!   handler.
 
 use super::Outcome;
 use crate::error::{Error, Result};
@@ -11,58 +24,201 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+pub use crate::ingest::OUTPUT_MARKER as OWNER_FILE;
 const SUMMARY: &str = "summary.json";
 const CANONICAL: &str = "canonical";
-const OUTPUT_NAMES: [&str; 5] = [
-    "documents.jsonl",
-    "clusters.jsonl",
-    "sources.jsonl",
-    CANONICAL,
-    SUMMARY,
-];
+const RECORDS: [&str; 3] = ["documents.jsonl", "clusters.jsonl", "sources.jsonl"];
+const STAGING: &str = ".staging-";
+const TRASH: &str = ".trash-";
 
-/// Writes the outcome to `out`. A folder holding anything but newsmerge
-/// output is refused unless `force` is set.
+/// Whether `path` is a folder an earlier newsmerge run wrote.
+pub fn is_output_folder(path: &Path) -> bool {
+    path.join(OWNER_FILE).is_file()
+}
+
+/// Refuses an output folder that is, holds or lies inside the input,
+/// unless it is an earlier newsmerge output (whose files the walk skips).
+pub fn check_paths(input: &Path, out: &Path) -> Result<()> {
+    let (Some(input), Some(out_abs)) = (absolute(input), absolute(out)) else {
+        return Ok(());
+    };
+    let overlaps = out_abs.starts_with(&input) || input.starts_with(&out_abs);
+    if overlaps && !is_output_folder(out) {
+        return Err(Error::OutputOverlapsInput {
+            out: out.to_path_buf(),
+            input,
+        });
+    }
+    Ok(())
+}
+
+/// `path` made absolute and resolved as far as it exists.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = fs::canonicalize(path) {
+        return Some(p);
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let base = match parent {
+        Some(p) => fs::canonicalize(p).ok()?,
+        None => std::env::current_dir().ok()?,
+    };
+    Some(base.join(path.file_name()?))
+}
+
+/// Writes the outcome to `out` (see the module docs). A folder holding
+/// anything but newsmerge output is refused unless `force` is set.
 pub fn write_output(out: &Path, outcome: &Outcome, force: bool) -> Result<()> {
-    prepare(out, force)?;
+    let owner = claim(out, force)?;
+    remove_stale(out)?;
+    remove_file_if_any(&out.join(SUMMARY))?;
+    let staging = out.join(format!("{STAGING}{}", std::process::id()));
+    fs::create_dir(&staging).map_err(|e| Error::write(&staging, e))?;
     let (records, canonical) = rayon::join(
         || -> Result<()> {
-            write_jsonl(&out.join("documents.jsonl"), &outcome.documents)?;
-            write_jsonl(&out.join("clusters.jsonl"), &outcome.clusters)?;
-            write_jsonl(&out.join("sources.jsonl"), &outcome.sources)
+            write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
+            write_jsonl(&staging.join(RECORDS[1]), &outcome.clusters)?;
+            write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)
         },
-        || write_canonical(out, &outcome.canonical),
+        || write_canonical(&staging.join(CANONICAL), &outcome.canonical),
     );
     records.and(canonical)?;
+    swap_in(out, &staging)?;
     atomic_write(&out.join(SUMMARY), |w| {
         serde_json::to_writer_pretty(&mut *w, &outcome.summary)?;
         w.write_all(b"\n")
-    })
+    })?;
+    drop(owner);
+    Ok(())
 }
 
-fn prepare(out: &Path, force: bool) -> Result<()> {
+/// Checks that `out` may be written, marks it as newsmerge's and locks it;
+/// the lock lasts as long as the returned file is open.
+fn claim(out: &Path, force: bool) -> Result<fs::File> {
     fs::create_dir_all(out).map_err(|e| Error::write(out, e))?;
-    let entries = fs::read_dir(out).map_err(|e| Error::write(out, e))?;
-    let foreign = entries
-        .filter_map(|e| e.ok())
-        .any(|e| !is_output_name(&e.file_name().to_string_lossy()));
-    if foreign && !force {
-        return Err(Error::OutputNotEmpty {
-            path: out.to_path_buf(),
-        });
+    if !is_output_folder(out) && !force {
+        let mut entries = fs::read_dir(out).map_err(|e| Error::write(out, e))?;
+        if entries.next().is_some() {
+            return Err(Error::OutputNotEmpty {
+                path: out.to_path_buf(),
+            });
+        }
     }
-    let summary = out.join(SUMMARY);
-    match fs::remove_file(&summary) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::write(summary, e)),
+    let path = out.join(OWNER_FILE);
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::write(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err(Error::OutputLocked {
+                path: out.to_path_buf(),
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::write(&path, e)),
+    }
+    let owner = format!(
+        "newsmerge output, format version {}\n",
+        super::FORMAT_VERSION
+    );
+    file.set_len(0)
+        .and_then(|()| file.write_all(owner.as_bytes()))
+        .map_err(|e| Error::write(&path, e))?;
+    Ok(file)
+}
+
+/// Whether a name is one of newsmerge's temporaries: a staging folder, a
+/// folder put aside, or a file being written.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with(STAGING)
+        || name.starts_with(TRASH)
+        || (name.starts_with('.') && name.contains(".tmp-"))
+}
+
+/// Removes the temporaries of runs that died; the caller holds the lock,
+/// so no living run owns any.
+fn remove_stale(out: &Path) -> Result<()> {
+    let entries = fs::read_dir(out).map_err(|e| Error::write(out, e))?;
+    for entry in entries.filter_map(|e| e.ok()) {
+        if is_temporary(&entry.file_name().to_string_lossy()) {
+            remove_any(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes this process's temporaries from `out`: for a signal handler,
+/// so an interrupted run leaves nothing behind but what it had finished.
+pub fn remove_temporaries(out: &Path) {
+    let pid = std::process::id().to_string();
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    let mine: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            is_temporary(&name) && name.ends_with(&pid)
+        })
+        .map(|e| e.path())
+        .collect();
+    for (n, path) in mine.iter().enumerate() {
+        // The run may still be writing into it: move it out of the way
+        // first, so no new file lands there, then remove it.
+        let aside = out.join(format!("{TRASH}{n}-{pid}"));
+        let path = if fs::rename(path, &aside).is_ok() {
+            &aside
+        } else {
+            path
+        };
+        for _ in 0..5 {
+            if remove_any(path).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+fn remove_any(path: &Path) -> Result<()> {
+    let result = if path.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::write(path, e)),
         _ => Ok(()),
     }
 }
 
-/// Whether a file name is one newsmerge writes, final or temporary.
-fn is_output_name(name: &str) -> bool {
-    OUTPUT_NAMES.contains(&name) || (name.starts_with('.') && name.contains(".tmp-"))
+fn remove_file_if_any(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::write(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Moves the staged files over the final names: the old canonical folder
+/// aside first (so new records never sit beside old canonical texts), the
+/// records one by one, the new canonical folder; then removes the old one.
+fn swap_in(out: &Path, staging: &Path) -> Result<()> {
+    let dir = out.join(CANONICAL);
+    let trash = out.join(format!("{TRASH}{}", std::process::id()));
+    if dir.exists() {
+        fs::rename(&dir, &trash).map_err(|e| Error::write(&dir, e))?;
+    }
+    for name in RECORDS {
+        let (from, to) = (staging.join(name), out.join(name));
+        fs::rename(&from, &to).map_err(|e| Error::write(&to, e))?;
+    }
+    fs::rename(staging.join(CANONICAL), &dir).map_err(|e| Error::write(&dir, e))?;
+    remove_any(&trash)?;
+    remove_any(staging)
 }
 
 /// Records serialized at once, in parallel, before they are written in
@@ -88,23 +244,14 @@ fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
     })
 }
 
-/// Writes every canonical text into a fresh folder, then swaps it in for
-/// the old one, so no stale file of an earlier run survives.
-fn write_canonical(out: &Path, texts: &[(String, String)]) -> Result<()> {
-    let dir = out.join(CANONICAL);
-    let tmp = out.join(format!(".{CANONICAL}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| Error::write(&tmp, e))?;
-    }
-    fs::create_dir(&tmp).map_err(|e| Error::write(&tmp, e))?;
+/// Writes every canonical text into `dir`, a new folder.
+fn write_canonical(dir: &Path, texts: &[(String, String)]) -> Result<()> {
+    fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
     for (id, text) in texts {
-        let path = tmp.join(format!("{id}.txt"));
+        let path = dir.join(format!("{id}.txt"));
         fs::write(&path, text).map_err(|e| Error::write(path, e))?;
     }
-    if dir.exists() {
-        fs::remove_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    }
-    fs::rename(&tmp, &dir).map_err(|e| Error::write(&dir, e))
+    Ok(())
 }
 
 /// Writes a file under a temporary name, syncs it and renames it.
@@ -138,23 +285,67 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("precious.txt"), "x").unwrap();
         assert!(matches!(
-            prepare(dir.path(), false),
+            claim(dir.path(), false),
             Err(Error::OutputNotEmpty { .. })
         ));
-        assert!(prepare(dir.path(), true).is_ok());
+        assert!(claim(dir.path(), true).is_ok());
+        assert!(dir.path().join("precious.txt").exists());
     }
 
     #[test]
-    fn accepts_an_earlier_output_and_drops_its_summary_first() {
+    fn user_files_named_like_ours_are_not_taken_for_ours() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(SUMMARY), "{}").unwrap();
-        fs::write(dir.path().join(".documents.jsonl.tmp-7"), "").unwrap();
-        prepare(dir.path(), false).unwrap();
-        assert!(!dir.path().join(SUMMARY).exists());
+        fs::create_dir(dir.path().join(CANONICAL)).unwrap();
+        fs::write(dir.path().join("documents.jsonl"), "mine").unwrap();
+        assert!(matches!(
+            claim(dir.path(), false),
+            Err(Error::OutputNotEmpty { .. })
+        ));
     }
 
     #[test]
-    fn atomic_write_leaves_no_temporary_file() {
+    fn a_second_run_into_a_locked_folder_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = claim(dir.path(), false).unwrap();
+        assert!(matches!(
+            claim(dir.path(), false),
+            Err(Error::OutputLocked { .. })
+        ));
+    }
+
+    #[test]
+    fn temporaries_of_dead_runs_are_removed_and_the_summary_goes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = claim(dir.path(), false).unwrap();
+        fs::create_dir(dir.path().join(".staging-99999")).unwrap();
+        fs::create_dir(dir.path().join(".canonical.tmp-99999")).unwrap();
+        fs::write(dir.path().join(".documents.jsonl.tmp-7"), "").unwrap();
+        fs::write(dir.path().join(SUMMARY), "{}").unwrap();
+        remove_stale(dir.path()).unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [OWNER_FILE, SUMMARY]);
+    }
+
+    #[test]
+    fn an_output_inside_or_around_the_input_is_refused_unless_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("corpus");
+        fs::create_dir(&input).unwrap();
+        assert!(check_paths(&input, &input).is_err());
+        assert!(check_paths(&input, &input.join("out")).is_err());
+        assert!(check_paths(&input, dir.path()).is_err());
+        assert!(check_paths(&input, &dir.path().join("out")).is_ok());
+        fs::create_dir(input.join("out")).unwrap();
+        fs::write(input.join("out").join(OWNER_FILE), "").unwrap();
+        assert!(check_paths(&input, &input.join("out")).is_ok());
+    }
+
+    #[test]
+    fn writing_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.jsonl");
         write_jsonl(&path, &[1, 2]).unwrap();

@@ -6,6 +6,7 @@ mod bad_input;
 mod commands;
 mod determinism;
 mod hostile;
+mod output_safety;
 mod properties;
 mod real_shapes;
 mod util;
