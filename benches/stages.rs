@@ -188,7 +188,7 @@ fn bench_reconcile(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes(&texts)));
     g.bench_function("five_copies_50k", |b| {
         b.iter(|| {
-            let alignment = align(black_box(&copies), config.diff_deadline);
+            let alignment = align(black_box(&copies), config.max_diff_cells);
             reconcile(&copies, &alignment, &[])
         })
     });

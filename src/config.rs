@@ -7,7 +7,6 @@
 
 use crate::normalize::Markers;
 use serde::Serialize;
-use std::time::Duration;
 
 /// The settings of one run.
 ///
@@ -61,10 +60,11 @@ pub struct Config {
     /// they carry word for word, so a cluster of thousands of copies costs
     /// little more than one of this many. By default, 64.
     pub max_aligned_copies: usize,
-    /// Time allowed to one diff before `similar` falls back to a coarser
-    /// answer. By default, 250 ms.
-    #[serde(serialize_with = "millis")]
-    pub diff_deadline: Duration,
+    /// Most pairs of units one alignment diff may compare (the product of
+    /// the two sides' lengths); past it a greedy in-order match replaces
+    /// the Patience diff, so the work is bounded the same way on every
+    /// machine. By default, 16,777,216 (two copies of 4,096 sentences).
+    pub max_diff_cells: usize,
     /// A copy is truncated by containment when the canonical text goes on
     /// for at least this share of its words after the copy's last line.
     /// By default, 0.25.
@@ -89,15 +89,11 @@ impl Default for Config {
             min_containment: 0.7,
             min_containment_shingles: 12,
             max_aligned_copies: 64,
-            diff_deadline: Duration::from_millis(250),
+            max_diff_cells: 1 << 24,
             min_missing_tail: 0.25,
             min_missing_tail_words: 40,
         }
     }
-}
-
-fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
 }
 
 fn marker_count<S: serde::Serializer>(m: &Markers, s: S) -> Result<S::Ok, S::Error> {

@@ -507,7 +507,7 @@ fn align_cluster(
     taken.shrink_to_fit();
     let order: Vec<DocId> = order.iter().map(|&i| members[i]).collect();
     let copies: Vec<&Document> = order[..aligned].iter().map(|d| &docs[d.index()]).collect();
-    let alignment = align_units(taken, config.diff_deadline);
+    let alignment = align_units(taken, config.max_diff_cells);
     let ballot = Ballot::of(&copies, &alignment);
     let sources = copies.iter().map(|d| index.number(&d.source)).collect();
     Aligned {

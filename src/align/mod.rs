@@ -10,8 +10,10 @@
 //! Alignment is progressive. The first copy (the pivot, chosen by the
 //! caller as the copy that agrees most with the others) founds one *slot*
 //! per unit. Each further copy is diffed against the current slots with
-//! `similar`'s Patience algorithm, keyed on folded unit text and bounded by
-//! a deadline: equal runs join their slots; in a replaced run each unit
+//! `similar`'s Patience algorithm, keyed on folded unit text (above a
+//! budget of compared pairs, [`crate::Config::max_diff_cells`], a greedy
+//! in-order match instead, so the work is bounded the same way on every
+//! machine and the result never depends on its load): equal runs join their slots; in a replaced run each unit
 //! joins the most similar slot (by word overlap, so a copy that split a
 //! sentence in two puts both halves in one slot); what matches nothing
 //! becomes a new slot in place, so a sentence the pivot lacks still lands
@@ -27,10 +29,9 @@
 
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Kind, segment, word_count};
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Containment (shared words over the shorter unit) at or above which two
@@ -309,15 +310,15 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 }
 
 /// Aligns the article text of `copies`; the first copy is the pivot.
-pub fn align(copies: &[&Document], deadline: Duration) -> Alignment {
+pub fn align(copies: &[&Document], max_diff_cells: usize) -> Alignment {
     let mut units: Vec<Vec<Unit>> = copies.iter().map(|d| units(d)).collect();
     refine(copies, &mut units);
-    align_units(units, deadline)
+    align_units(units, max_diff_cells)
 }
 
 /// Aligns copies already cut into units (see [`units`]); the first copy is
 /// the pivot.
-pub fn align_units(units: Vec<Vec<Unit>>, deadline: Duration) -> Alignment {
+pub fn align_units(units: Vec<Vec<Unit>>, max_diff_cells: usize) -> Alignment {
     let mut slots: Vec<Work> = Vec::new();
     for (copy, us) in units.iter().enumerate() {
         let paras: Vec<Para<'_>> = us
@@ -328,7 +329,7 @@ pub fn align_units(units: Vec<Vec<Unit>>, deadline: Duration) -> Alignment {
                 key: &u.key,
             })
             .collect();
-        slots = merge(slots, &paras, deadline);
+        slots = merge(slots, &paras, max_diff_cells);
     }
     let slots = merge_moved(slots, units.len());
     Alignment {
@@ -350,15 +351,14 @@ struct Para<'a> {
 }
 
 /// Merges one copy's units into the slots.
-fn merge<'a>(slots: Vec<Work<'a>>, paras: &[Para<'a>], deadline: Duration) -> Vec<Work<'a>> {
+fn merge<'a>(slots: Vec<Work<'a>>, paras: &[Para<'a>], max_cells: usize) -> Vec<Work<'a>> {
     let old: Vec<&str> = slots.iter().map(|s| s.key).collect();
     let new: Vec<&str> = paras.iter().map(|p| p.key).collect();
-    let ops = capture_diff_slices_deadline(
-        Algorithm::Patience,
-        &old,
-        &new,
-        Some(Instant::now() + deadline),
-    );
+    let ops = if old.len().saturating_mul(new.len()) <= max_cells {
+        capture_diff_slices(Algorithm::Patience, &old, &new)
+    } else {
+        greedy_diff(&old, &new)
+    };
     let mut slots: Vec<Option<Work<'a>>> = slots.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(slots.len() + paras.len());
     for op in ops {
@@ -387,6 +387,56 @@ fn found<'a>(p: &Para<'a>) -> Work<'a> {
         key: p.key,
         cells: vec![p.cell],
     }
+}
+
+/// A diff for inputs past the cell budget, linear but for a logarithm:
+/// each new unit is matched to the next old unit of the same key after
+/// the last match, in order; what matches nothing is inserted or deleted.
+/// Coarser than Patience where copies move text, but bounded, and the same
+/// on every machine.
+fn greedy_diff(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+    let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in old.iter().enumerate() {
+        at.entry(k).or_default().push(i);
+    }
+    let mut ops = Vec::new();
+    let mut cursor = 0;
+    for (n, k) in new.iter().enumerate() {
+        let next = at.get(k).and_then(|v| {
+            let i = v.partition_point(|&o| o < cursor);
+            v.get(i).copied()
+        });
+        match next {
+            Some(o) => {
+                if o > cursor {
+                    ops.push(DiffOp::Delete {
+                        old_index: cursor,
+                        old_len: o - cursor,
+                        new_index: n,
+                    });
+                }
+                ops.push(DiffOp::Equal {
+                    old_index: o,
+                    new_index: n,
+                    len: 1,
+                });
+                cursor = o + 1;
+            }
+            None => ops.push(DiffOp::Insert {
+                old_index: cursor,
+                new_index: n,
+                new_len: 1,
+            }),
+        }
+    }
+    if cursor < old.len() {
+        ops.push(DiffOp::Delete {
+            old_index: cursor,
+            old_len: old.len() - cursor,
+            new_index: new.len(),
+        });
+    }
+    ops
 }
 
 /// Places the units of a replaced run: each joins the most similar
@@ -548,7 +598,7 @@ mod tests {
             .collect()
     }
 
-    const D: Duration = Duration::from_secs(1);
+    const D: usize = 1 << 24;
 
     #[test]
     fn insertions_take_their_place() {
@@ -611,6 +661,15 @@ mod tests {
         let a = align(&[&lines, &run_on], D);
         assert_eq!(a.slots.len(), 4, "{:?}", layout(&a));
         assert!(a.slots.iter().all(|s| s.has(0) && s.has(1)));
+    }
+
+    #[test]
+    fn past_the_budget_a_greedy_match_still_aligns_in_order() {
+        let a = doc("Headline here\n\nOne two three four.\n\nFive six seven eight.");
+        let b = doc(
+            "Headline here\n\nOne two three four.\n\nAn extra line only here.\n\nFive six seven eight.",
+        );
+        assert_eq!(layout(&align(&[&a, &b], 1)), layout(&align(&[&a, &b], D)));
     }
 
     #[test]

@@ -439,7 +439,6 @@ mod tests {
     use crate::align::align;
     use crate::ingest::Meta;
     use crate::normalize::{DocId, normalize};
-    use std::time::Duration;
 
     fn ballot(texts: &[&str]) -> Ballot {
         let docs: Vec<Document> = texts
@@ -447,7 +446,7 @@ mod tests {
             .map(|t| normalize(DocId(0), "d", "d", &Meta::default(), t))
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
-        Ballot::of(&refs, &align(&refs, Duration::from_secs(1)))
+        Ballot::of(&refs, &align(&refs, 1 << 24))
     }
 
     const ARTICLE: &str = "The council approved the budget on Tuesday night. \

@@ -20,13 +20,13 @@
 //! words with a different number of words (no one-to-one vote there).
 
 use crate::normalize::text::fold_key;
-use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
-use std::time::{Duration, Instant};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-/// Time allowed to one word diff; past it `similar` returns a coarser
-/// alignment, so a pathological paragraph (a whole file on one line, in
-/// several garbled copies) cannot stall a run.
-const WORD_DIFF_DEADLINE: Duration = Duration::from_millis(50);
+/// Most pairs of words one word diff may compare (the product of the two
+/// readings' lengths); a reading past it abstains, so a pathological line
+/// (a whole file on one line, in several garbled copies) cannot stall a
+/// run, and the bound is the same on every machine.
+const MAX_WORD_CELLS: usize = 4_000_000;
 
 /// One reading of a line and its weight.
 #[derive(Clone, Copy, Debug)]
@@ -143,8 +143,10 @@ fn vote<'a>(
     gaps: &mut [Options<'a>],
 ) {
     let mine = tokens(reading.text);
-    let deadline = Instant::now() + WORD_DIFF_DEADLINE;
-    let ops = capture_diff_slices_deadline(Algorithm::Myers, base, &mine, Some(deadline));
+    if base.len().saturating_mul(mine.len()) > MAX_WORD_CELLS {
+        return;
+    }
+    let ops = capture_diff_slices(Algorithm::Myers, base, &mine);
     let matched = |op: &DiffOp| matches!(op, DiffOp::Equal { .. });
     let (Some(first), Some(last)) = (ops.iter().position(matched), ops.iter().rposition(matched))
     else {
