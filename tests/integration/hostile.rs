@@ -217,3 +217,52 @@ fn a_file_that_vanishes_is_reported() {
     assert_eq!(entries[0].id, "gone.txt");
     assert!(matches!(&entries[0].body, Err(ingest::Problem::Error(_))));
 }
+
+/// Moved-paragraph matching once compared every slot with every other;
+/// shuffled copies and a document of many short lines must stay near
+/// linear (the large sizes are timed by `benches/attacks.py`).
+#[test]
+fn shuffled_copies_and_a_document_of_many_lines_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let words = [
+        "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta",
+    ];
+    let mut seed = 7u64;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let paras: Vec<String> = (0..400)
+        .map(|_| {
+            (0..12)
+                .map(|_| words[next(words.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+                + "."
+        })
+        .collect();
+    for c in 0..16 {
+        let mut p = paras.clone();
+        for i in (1..p.len()).rev() {
+            p.swap(i, next(i + 1));
+        }
+        std::fs::write(
+            input.join(format!("c{c:02}.txt")),
+            format!("Headline\n\n{}", p.join("\n\n")),
+        )
+        .unwrap();
+    }
+    let lines: String = (0..50_000)
+        .map(|i| format!("{} {i}\n", words[i % 8]))
+        .collect();
+    std::fs::write(input.join("lines.txt"), lines).unwrap();
+    let out = dir.path().join("out");
+    let output = run(&input, &out, &["-q"]);
+    assert_eq!(output.status.code(), Some(0));
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    assert_eq!(docs.len(), 17);
+}
