@@ -30,10 +30,9 @@ pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
         source,
     })?;
     if meta.is_file() {
-        let rel = input.file_name().map_or_else(
-            || input.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let rel = input
+            .file_name()
+            .map_or_else(|| input.display().to_string(), |n| escape_name(n));
         return Ok(vec![found(rel, input.to_path_buf(), None)]);
     }
     let walker = WalkDir::new(input)
@@ -115,14 +114,43 @@ fn relative_or_dot(root: &Path, path: &Path) -> String {
     if rel.is_empty() { ".".into() } else { rel }
 }
 
-/// `path` relative to `root`, with `/` separators whatever the platform.
+/// `path` relative to `root`, with `/` separators whatever the platform,
+/// each component escaped by [`escape_name`].
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<_> = rel
+    let parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escape_name(c.as_os_str()))
         .collect();
     parts.join("/")
+}
+
+/// A file or folder name as it appears in a document id: its bytes, with
+/// `%`, `#` (which separates a record number), control characters and
+/// bytes that are not UTF-8 written as `%XX`, so that ids are unique,
+/// printable, and map back to the name by percent-decoding.
+pub fn escape_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(name).to_vec();
+    #[cfg(not(unix))]
+    let bytes = name.to_string_lossy().into_owned().into_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '%' || c == '#' || c.is_control() {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -160,6 +188,19 @@ mod tests {
         assert!(
             matches!(&found[1].problem, Some(Problem::Skipped(r)) if r.contains("newsmerge output"))
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_would_collide_get_distinct_escaped_ids() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| escape_name(std::ffi::OsStr::from_bytes(b));
+        assert_eq!(name(b"a\xff.txt"), "a%FF.txt");
+        assert_eq!(name(b"a\xfe.txt"), "a%FE.txt");
+        assert_eq!(name(b"r.jsonl#1"), "r.jsonl%231");
+        assert_eq!(name(b"100%.txt"), "100%25.txt");
+        assert_eq!(name(b"bell\x07.txt"), "bell%07.txt");
+        assert_eq!(name("caf\u{e9}.txt".as_bytes()), "caf\u{e9}.txt");
     }
 
     #[test]

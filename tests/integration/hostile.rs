@@ -266,3 +266,40 @@ fn shuffled_copies_and_a_document_of_many_lines_complete() {
     let docs = read_jsonl(&out.join("documents.jsonl"));
     assert_eq!(docs.len(), 17);
 }
+
+/// Two names that are not UTF-8 once got one lossy id, and a file named
+/// like a record of another file took that record's id.
+#[cfg(unix)]
+#[test]
+fn ids_are_unique_and_printable_for_any_file_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let text = "Headline\n\nA paragraph of text about something that happened.";
+    for name in [
+        &b"a\xff.txt"[..],
+        b"a\xfe.txt",
+        b"bell\x07.txt",
+        b"r.jsonl#1",
+    ] {
+        fs::write(input.join(std::ffi::OsStr::from_bytes(name)), text).unwrap();
+    }
+    fs::write(input.join("r.jsonl"), format!("{{\"text\": {text:?}}}\n")).unwrap();
+    let out = dir.path().join("out");
+    run(&input, &out, &["-q"]);
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    let mut ids: Vec<String> = docs
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert!(
+        ids.iter().all(|id| !id.chars().any(char::is_control)),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&"r.jsonl%231".to_string()) && ids.contains(&"r.jsonl#1".to_string()));
+}
