@@ -17,6 +17,19 @@ pub const EXIT_FAILED: u8 = 2;
 /// temporaries were removed and no `summary.json` was written.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// The most worker threads `-j` accepts: past a few per core they only
+/// cost time to start.
+pub const MAX_THREADS: u16 = 1024;
+
+/// Parses `-j`: a count of threads, at most [`MAX_THREADS`].
+fn threads(arg: &str) -> Result<usize, String> {
+    let n: usize = arg.parse().map_err(|e| format!("{e}"))?;
+    if n > usize::from(MAX_THREADS) {
+        return Err(format!("at most {MAX_THREADS} threads"));
+    }
+    Ok(n)
+}
+
 /// The exit codes, as `--help` prints them.
 macro_rules! exit_codes {
     () => {
@@ -137,8 +150,9 @@ pub struct RunArgs {
     /// skipped).
     #[arg(long)]
     pub follow_links: bool,
-    /// Worker threads (0: one per core). The output does not depend on it.
-    #[arg(short = 'j', long, default_value_t = 0, value_name = "N")]
+    /// Worker threads (0: one per core; at most 1024). The output does not
+    /// depend on it.
+    #[arg(short = 'j', long, default_value_t = 0, value_name = "N", value_parser = threads)]
     pub threads: usize,
     /// Print nothing but errors: no progress bar, no summary.
     #[arg(short, long)]

@@ -323,7 +323,17 @@ fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry
     (entry, digest)
 }
 
+/// The most worker threads a run starts: past a few per core they only
+/// cost time to start.
+pub const MAX_THREADS: usize = 1024;
+
 fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    if config.threads > MAX_THREADS {
+        return Err(Error::ThreadPool {
+            threads: config.threads,
+            reason: format!("at most {MAX_THREADS} threads"),
+        });
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()

@@ -19,7 +19,19 @@ pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
     if text.trim().is_empty() {
         return Err(Problem::Empty("file holds only whitespace".into()));
     }
+    if !has_words(&text) {
+        return Err(Problem::Empty(NO_WORDS.into()));
+    }
     Ok(text)
+}
+
+/// Why a text with no letter or digit is empty.
+pub(crate) const NO_WORDS: &str = "no words: only punctuation, symbols or invisible characters";
+
+/// Whether a text holds a letter or a digit: without one it has no words
+/// to compare or keep.
+pub(crate) fn has_words(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
 }
 
 /// The bytes of a text that is UTF-8 but for some invalid bytes (no UTF-16
@@ -64,6 +76,17 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_of_punctuation_or_invisible_characters_is_empty() {
+        for text in ["...!!! --- ***", "\u{200b}\u{200b}\u{feff}"] {
+            assert!(
+                matches!(decode(text.as_bytes()), Err(Problem::Empty(_))),
+                "{text:?}"
+            );
+        }
+        assert!(decode(b"x.").is_ok());
+    }
 
     fn status(bytes: &[u8]) -> Result<String, &'static str> {
         decode(bytes).map_err(|p| p.status())

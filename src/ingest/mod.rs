@@ -142,10 +142,32 @@ pub fn read(found: &Found) -> Vec<Entry> {
             "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl)".into(),
         ));
     };
-    match std::fs::read(&found.path) {
-        Ok(bytes) => parse_bytes(&found.rel, format, &bytes),
+    match read_regular(&found.path) {
+        Ok(Some(bytes)) => parse_bytes(&found.rel, format, &bytes),
+        Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
         Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
     }
+}
+
+/// Why a path that is not a regular file is skipped.
+pub(crate) const NOT_REGULAR: &str = "not a regular file (a device, socket or pipe)";
+
+/// Reads a file's bytes, or `None` when it is not a regular file. The file
+/// is opened without blocking and its type checked on the open handle, so
+/// a file swapped for a pipe after the walk cannot hang the run.
+pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// The entries of a file's bytes, given its relative path and format:

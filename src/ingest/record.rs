@@ -150,6 +150,10 @@ fn text_of(map: &Map<String, Value>) -> Result<String, Problem> {
         Value::String(s) if s.trim().is_empty() => {
             Err(Problem::Empty(format!("record field `{field}` is empty")))
         }
+        Value::String(s) if !super::decode::has_words(s) => Err(Problem::Empty(format!(
+            "record field `{field}` has {}",
+            super::decode::NO_WORDS
+        ))),
         Value::String(s) => Ok(s.clone()),
         other => Err(Problem::Error(format!(
             "record field `{field}` is {}, expected a string",

@@ -29,11 +29,12 @@ pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
         path: input.to_path_buf(),
         source,
     })?;
-    if meta.is_file() {
+    if !meta.is_dir() {
         let rel = input
             .file_name()
-            .map_or_else(|| input.display().to_string(), |n| escape_name(n));
-        return Ok(vec![found(rel, input.to_path_buf(), None)]);
+            .map_or_else(|| input.display().to_string(), escape_name);
+        let problem = (!meta.is_file()).then(|| Problem::Skipped(super::NOT_REGULAR.into()));
+        return Ok(vec![found(rel, input.to_path_buf(), problem)]);
     }
     let walker = WalkDir::new(input)
         .follow_links(follow_links)
@@ -77,9 +78,7 @@ fn classify(root: &Path, entry: &walkdir::DirEntry) -> Option<Found> {
             "symbolic link not followed (pass --follow-links to follow links)".into(),
         ))
     } else if !kind.is_file() {
-        Some(Problem::Skipped(
-            "not a regular file (a device, socket or pipe)".into(),
-        ))
+        Some(Problem::Skipped(super::NOT_REGULAR.into()))
     } else {
         None
     };
@@ -201,6 +200,22 @@ mod tests {
         assert_eq!(name(b"100%.txt"), "100%25.txt");
         assert_eq!(name(b"bell\x07.txt"), "bell%07.txt");
         assert_eq!(name("caf\u{e9}.txt".as_bytes()), "caf\u{e9}.txt");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_as_input_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.txt");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let found = walk(&fifo, false).unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(matches!(&found[0].problem, Some(Problem::Skipped(r)) if r.contains("regular")));
+        // Read directly (as if it were swapped in after the walk), it does
+        // not block.
+        assert!(crate::ingest::read_regular(&fifo).unwrap().is_none());
     }
 
     #[test]
