@@ -55,7 +55,8 @@ pub struct Config {
     /// alone, so that a headline and a teaser do not attach to an article.
     /// By default, 12.
     pub min_containment_shingles: usize,
-    /// At most this many copies of one article (the most complete first)
+    /// At most this many copies of one article (those that agree most with
+    /// the others first)
     /// are aligned and vote; the others are attached to the canonical lines
     /// they carry word for word, so a cluster of thousands of copies costs
     /// little more than one of this many. By default, 64.

@@ -23,13 +23,18 @@
 //!    fragments are found as well as near-copies.
 //! 4. [`cluster`] verifies candidates exactly (resemblance or containment)
 //!    and groups copies around their most complete member.
-//! 5. [`align`] aligns a cluster's copies paragraph by paragraph with
-//!    `similar`, progressively, so no copy's paragraph is lost.
-//! 6. [`reconcile`] votes each aligned paragraph, then the words where
-//!    copies disagree, weighing each source by its reliability where the
-//!    count does not decide, and drops lines a minority inserted.
-//! 7. [`annotate`] gathers per-copy evidence: coverage, truncation, paywall,
-//!    furniture dropped.
+//! 5. [`align`] cuts each copy into sentences (and a run-together list
+//!    wherever another copy breaks it) and aligns a cluster's copies with
+//!    `similar`, progressively from the copy that agrees most with the
+//!    others, so no copy's sentence is lost.
+//! 6. [`reconcile`] votes what is the article ([`reconcile::presence`]:
+//!    every copy votes on every sentence, weighted by rates each source
+//!    earns over the corpus, so a page dump's menus and footers are
+//!    outvoted), then the words where copies disagree, then the
+//!    paragraphing, weighing each source by its reliability where the
+//!    count does not decide.
+//! 7. [`annotate`] gathers per-copy evidence against the agreed text:
+//!    coverage, truncation, paywall, furniture dropped.
 //! 8. [`report`] defines the output records, writes them atomically, and
 //!    reads a cluster back to show it ([`report::show`]).
 //!
