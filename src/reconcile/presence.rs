@@ -12,7 +12,8 @@
 //!
 //! Each slot is article text or not. A copy of source `c` *carries* an
 //! article slot with probability `α_c`, *lacks* it at a place it reached
-//! (between its first and last slot, or before its first) with
+//! (between the first and last slots it shares with another copy, or
+//! before the first) with
 //! probability `λ_c`, or has *ended* cleanly before it (its text stops on
 //! a finished sentence) with probability `ε_c`; and with other chances on
 //! a slot that is not article text (a generalisation of Dawid and Skene's
@@ -21,9 +22,10 @@
 //! almost nothing either way; a precise copy's clean end before a slot is
 //! strong evidence that the slot is a footer; a loose extractor that often
 //! stops early ends before article text often enough that its end counts
-//! for less. From even prior odds, each vote multiplies the odds of a slot
-//! by its likelihood ratio, so the posterior weighs every copy by how
-//! reliable its source has proven on exactly that kind of vote.
+//! for less. From the prior odds (the corpus's share of article slots),
+//! each vote multiplies the odds of a slot by its likelihood ratio, so the
+//! posterior weighs every copy by how reliable its source has proven on
+//! exactly that kind of vote.
 //!
 //! A copy's own evidence of a cut changes its vote after its last slot:
 //! one that ends on a closing marker, carries a paywall notice, or breaks
@@ -37,7 +39,7 @@
 //!
 //! The rates are learned by expectation-maximisation over every
 //! multi-copy cluster of the corpus ([`Model::learn`]): the posteriors of
-//! the disputed slots give each source's expected rates, which give new
+//! the slots give each source's expected rates, which give new
 //! posteriors, for a fixed number of rounds. A slot no copy votes against
 //! counts as article text for certain, as the decision keeps it whatever
 //! the model says (a corpus of copies that always agree would otherwise
@@ -181,17 +183,10 @@ impl Ballot {
         &self.votes[slot * self.copies..(slot + 1) * self.copies]
     }
 
-    /// Whether some copy votes against slot `slot`.
+    /// Whether some copy votes against slot `slot`: lacks it, or ended
+    /// cleanly before it. Copies that ended raggedly do not, on their own
+    /// (see [`BROKEN_RATIO`]).
     pub fn contested(&self, slot: usize) -> bool {
-        self.votes(slot)
-            .iter()
-            .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
-    }
-
-    /// Whether some copy votes against slot `slot` with a vote the model
-    /// learns from: only copies that ended raggedly (see
-    /// [`BROKEN_RATIO`]) do not make a slot disputed.
-    pub fn disputed(&self, slot: usize) -> bool {
         self.votes(slot)
             .iter()
             .any(|v| matches!(v, Vote::Lacks | Vote::Ended))
@@ -315,9 +310,7 @@ impl Model {
     fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
         let rates = self.copy_rates(ballot, source_of);
         for slot in 0..ballot.slots() {
-            let Some(p) = self.belief(ballot, &rates, slot) else {
-                continue;
-            };
+            let p = self.belief(ballot, &rates, slot);
             tally.slots[0] += p;
             tally.slots[1] += 1.0;
             for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
@@ -357,17 +350,12 @@ impl Model {
 
     /// What the model takes slot `slot` to be while learning: article
     /// text for certain when no copy votes against it (it is kept
-    /// whatever the model says); its posterior when it is disputed; and
-    /// nothing when only copies that ended raggedly vote against it, since
-    /// there a cut copy and a full one would teach the same as a precise
-    /// copy and one that adds a footer.
-    fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> Option<f64> {
-        if ballot.disputed(slot) {
-            Some(posterior(ballot, rates, self.article_share, slot))
-        } else if ballot.contested(slot) {
-            None
+    /// whatever the model says), else its posterior.
+    fn belief(&self, ballot: &Ballot, rates: &[Rates], slot: usize) -> f64 {
+        if ballot.contested(slot) {
+            posterior(ballot, rates, self.article_share, slot)
         } else {
-            Some(1.0)
+            1.0
         }
     }
 
@@ -385,9 +373,7 @@ impl Model {
         for _ in 0..COPY_ROUNDS {
             let mut counts = vec![[[0.0; OUTCOMES]; 2]; ballot.copies()];
             for slot in 0..ballot.slots() {
-                let Some(p) = self.belief(ballot, &rates, slot) else {
-                    continue;
-                };
+                let p = self.belief(ballot, &rates, slot);
                 for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
                     if let Some(k) = vote.outcome() {
                         counts[copy][0][k] += p;
