@@ -29,6 +29,7 @@
 
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Kind, segment, word_count};
+use crate::sketch::intersection_size;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -289,18 +290,7 @@ const AGREEMENT_SEED: u64 = 0x6e65_7773_6d65_7267;
 
 /// The Jaccard resemblance of two sorted, deduplicated sets.
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let shared = intersection_size(a, b);
     let union = a.len() + b.len() - shared;
     if union == 0 {
         0.0
@@ -499,19 +489,7 @@ fn shared_words(a: &str, b: &str) -> usize {
     let mut y: Vec<&str> = b.split(' ').collect();
     x.sort_unstable();
     y.sort_unstable();
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < x.len() && j < y.len() {
-        match x[i].cmp(y[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
+    intersection_size(&x, &y)
 }
 
 /// A unit that one copy moved shows up as two slots with no copy in

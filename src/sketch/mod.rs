@@ -250,7 +250,9 @@ pub fn overlap(a: &[u32], b: &[u32]) -> Overlap {
     }
 }
 
-fn intersection_size(a: &[u32], b: &[u32]) -> usize {
+/// The size of the intersection of two sorted slices (counting repeats as
+/// often as both have them).
+pub fn intersection_size<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
