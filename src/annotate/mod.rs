@@ -6,7 +6,8 @@
 //! its cluster's canonical text, it stops at a line after which the other
 //! copies go on for a substantial share of the article. Both kinds of
 //! evidence are reported; either is enough for the flag.
-
+//!
+//! Cost: linear in the copy's paragraphs and in the canonical lines.
 use crate::config::Config;
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Furniture, Kind, ending, word_count};

@@ -10,6 +10,12 @@
 //! largest first, each joining the centre it matches best, or founding a
 //! new cluster when it matches none. Membership is thus always verified
 //! against the cluster's most complete copy.
+//!
+//! Cost: one overlap per candidate pair, linear in the two fingerprints;
+//! union-find in near-linear time; and in the split, each member is
+//! compared only with the centres of the clusters its verified partners
+//! joined, so the work is bounded by the verified pairs, never by members
+//! times centres.
 
 use crate::config::Config;
 use crate::normalize::DocId;
@@ -49,9 +55,10 @@ pub fn cluster(signatures: &[Signature], pairs: &[CandidatePair], config: &Confi
         .copied()
         .collect();
     let components = components(signatures.len(), &verified);
+    let neighbours = neighbours(signatures.len(), &verified);
     let mut clusters: Vec<Cluster> = components
         .par_iter()
-        .flat_map_iter(|members| split_by_centre(members, signatures, config))
+        .flat_map_iter(|members| split_by_centre(members, &neighbours, signatures, config))
         .collect();
     clusters.sort_by_key(|c| c.members[0]);
     clusters
@@ -84,7 +91,25 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 }
 
 /// Splits one component into clusters around verified centres.
-fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config) -> Vec<Cluster> {
+/// Each document's verified partners, sorted.
+fn neighbours(n: usize, verified: &[CandidatePair]) -> Vec<Vec<DocId>> {
+    let mut out: Vec<Vec<DocId>> = vec![Vec::new(); n];
+    for p in verified {
+        out[p.a.index()].push(p.b);
+        out[p.b.index()].push(p.a);
+    }
+    for v in &mut out {
+        v.sort_unstable();
+    }
+    out
+}
+
+fn split_by_centre(
+    members: &[DocId],
+    neighbours: &[Vec<DocId>],
+    signatures: &[Signature],
+    config: &Config,
+) -> Vec<Cluster> {
     if members.len() == 1 {
         return vec![Cluster {
             centre: members[0],
@@ -94,12 +119,26 @@ fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config)
     let mut by_size = members.to_vec();
     by_size.sort_by_key(|d| (std::cmp::Reverse(signatures[d.index()].shingles.len()), *d));
     let mut clusters: Vec<Cluster> = Vec::new();
+    let mut cluster_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     for doc in by_size {
         let shingles = &signatures[doc.index()].shingles;
-        let best = clusters
+        // Only the clusters of its verified partners can take it: a centre
+        // it matches but was never paired with is not looked for, so the
+        // work is bounded by the verified pairs, not members times centres.
+        let mut near: Vec<usize> = neighbours[doc.index()]
             .iter()
-            .enumerate()
-            .map(|(i, c)| (i, overlap(&signatures[c.centre.index()].shingles, shingles)))
+            .filter_map(|n| cluster_of.get(n).copied())
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        let best = near
+            .into_iter()
+            .map(|i| {
+                (
+                    i,
+                    overlap(&signatures[clusters[i].centre.index()].shingles, shingles),
+                )
+            })
             .filter(|(_, o)| is_match(o, config))
             .max_by(|(i, x), (j, y)| {
                 let by_containment = x.containment.total_cmp(&y.containment);
@@ -107,13 +146,20 @@ fn split_by_centre(members: &[DocId], signatures: &[Signature], config: &Config)
                     .then(x.resemblance.total_cmp(&y.resemblance))
                     .then(j.cmp(i))
             });
-        match best {
-            Some((i, _)) => clusters[i].members.push(doc),
-            None => clusters.push(Cluster {
-                centre: doc,
-                members: vec![doc],
-            }),
-        }
+        let i = match best {
+            Some((i, _)) => {
+                clusters[i].members.push(doc);
+                i
+            }
+            None => {
+                clusters.push(Cluster {
+                    centre: doc,
+                    members: vec![doc],
+                });
+                clusters.len() - 1
+            }
+        };
+        cluster_of.insert(doc, i);
     }
     for c in &mut clusters {
         c.members.sort();

@@ -6,6 +6,9 @@
 //! and truncation markers stay in the document, marked by their [`Kind`], so
 //! that the annotate stage can cite them as evidence; only
 //! [`Kind::Content`] paragraphs are fingerprinted, aligned and voted on.
+//!
+//! Cost: linear in the text (the marker phrases are one Aho-Corasick
+//! automaton), one document at a time.
 
 pub mod boilerplate;
 pub mod ending;
