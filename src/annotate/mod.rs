@@ -7,7 +7,9 @@
 //! copies go on for a substantial share of the article. Both kinds of
 //! evidence are reported; either is enough for the flag.
 //!
-//! Cost: linear in the copy's paragraphs and in the canonical lines.
+//! Cost: linear in the copy's paragraphs, and in the canonical lines times
+//! the copies that carry each (a copy's share of a line is looked up among
+//! them).
 use crate::config::Config;
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Furniture, Kind, ending, word_count};
