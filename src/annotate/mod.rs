@@ -10,6 +10,7 @@
 //! Cost: linear in the copy's paragraphs, and in the canonical lines times
 //! the copies that carry each (a copy's share of a line is looked up among
 //! them).
+
 use crate::config::Config;
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Furniture, Kind, ending, word_count};
