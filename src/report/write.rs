@@ -155,6 +155,7 @@ fn remove_stale(out: &Path) -> Result<()> {
 /// so an interrupted run leaves nothing behind but what it had finished.
 pub fn remove_temporaries(out: &Path) {
     let pid = std::process::id().to_string();
+    let suffix = format!("-{pid}");
     let Ok(entries) = fs::read_dir(out) else {
         return;
     };
@@ -162,7 +163,7 @@ pub fn remove_temporaries(out: &Path) {
         .filter_map(|e| e.ok())
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            is_temporary(&name) && name.ends_with(&pid)
+            is_temporary(&name) && name.ends_with(&suffix)
         })
         .map(|e| e.path())
         .collect();
@@ -328,6 +329,23 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, [OWNER_FILE, SUMMARY]);
+    }
+
+    #[test]
+    fn an_interrupted_run_removes_only_its_own_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid = std::process::id();
+        fs::create_dir_all(dir.path().join(format!(".staging-{pid}/canonical"))).unwrap();
+        fs::write(dir.path().join(format!(".summary.json.tmp-{pid}")), "").unwrap();
+        fs::create_dir(dir.path().join(".staging-1")).unwrap();
+        fs::write(dir.path().join("documents.jsonl"), "done").unwrap();
+        remove_temporaries(dir.path());
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".staging-1", "documents.jsonl"]);
     }
 
     #[test]

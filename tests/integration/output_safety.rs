@@ -154,3 +154,19 @@ fn temporaries_of_a_run_that_died_are_removed_by_the_next() {
         ]
     );
 }
+
+#[test]
+fn a_huge_thread_count_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = newsmerge(&[
+        "run",
+        data_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-j",
+        "100000",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at most 1024 threads"));
+}
