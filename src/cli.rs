@@ -51,9 +51,20 @@ const AFTER_HELP: &str = concat!(
 Output (in --out):
   documents.jsonl   one line per input document: status, cluster, flags, evidence
   clusters.jsonl    one line per cluster: members and canonical lines with sources
-  sources.jsonl     one line per source: truncated, paywalled, furniture, reliability
+  sources.jsonl     one line per source: truncated, paywalled, furniture,
+                    reliability, and its record in the vote on what is the article
   canonical/        one text file per cluster
-  summary.json      counts and settings; present only once a run is complete"
+  summary.json      counts and settings; present only once a run is complete
+  .newsmerge        marks the folder as newsmerge's; locked while a run writes
+
+How the canonical text is decided: the copies of an article are aligned
+sentence by sentence, and every copy votes on every sentence: it carries
+it, lacks it, or had ended before it. Each vote weighs what its source's
+copies have shown across the whole corpus, so a page dump's menus and
+footers are outvoted by the copies that lack them, and a copy that shows
+a sign of a cut (a marker, a paywall, a broken sentence) does not vote on
+what it never reached. Then the words are voted where copies read a
+sentence differently, and the paragraphing by majority."
 );
 
 const DEDUP_HELP: &str = concat!(
@@ -66,10 +77,12 @@ Output (in --out):
   sources.jsonl     one line per source: truncated, paywalled, duplicated, furniture
   canonical/        empty
   summary.json      counts and settings; present only once a run is complete
+  .newsmerge        marks the folder as newsmerge's; locked while a run writes
 
 dedup reads the input twice (first to learn each site's furniture, then to
-fingerprint) and keeps no document's text, so its memory grows with the
-number of documents, not with their size."
+fingerprint) and keeps no document's text, only its fingerprint (about 6
+bytes per word), so its memory grows with the size of the corpus, well
+below what run needs."
 );
 
 /// Finds the copies of each article in a folder of scraped news and merges
