@@ -110,4 +110,17 @@ mod tests {
         )));
         assert!(!is_cut(&doc("Title\n\nA whole article. It ends well.")));
     }
+
+    #[test]
+    fn a_ragged_end_is_a_comma_or_a_long_line_without_a_stop() {
+        assert!(ends_raggedly(&doc("Title\n\nIt went on, and on,")));
+        assert!(ends_raggedly(&doc(
+            "Title\n\nA long last line of prose that has no full stop at all"
+        )));
+        // Short lines without a stop end articles: headings, credits, lists.
+        assert!(!ends_raggedly(&doc(
+            "Title\n\nText.\n\nReporting by Jane Doe"
+        )));
+        assert!(!ends_raggedly(&doc("Title\n\nIt ends well.")));
+    }
 }

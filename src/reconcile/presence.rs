@@ -453,6 +453,21 @@ mod tests {
     }
 
     #[test]
+    fn a_line_only_one_copy_prints_after_its_end_does_not_stretch_its_reach() {
+        // The second copy's trailing app notice follows its "Read more";
+        // its reach ends with the text it shares, so it has ended (not
+        // lacks) before the rest of the article.
+        let full = ARTICLE.to_string();
+        let teaser = "The council approved the budget on Tuesday night.\n\n\
+                      Sign in to our app to get the stories that matter to you every morning.";
+        let b = ballot(&[&full, teaser]);
+        let last_article_slot = (0..b.slots())
+            .find(|&s| b.votes(s)[1] != Vote::Carries && b.votes(s)[0] == Vote::Carries)
+            .unwrap();
+        assert_ne!(b.votes(last_article_slot)[1], Vote::Lacks);
+    }
+
+    #[test]
     fn learning_finds_the_page_dump_uninformative() {
         // Source 0 carries every slot; source 1 only the article slots (the
         // first three of five) and ends there; source 2 the same, but lacks
