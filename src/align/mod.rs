@@ -29,7 +29,7 @@
 
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Kind, segment, word_count};
-use crate::sketch::intersection_size;
+use crate::sketch::{SEED, intersection_size};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -117,7 +117,7 @@ pub fn refine(copies: &[&Document], units: &mut [Vec<Unit>]) {
             let words: Vec<u64> = us
                 .iter()
                 .flat_map(|u| u.key.split(' '))
-                .map(|w| xxh3_64_with_seed(w.as_bytes(), AGREEMENT_SEED))
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED))
                 .collect();
             (0..=words.len()).map(|at| context(&words, at)).collect()
         })
@@ -159,7 +159,7 @@ fn context(words: &[u64], at: usize) -> Option<u64> {
         return None;
     }
     let window = &words[at - BOUNDARY_CONTEXT..at + BOUNDARY_CONTEXT];
-    Some(window.iter().fold(AGREEMENT_SEED, |h, &w| {
+    Some(window.iter().fold(SEED, |h, &w| {
         (h.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }))
 }
@@ -257,7 +257,7 @@ pub fn order_by_agreement(units: &[Vec<Unit>]) -> Vec<usize> {
         .map(|us| {
             let mut h: Vec<u64> = us
                 .iter()
-                .map(|u| xxh3_64_with_seed(u.key.as_bytes(), AGREEMENT_SEED))
+                .map(|u| xxh3_64_with_seed(u.key.as_bytes(), SEED))
                 .collect();
             h.sort_unstable();
             h.dedup();
@@ -285,8 +285,6 @@ pub fn order_by_agreement(units: &[Vec<Unit>]) -> Vec<usize> {
     });
     order
 }
-
-const AGREEMENT_SEED: u64 = 0x6e65_7773_6d65_7267;
 
 /// The Jaccard resemblance of two sorted, deduplicated sets.
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {

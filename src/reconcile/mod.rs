@@ -312,18 +312,23 @@ struct Reading {
     text: String,
 }
 
+impl Reading {
+    /// Appends another piece of the same copy's text.
+    fn extend(&mut self, key: &str, text: &str) {
+        self.key.push(' ');
+        self.key.push_str(key);
+        self.text.push(' ');
+        self.text.push_str(text);
+    }
+}
+
 fn readings(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<Reading> {
     let mut out: Vec<Reading> = Vec::new();
     for &cell in cells {
         let unit = alignment.unit(cell);
         let text = unit.text(copies[cell.copy]);
         match out.last_mut() {
-            Some(r) if r.copy == cell.copy => {
-                r.key.push(' ');
-                r.key.push_str(&unit.key);
-                r.text.push(' ');
-                r.text.push_str(text);
-            }
+            Some(r) if r.copy == cell.copy => r.extend(&unit.key, text),
             _ => out.push(Reading {
                 copy: cell.copy,
                 key: unit.key.clone(),
@@ -378,8 +383,9 @@ fn vote(readings: Vec<Reading>, weights: &[f64]) -> SlotLine {
     }
 }
 
-/// Groups readings (copy, key, text) by key, heaviest first (stable, so
-/// among equal weights the earliest copy's reading leads).
+/// Groups readings (copy, key, text) by key, in the order the readings
+/// come; callers sort them by weight (stably, so among equal weights the
+/// earliest copy's reading leads).
 fn variants<'a>(readings: impl Iterator<Item = (usize, &'a String, &'a String)>) -> Vec<Variant> {
     let mut out: Vec<(&String, Variant)> = Vec::new();
     for (copy, key, text) in readings {
@@ -427,46 +433,46 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
         .collect::<Vec<_>>()
         .join(" ");
     let tied = slots.iter().any(|s| s.tied);
-    let mut reach: Vec<Reach> = Vec::new();
-    let mut joined: Vec<(usize, String, String)> = Vec::new();
+    // Per copy, how much of the line it carries and its reading of it.
+    let mut carriers: Vec<(Reach, Reading)> = Vec::new();
     let mut offset = 0;
     for slot in &slots {
         for r in &slot.readings {
             let carried = slot.carried_by(r);
-            match reach.iter().position(|x| x.copy == r.copy) {
-                Some(i) => {
-                    reach[i].words += carried;
-                    reach[i].end = offset + carried;
-                    reach[i].broken = slot.words - carried;
-                    let j = &mut joined[i];
-                    j.1.push(' ');
-                    j.1.push_str(&r.key);
-                    j.2.push(' ');
-                    j.2.push_str(&r.text);
+            let reach = Reach {
+                copy: r.copy,
+                words: carried,
+                end: offset + carried,
+                broken: slot.words - carried,
+            };
+            match carriers.iter_mut().find(|(x, _)| x.copy == r.copy) {
+                Some((x, reading)) => {
+                    *x = Reach {
+                        words: x.words + carried,
+                        ..reach
+                    };
+                    reading.extend(&r.key, &r.text);
                 }
-                None => {
-                    reach.push(Reach {
+                None => carriers.push((
+                    reach,
+                    Reading {
                         copy: r.copy,
-                        words: carried,
-                        end: offset + carried,
-                        broken: slot.words - carried,
-                    });
-                    joined.push((r.copy, r.key.clone(), r.text.clone()));
-                }
+                        key: r.key.clone(),
+                        text: r.text.clone(),
+                    },
+                )),
             }
         }
         offset += slot.words;
     }
-    let mut order: Vec<usize> = (0..reach.len()).collect();
-    order.sort_by_key(|&i| reach[i].copy);
-    let reach: Vec<Reach> = order.iter().map(|&i| reach[i]).collect();
-    let joined: Vec<&(usize, String, String)> = order.iter().map(|&i| &joined[i]).collect();
-    let mut variants = variants(joined.iter().map(|j| (j.0, &j.1, &j.2)));
+    carriers.sort_by_key(|(x, _)| x.copy);
+    let mut variants = variants(carriers.iter().map(|(_, r)| (r.copy, &r.key, &r.text)));
     if variants.len() == 1 {
         variants.clear();
     } else {
         variants.sort_by(|x, y| weight(y, weights).total_cmp(&weight(x, weights)));
     }
+    let reach: Vec<Reach> = carriers.into_iter().map(|(x, _)| x).collect();
     Line {
         text,
         sources: reach.iter().map(|r| r.copy).collect(),

@@ -139,7 +139,6 @@ fn spans(alignment: &Alignment, copies: usize) -> Vec<Option<(usize, usize)>> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ballot {
     copies: usize,
-    slots: usize,
     votes: Vec<Vote>,
 }
 
@@ -161,16 +160,12 @@ impl Ballot {
                 Some(_) => Vote::Lacks,
             }));
         }
-        Ballot {
-            copies: n,
-            slots: alignment.slots.len(),
-            votes,
-        }
+        Ballot { copies: n, votes }
     }
 
     /// The number of slots.
     pub fn slots(&self) -> usize {
-        self.slots
+        self.votes.len().checked_div(self.copies).unwrap_or(0)
     }
 
     /// The number of copies.
@@ -485,11 +480,7 @@ mod tests {
                     [Vote::Carries, precise, loose]
                 })
                 .collect();
-            ballots.push(Ballot {
-                copies: 3,
-                slots: 5,
-                votes,
-            });
+            ballots.push(Ballot { copies: 3, votes });
         }
         let sources = [0, 1, 2];
         let refs: Vec<(&Ballot, &[usize])> = ballots.iter().map(|b| (b, &sources[..])).collect();

@@ -72,7 +72,7 @@ fn absolute(path: &Path) -> Option<PathBuf> {
 pub fn write_output(out: &Path, outcome: &Outcome, force: bool) -> Result<()> {
     let owner = claim(out, force)?;
     remove_stale(out)?;
-    remove_file_if_any(&out.join(SUMMARY))?;
+    remove_any(&out.join(SUMMARY))?;
     let staging = out.join(format!("{STAGING}{}", std::process::id()));
     fs::create_dir(&staging).map_err(|e| Error::write(&staging, e))?;
     let (records, canonical) = rayon::join(
@@ -197,13 +197,6 @@ fn remove_any(path: &Path) -> Result<()> {
     }
 }
 
-fn remove_file_if_any(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::write(path, e)),
-        _ => Ok(()),
-    }
-}
-
 /// Moves the staged files over the final names: the old canonical folder
 /// aside first (so new records never sit beside old canonical texts), the
 /// records one by one, the new canonical folder; then removes the old one.
@@ -281,6 +274,16 @@ fn atomic_write(
 mod tests {
     use super::*;
 
+    /// The names in a folder, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn refuses_a_foreign_folder_unless_forced() {
         let dir = tempfile::tempdir().unwrap();
@@ -315,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn temporaries_of_dead_runs_are_removed_and_the_summary_goes_first() {
+    fn temporaries_of_dead_runs_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let _held = claim(dir.path(), false).unwrap();
         fs::create_dir(dir.path().join(".staging-99999")).unwrap();
@@ -323,12 +326,7 @@ mod tests {
         fs::write(dir.path().join(".documents.jsonl.tmp-7"), "").unwrap();
         fs::write(dir.path().join(SUMMARY), "{}").unwrap();
         remove_stale(dir.path()).unwrap();
-        let mut names: Vec<String> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, [OWNER_FILE, SUMMARY]);
+        assert_eq!(names(dir.path()), [OWNER_FILE, SUMMARY]);
     }
 
     #[test]
@@ -340,12 +338,7 @@ mod tests {
         fs::create_dir(dir.path().join(".staging-1")).unwrap();
         fs::write(dir.path().join("documents.jsonl"), "done").unwrap();
         remove_temporaries(dir.path());
-        let mut names: Vec<String> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, [".staging-1", "documents.jsonl"]);
+        assert_eq!(names(dir.path()), [".staging-1", "documents.jsonl"]);
     }
 
     #[test]

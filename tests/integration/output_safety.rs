@@ -4,8 +4,22 @@
 
 use crate::util::{data_dir, newsmerge};
 use std::fs;
+use std::path::Path;
+use std::process::Output;
 
-fn copy_sample(dest: &std::path::Path) {
+/// Runs `newsmerge run INPUT --out OUT` plus `extra`, whatever its exit.
+fn run_into(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    newsmerge(&args)
+}
+
+fn copy_sample(dest: &Path) {
     fs::create_dir_all(dest).unwrap();
     for entry in fs::read_dir(data_dir()).unwrap() {
         let entry = entry.unwrap();
@@ -27,12 +41,7 @@ fn a_corpus_with_files_named_like_the_output_is_never_written_into() {
     fs::write(corp.join("canonical/notes.txt"), "mine").unwrap();
     let before: Vec<_> = fs::read_dir(&corp).unwrap().collect();
     for out in [corp.clone(), corp.join("out"), dir.path().to_path_buf()] {
-        let o = newsmerge(&[
-            "run",
-            corp.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = run_into(&corp, &out, &[]);
         assert_eq!(o.status.code(), Some(2), "--out {}", out.display());
         assert!(String::from_utf8_lossy(&o.stderr).contains("overlaps the input"));
     }
@@ -44,12 +53,7 @@ fn a_corpus_with_files_named_like_the_output_is_never_written_into() {
     let other = dir.path().join("other");
     fs::create_dir(&other).unwrap();
     fs::write(other.join("documents.jsonl"), "mine").unwrap();
-    let o = newsmerge(&[
-        "run",
-        corp.to_str().unwrap(),
-        "--out",
-        other.to_str().unwrap(),
-    ]);
+    let o = run_into(&corp, &other, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         fs::read_to_string(other.join("documents.jsonl")).unwrap(),
@@ -63,24 +67,12 @@ fn an_earlier_output_inside_the_input_is_skipped_and_replaced() {
     let corp = dir.path().join("corp");
     copy_sample(&corp);
     let out = corp.join("out");
-    let args = [
-        "run",
-        corp.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
     // The first run cannot write inside its own input...
-    assert_eq!(newsmerge(&args).status.code(), Some(2));
+    assert_eq!(run_into(&corp, &out, &[]).status.code(), Some(2));
     // ...but once the folder is a newsmerge output, runs replace it and
     // never read it as input.
-    let first = newsmerge(&[
-        "run",
-        data_dir().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(first.status.code(), Some(0));
-    let second = newsmerge(&args);
+    assert_eq!(run_into(&data_dir(), &out, &[]).status.code(), Some(0));
+    let second = run_into(&corp, &out, &[]);
     assert_ne!(
         second.status.code(),
         Some(2),
@@ -99,14 +91,7 @@ fn an_earlier_output_inside_the_input_is_skipped_and_replaced() {
 fn a_second_run_into_a_folder_in_use_fails_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = || {
-        newsmerge(&[
-            "run",
-            data_dir().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let run = || run_into(&data_dir(), &out, &[]);
     assert_eq!(run().status.code(), Some(0));
     let held = fs::OpenOptions::new()
         .write(true)
@@ -124,14 +109,7 @@ fn a_second_run_into_a_folder_in_use_fails_with_a_clear_message() {
 fn temporaries_of_a_run_that_died_are_removed_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = || {
-        newsmerge(&[
-            "run",
-            data_dir().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-    };
+    let run = || run_into(&data_dir(), &out, &[]);
     assert_eq!(run().status.code(), Some(0));
     fs::create_dir_all(out.join(".staging-4242/canonical")).unwrap();
     fs::create_dir_all(out.join(".canonical.tmp-4242")).unwrap();
@@ -141,7 +119,7 @@ fn temporaries_of_a_run_that_died_are_removed_by_the_next() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    names.sort();
+    names.sort_unstable();
     assert_eq!(
         names,
         [
@@ -159,14 +137,7 @@ fn temporaries_of_a_run_that_died_are_removed_by_the_next() {
 fn a_huge_thread_count_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = newsmerge(&[
-        "run",
-        data_dir().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-j",
-        "100000",
-    ]);
+    let o = run_into(&data_dir(), &out, &["-j", "100000"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at most 1024 threads"));
 }

@@ -231,6 +231,7 @@ fn corpus(root: &Path) -> Vec<Article> {
 struct Output {
     documents: Vec<Value>,
     clusters: Vec<Value>,
+    sources: Vec<Value>,
 }
 
 fn output() -> &'static (Vec<Article>, Output) {
@@ -244,6 +245,7 @@ fn output() -> &'static (Vec<Article>, Output) {
         let output = Output {
             documents: read_jsonl(&out.join("documents.jsonl")),
             clusters: read_jsonl(&out.join("clusters.jsonl")),
+            sources: read_jsonl(&out.join("sources.jsonl")),
         };
         (articles, output)
     })
@@ -319,11 +321,8 @@ fn only_the_cut_copies_are_flagged_truncated() {
 
 #[test]
 fn sources_report_what_each_adds_and_drops() {
-    let dir = tempfile::tempdir().unwrap();
-    corpus(&dir.path().join("in"));
-    run(&dir.path().join("in"), &dir.path().join("out"), &["-q"]);
-    let sources = read_jsonl(&dir.path().join("out/sources.jsonl"));
-    let presence = |s: &str| by_id_source(&sources, s)["presence"].clone();
+    let sources = &output().1.sources;
+    let presence = |s: &str| by_id_source(sources, s)["presence"].clone();
     let dump = presence("dump-a");
     let precise = presence("precise-a");
     assert!(dump["outvoted"].as_f64().unwrap() > 0.3, "{dump}");
