@@ -310,15 +310,19 @@ struct Reading {
     copy: usize,
     key: String,
     text: String,
+    /// Whether the reading ends with the copy's last unit: only there can
+    /// the copy break off.
+    last: bool,
 }
 
 impl Reading {
     /// Appends another piece of the same copy's text.
-    fn extend(&mut self, key: &str, text: &str) {
+    fn extend(&mut self, key: &str, text: &str, last: bool) {
         self.key.push(' ');
         self.key.push_str(key);
         self.text.push(' ');
         self.text.push_str(text);
+        self.last = last;
     }
 }
 
@@ -327,12 +331,14 @@ fn readings(copies: &[&Document], alignment: &Alignment, cells: &[Cell]) -> Vec<
     for &cell in cells {
         let unit = alignment.unit(cell);
         let text = unit.text(copies[cell.copy]);
+        let last = cell.unit + 1 == alignment.units[cell.copy].len();
         match out.last_mut() {
-            Some(r) if r.copy == cell.copy => r.extend(&unit.key, text),
+            Some(r) if r.copy == cell.copy => r.extend(&unit.key, text, last),
             _ => out.push(Reading {
                 copy: cell.copy,
                 key: unit.key.clone(),
                 text: text.to_string(),
+                last,
             }),
         }
     }
@@ -353,8 +359,9 @@ struct SlotLine {
 impl SlotLine {
     /// The words of this slot's text that a reading carries: all of them,
     /// unless the reading breaks off inside the sentence: it is an
-    /// unfinished strict prefix of the slot's text, and the text goes on in
-    /// lowercase (a copy cut mid-sentence). A reading that stops at a
+    /// unfinished strict prefix of the slot's text, the copy has no text
+    /// after it, and the text goes on in lowercase (a copy cut
+    /// mid-sentence). A reading that stops at a
     /// sentence end, or before a capitalised word (the next entry of a list
     /// that other copies run together), is carried whole.
     fn carried_by(&self, reading: &Reading) -> usize {
@@ -364,6 +371,7 @@ impl SlotLine {
             && self.key.as_bytes()[k.len()] == b' ';
         let n = word_count(k);
         let broken = prefix
+            && reading.last
             && !ends_sentence(&reading.text)
             && word_after(&self.text, n).is_some_and(|w| w.starts_with(char::is_lowercase));
         if broken { n } else { self.words }
@@ -451,7 +459,7 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
                         words: x.words + carried,
                         ..reach
                     };
-                    reading.extend(&r.key, &r.text);
+                    reading.extend(&r.key, &r.text, r.last);
                 }
                 None => carriers.push((
                     reach,
@@ -459,6 +467,7 @@ fn line(slots: Vec<SlotLine>, weights: &[f64]) -> Line {
                         copy: r.copy,
                         key: r.key.clone(),
                         text: r.text.clone(),
+                        last: r.last,
                     },
                 )),
             }
@@ -599,5 +608,21 @@ mod tests {
             c.to_text(),
             "Title\n\nFirst paragraph here.\n\nSecond paragraph here.\n\nA closing line.\n"
         );
+    }
+
+    #[test]
+    fn only_a_copy_that_stops_inside_a_sentence_is_broken_off() {
+        let sentence = "The minister said on Monday that the talks would go on all week.";
+        let c = canon(&[
+            &format!("Title\n\nFirst paragraph here.\n\n{sentence}"),
+            &format!("Title\n\nFirst paragraph here.\n\n{sentence}"),
+            "Title\n\nFirst paragraph here.\n\nThe minister said on Monday that the",
+            "Title\n\nFirst paragraph here.\n\nThe minister said on Monday that the\n\nSite menu and search",
+        ]);
+        let reach = |copy: usize| c.lines[2].reach.iter().find(|r| r.copy == copy).unwrap();
+        assert_eq!(reach(0).broken, 0);
+        assert_eq!((reach(2).words, reach(2).broken), (7, 6));
+        // The same words followed by more text are a heading, not a cut.
+        assert_eq!(reach(3).broken, 0);
     }
 }
