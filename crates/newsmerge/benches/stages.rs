@@ -15,6 +15,7 @@ use std::path::Path;
 
 fn sample(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .join("data")
         .join(name);
     std::fs::read_to_string(path).expect("the sample corpus is in data/")

@@ -8,7 +8,7 @@
 //! be added; none is renamed or removed without a new
 //! [`FORMAT_VERSION`].
 
-pub mod show;
+pub mod read;
 mod write;
 
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};

@@ -1,6 +1,7 @@
 //! The `newsmerge` command: flags in, library call, summary and exit code out.
 
 mod cli;
+mod show;
 
 use clap::Parser;
 use cli::{
@@ -9,7 +10,8 @@ use cli::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newsmerge::engine::{self, Mode, Progress};
-use newsmerge::report::{Outcome, check_paths, remove_temporaries, show, write_output};
+use newsmerge::report::read::find_cluster;
+use newsmerge::report::{Outcome, check_paths, remove_temporaries, write_output};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -80,7 +82,7 @@ fn show(args: &ShowArgs) -> anyhow::Result<u8> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let cluster = show::find_cluster(&args.out, &args.cluster)?;
+    let cluster = find_cluster(&args.out, &args.cluster)?;
     let text = match &args.copy {
         Some(copy) => show::copy_diff(&cluster, copy, color)?,
         None => show::blame(&cluster, color),

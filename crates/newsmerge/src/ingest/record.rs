@@ -4,10 +4,10 @@ use super::{Entry, Meta, Problem, host_of};
 use serde_json::{Map, Value};
 
 /// The fields that may hold a record's text, in order of preference.
-pub const TEXT_FIELDS: [&str; 5] = ["text", "content", "body", "maintext", "articleBody"];
+pub(super) const TEXT_FIELDS: [&str; 5] = ["text", "content", "body", "maintext", "articleBody"];
 
 /// Reads a `.json` file: one record, or an array of records.
-pub fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
+pub(super) fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) if items.is_empty() => vec![whole_file(
             rel,
@@ -29,7 +29,7 @@ pub fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
 }
 
 /// Reads a `.jsonl` file: one record per non-blank line.
-pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
+pub(super) fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
     read_json_lines_bytes(rel, text.as_bytes(), fallback, 0, 0)
 }
 
@@ -38,7 +38,7 @@ pub fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
 /// whitespace is no record. Records and lines are numbered after
 /// `records_before` and `lines_before` (for a part of a file, see
 /// [`super::parts`]).
-pub fn read_json_lines_bytes(
+pub(super) fn read_json_lines_bytes(
     rel: &str,
     bytes: &[u8],
     fallback: &str,
@@ -85,7 +85,7 @@ fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) ->
 }
 
 /// The `n`-th record of a `.jsonl` file, which cannot be read.
-pub fn bad_line(rel: &str, n: usize, fallback: &str, reason: String) -> Entry {
+pub(super) fn bad_line(rel: &str, n: usize, fallback: &str, reason: String) -> Entry {
     Entry {
         id: format!("{rel}#{n}"),
         source: fallback.to_string(),

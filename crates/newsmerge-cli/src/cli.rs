@@ -6,20 +6,20 @@ use newsmerge::normalize::Markers;
 use std::path::PathBuf;
 
 /// Exit code: every input was read and merged.
-pub const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: the run finished and wrote its output, but some inputs were
 /// empty, skipped or unreadable (see `documents.jsonl`).
-pub const EXIT_PROBLEMS: u8 = 1;
+pub(crate) const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: the run failed (bad arguments, unreadable input path,
 /// output folder that cannot be written); nothing complete was written.
-pub const EXIT_FAILED: u8 = 2;
+pub(crate) const EXIT_FAILED: u8 = 2;
 /// Exit code: interrupted by Ctrl-C or a termination signal; this run's
 /// temporaries were removed and no `summary.json` was written.
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
 /// The most worker threads `-j` accepts: past a few per core they only
 /// cost time to start.
-pub const MAX_THREADS: u16 = 1024;
+pub(crate) const MAX_THREADS: u16 = 1024;
 
 /// Parses `-j`: a count of threads, at most [`MAX_THREADS`].
 fn threads(arg: &str) -> Result<usize, String> {
@@ -90,7 +90,7 @@ below what run needs."
 /// truncation/paywall flags.
 #[derive(Debug, Parser)]
 #[command(name = "newsmerge", version, after_help = AFTER_HELP)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -98,7 +98,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Find copies, reconcile each article, flag truncated and paywalled copies.
     #[command(after_help = AFTER_HELP)]
     Run(RunArgs),
@@ -122,7 +122,7 @@ Exit codes: 0 shown; 2 no such cluster or document, or an unreadable output.";
 
 /// Flags of `show`.
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The output folder of a `newsmerge run`.
     pub out: PathBuf,
     /// A cluster id (`c000001`), or the id of a document in it.
@@ -137,7 +137,7 @@ pub struct ShowArgs {
 
 /// When to colour output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set.
     Auto,
     /// Always.
@@ -148,7 +148,7 @@ pub enum ColorChoice {
 
 /// Flags shared by `run` and `dedup`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// A folder (walked recursively, in sorted order) or a single file.
     /// Reads .txt and .md (one article each), .json (a record or an array of
     /// records) and .jsonl (a record per line).
@@ -182,7 +182,7 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// The library settings these flags ask for.
-    pub fn config(&self) -> newsmerge::Result<Config> {
+    pub(crate) fn config(&self) -> newsmerge::Result<Config> {
         let markers = match &self.markers {
             Some(path) => Markers::load(path)?,
             None => Markers::builtin(),

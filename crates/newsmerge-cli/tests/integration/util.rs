@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The sample corpus shipped with the project.
-pub fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+pub(crate) fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
 }
 
 /// Runs the `newsmerge` binary with `args`.
-pub fn newsmerge(args: &[&str]) -> Output {
+pub(crate) fn newsmerge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_newsmerge"))
         .args(args)
         .output()
@@ -19,7 +19,7 @@ pub fn newsmerge(args: &[&str]) -> Output {
 
 /// Runs `newsmerge run INPUT --out OUT` plus `extra`, and returns the output
 /// after checking it did not fail outright.
-pub fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
+pub(crate) fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "run",
         input.to_str().unwrap(),
@@ -38,7 +38,7 @@ pub fn run(input: &Path, out: &Path, extra: &[&str]) -> Output {
 }
 
 /// Reads a JSON Lines file.
-pub fn read_jsonl(path: &Path) -> Vec<Value> {
+pub(crate) fn read_jsonl(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
         .lines()
@@ -47,7 +47,7 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
 }
 
 /// The record with `id` in a list of records.
-pub fn by_id<'a>(records: &'a [Value], id: &str) -> &'a Value {
+pub(crate) fn by_id<'a>(records: &'a [Value], id: &str) -> &'a Value {
     records
         .iter()
         .find(|r| r["id"] == id)
@@ -55,7 +55,7 @@ pub fn by_id<'a>(records: &'a [Value], id: &str) -> &'a Value {
 }
 
 /// A JSON array of strings as a vector.
-pub fn strings(value: &Value) -> Vec<String> {
+pub(crate) fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
         .expect("an array")
@@ -65,6 +65,6 @@ pub fn strings(value: &Value) -> Vec<String> {
 }
 
 /// Whitespace collapsed to single spaces.
-pub fn squash(text: &str) -> String {
+pub(crate) fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -128,7 +128,7 @@ fn relative(root: &Path, path: &Path) -> String {
 /// `%`, `#` (which separates a record number), control characters and
 /// bytes that are not UTF-8 written as `%XX`, so that ids are unique,
 /// printable, and map back to the name by percent-decoding.
-pub fn escape_name(name: &std::ffi::OsStr) -> String {
+pub(super) fn escape_name(name: &std::ffi::OsStr) -> String {
     #[cfg(unix)]
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(name).to_vec();
     #[cfg(not(unix))]

@@ -1,37 +1,11 @@
-//! Reading a cluster back from an output folder and showing it: the
-//! canonical text with a provenance gutter, like `git blame`, or one copy's
-//! differences from the canonical text, like `git diff --word-diff`.
+//! Showing a cluster read back from an output folder: the canonical text
+//! with a provenance gutter, like `git blame`, or one copy's differences
+//! from the canonical text, like `git diff --word-diff`.
 
-use super::{ClusterRecord, LineRecord};
-use crate::error::{Error, Result};
 use anstyle::{AnsiColor, Style};
+use newsmerge::report::{ClusterRecord, LineRecord};
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-
-/// Finds a cluster in `out/clusters.jsonl` by its id, or by the id of one
-/// of its member documents.
-pub fn find_cluster(out: &Path, wanted: &str) -> Result<ClusterRecord> {
-    let path = out.join("clusters.jsonl");
-    let unreadable = |reason: String| Error::OutputUnreadable {
-        path: path.clone(),
-        reason,
-    };
-    let file = File::open(&path).map_err(|e| unreadable(e.to_string()))?;
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| unreadable(e.to_string()))?;
-        let record: ClusterRecord =
-            serde_json::from_str(&line).map_err(|e| unreadable(format!("line {}: {e}", n + 1)))?;
-        if record.id == wanted || record.members.iter().any(|m| m == wanted) {
-            return Ok(record);
-        }
-    }
-    Err(Error::NotFound {
-        what: format!("cluster or document {wanted:?} in {}", path.display()),
-    })
-}
 
 /// Colours for the gutter letters, cycled.
 const PALETTE: [AnsiColor; 6] = [
@@ -65,7 +39,7 @@ fn paint(text: &str, style: Style, color: bool) -> String {
 /// `~` when copies read the line differently and `?` when a tie decided
 /// it, then the line number and the text. A cluster of more than 52
 /// members shows a count instead of letters.
-pub fn blame(cluster: &ClusterRecord, color: bool) -> String {
+pub(crate) fn blame(cluster: &ClusterRecord, color: bool) -> String {
     let mut out = String::new();
     let lines = cluster.lines.as_deref().unwrap_or_default();
     let _ = writeln!(
@@ -129,11 +103,13 @@ fn letter(i: usize, color: bool) -> String {
 /// marked ` ` when the copy reads it as the canonical text does, `~` with a
 /// word diff (`[-canonical words-]{+the copy's words+}`) when it reads it
 /// differently, and `-` when the copy lacks it.
-pub fn copy_diff(cluster: &ClusterRecord, copy: &str, color: bool) -> Result<String> {
+pub(crate) fn copy_diff(
+    cluster: &ClusterRecord,
+    copy: &str,
+    color: bool,
+) -> anyhow::Result<String> {
     if !cluster.members.iter().any(|m| m == copy) {
-        return Err(Error::NotFound {
-            what: format!("document {copy:?} in cluster {}", cluster.id),
-        });
+        anyhow::bail!("no document {copy:?} in cluster {}", cluster.id);
     }
     let lines = cluster.lines.as_deref().unwrap_or_default();
     let carried = lines.iter().filter(|l| l.sources.iter().any(|s| s == copy));
@@ -191,7 +167,7 @@ fn word_diff(canonical: &str, mine: &str, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::VariantRecord;
+    use newsmerge::report::VariantRecord;
 
     fn cluster() -> ClusterRecord {
         let line = |text: &str, sources: &[&str]| LineRecord {

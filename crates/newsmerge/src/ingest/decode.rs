@@ -6,7 +6,7 @@ use super::Problem;
 const BINARY_PROBE: usize = 8192;
 
 /// Decodes a file's bytes to text, or says why it cannot be used.
-pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
+pub(super) fn decode(bytes: &[u8]) -> Result<String, Problem> {
     if bytes.is_empty() {
         return Err(Problem::Empty("file is empty".into()));
     }
@@ -37,7 +37,7 @@ pub(crate) fn has_words(text: &str) -> bool {
 /// The bytes of a text that is UTF-8 but for some invalid bytes (no UTF-16
 /// byte-order mark, no NUL byte), after any UTF-8 byte-order mark: a JSON
 /// Lines file whose valid lines are still worth reading one by one.
-pub fn broken_utf8(bytes: &[u8]) -> Option<&[u8]> {
+pub(super) fn broken_utf8(bytes: &[u8]) -> Option<&[u8]> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return None;
     }
