@@ -11,7 +11,11 @@ memory (from wait4) are its own:
 
 - newsmerge: `newsmerge dedup TRUTH_DIR/corpus --out ...`;
 - datasketch: MinHash (128 permutations) and MinHashLSH from datasketch;
-- rensa: RMinHash (128 permutations) and RMinHashLSH from rensa.
+- rensa: RMinHash (128 permutations) and RMinHashLSH from rensa;
+- newsmerge-py: the Python package's `newsmerge.dedup` over the same
+  documents as records (id, text, and the source the command would give
+  each), built in Python as a user would, so its time includes reading
+  the files and building the records.
 
 The two Python pipelines read the same files (.txt, and .jsonl records'
 `text`), shingle each document into lowercase word 5-grams, as newsmerge
@@ -22,7 +26,8 @@ verified pairs. The LSH threshold (0.3 by default, below the Jaccard rule
 so that containment pairs have a chance) was chosen by measured recall.
 Quality is thus comparable; the rest is speed.
 
-Needs `pip install datasketch rensa`.
+Needs `pip install datasketch rensa`, and the Python package installed in
+the interpreter that runs this script (`maturin develop --release`).
 """
 
 import argparse
@@ -47,21 +52,7 @@ WORD = re.compile(r"\w+")
 
 def read_corpus(root):
     """(id, text) of every document, ids as newsmerge names them."""
-    docs = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            if name.endswith(".txt"):
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    docs.append((rel, f.read()))
-            elif name.endswith(".jsonl"):
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    for n, line in enumerate(f, 1):
-                        if line.strip():
-                            docs.append((f"{rel}#{n}", json.loads(line).get("text", "")))
-    return docs
+    return [(r["id"], r["text"] or "") for r in records_of(root)]
 
 
 def shingles(text, k=5):
@@ -136,6 +127,40 @@ def lsh_pipeline(kind, corpus, out, threshold):
             f.write(json.dumps({"members": [docs[i][0] for i in g]}) + "\n")
 
 
+def records_of(root):
+    """The documents as `newsmerge.dedup` records, with the ids and sources
+    the command gives them: a record's `source`, else its `url` (whose host
+    is the source), else the first folder of its path."""
+    records = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            fallback = rel.split("/")[0] if "/" in rel else rel
+            if name.endswith(".txt"):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    records.append({"id": rel, "text": f.read(), "source": fallback})
+            elif name.endswith(".jsonl"):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    for n, line in enumerate(f, 1):
+                        if line.strip():
+                            r = json.loads(line)
+                            source = r.get("source") or (None if r.get("url") else fallback)
+                            records.append({"id": f"{rel}#{n}", "text": r.get("text"),
+                                            "source": source, "url": r.get("url")})
+    return records
+
+
+def python_package_pipeline(corpus, out, threads):
+    import newsmerge
+
+    clusters = newsmerge.dedup(records_of(corpus), threads=threads or None, problems=[])
+    with open(out, "w", encoding="utf-8") as f:
+        for members in clusters:
+            f.write(json.dumps({"members": members}) + "\n")
+
+
 # --- the driver ----------------------------------------------------------------
 
 
@@ -150,12 +175,14 @@ def warm_up(root):
 
 
 def timed(cmd):
-    """Runs cmd; returns (seconds, peak RSS in MiB, exit code)."""
+    """Runs cmd; returns (wall seconds, CPU seconds (user+sys), peak RSS in
+    MiB, exit code)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def main():
@@ -170,6 +197,9 @@ def main():
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     corpus = os.path.join(args.truth_dir, "corpus")
+    if args.pipeline == "newsmerge-py":
+        python_package_pipeline(corpus, args.out, args.threads)
+        return
     if args.pipeline:
         lsh_pipeline(args.pipeline, corpus, args.out, args.threshold)
         return
@@ -181,27 +211,29 @@ def main():
         "newsmerge": [args.newsmerge, "dedup", corpus, "--out", os.path.join(work, "newsmerge"),
                       "-q", "-j", str(args.threads)],
     }
-    for kind in ["datasketch", "rensa"]:
+    for kind in ["newsmerge-py", "datasketch", "rensa"]:
         commands[kind] = [sys.executable, os.path.abspath(__file__), args.truth_dir, "--pipeline", kind,
-                          "--threshold", str(args.threshold), "--out", os.path.join(work, kind + ".jsonl")]
+                          "--threshold", str(args.threshold), "--threads", str(args.threads),
+                          "--out", os.path.join(work, kind + ".jsonl")]
     results = {}
     for name, cmd in commands.items():
         if args.only and name not in args.only:
             continue
-        seconds, mib, code = timed(cmd)
+        seconds, cpu, mib, code = timed(cmd)
         if code not in (0, 1):
             sys.exit(f"{name} failed with exit code {code}")
         path = os.path.join(work, "newsmerge", "clusters.jsonl") if name == "newsmerge" else cmd[-1]
         scores = score.cluster_scores(truth, score.read_jsonl(path))
-        results[name] = {"seconds": seconds, "peak_mib": mib, **scores}
-        print(f"{name:>10}: {seconds:8.2f} s  {mib:8.0f} MiB  pair P {scores['pair_precision']:.4f} "
+        results[name] = {"seconds": seconds, "cpu_seconds": cpu, "peak_mib": mib, **scores}
+        print(f"{name:>12}: {seconds:8.2f} s  {cpu:8.2f} CPU-s  {mib:8.0f} MiB  pair P {scores['pair_precision']:.4f} "
               f"R {scores['pair_recall']:.4f} F1 {scores['pair_f1']:.4f}", flush=True)
     if "newsmerge" in results:
         base = results["newsmerge"]
         for name, r in results.items():
             if name != "newsmerge":
-                print(f"newsmerge vs {name}: {r['seconds'] / base['seconds']:.1f}x faster, "
-                      f"{r['peak_mib'] / base['peak_mib']:.1f}x less memory")
+                print(f"{name} / newsmerge: {r['seconds'] / base['seconds']:.2f}x the time, "
+                      f"{r['cpu_seconds'] / base['cpu_seconds']:.2f}x the CPU, "
+                      f"{r['peak_mib'] / base['peak_mib']:.2f}x the memory")
     print(f"documents: {len(truth)}; outputs in {work}")
     if args.json:
         with open(args.json, "w") as f:

@@ -187,11 +187,10 @@ impl RunArgs {
             Some(path) => Markers::load(path)?,
             None => Markers::builtin(),
         };
-        Ok(Config {
-            follow_links: self.follow_links,
-            threads: self.threads,
-            markers,
-            ..Config::default()
-        })
+        Config::builder()
+            .follow_links(self.follow_links)
+            .threads(self.threads)
+            .markers(markers)
+            .build()
     }
 }

@@ -25,6 +25,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Set when Ctrl-C or a termination signal arrived.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// What the command line can do about an error, if the library's message
+/// does not say it in the command's terms.
+fn hint(err: &anyhow::Error) -> &'static str {
+    match err.downcast_ref::<newsmerge::Error>() {
+        Some(newsmerge::Error::OutputNotEmpty { .. }) => "; pass --force to write into it anyway",
+        _ => "",
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -40,7 +49,7 @@ fn main() -> ExitCode {
             std::thread::park();
         },
         Err(err) => {
-            eprintln!("newsmerge: error: {err:#}");
+            eprintln!("newsmerge: error: {err:#}{}", hint(&err));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -60,7 +69,7 @@ fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     })?;
     // Writing runs on the global pool; it gets the same number of threads.
     rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
+        .num_threads(config.threads())
         .build_global()?;
     let bar = Bar::new(args.quiet, args.timings);
     let outcome = engine::run_path(&args.input, mode, &config, &bar)?;

@@ -189,7 +189,10 @@ fn bench_reconcile(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(bytes(&texts)));
     g.bench_function("five_copies_50k", |b| {
         b.iter(|| {
-            let alignment = align(black_box(&copies), config.max_diff_cells);
+            let alignment = align(
+                black_box(&copies),
+                newsmerge::report::SettingsRecord::of(&config).max_diff_cells,
+            );
             reconcile(&copies, &alignment, &[])
         })
     });
@@ -213,7 +216,9 @@ fn bench_end_to_end(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes(&texts)));
     g.bench_function("run_2000_docs", |b| {
-        b.iter(|| engine::run_entries(black_box(entries.clone()), Mode::Run, &config, &Silent))
+        b.iter(|| {
+            engine::run_entries(black_box(entries.clone()), Mode::Run, &config, &Silent).unwrap()
+        })
     });
     g.finish();
 }

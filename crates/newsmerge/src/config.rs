@@ -1,102 +1,297 @@
-//! Every tunable of a run, with its default, in one place.
+//! Every tunable of a run, with its default, in one place: one
+//! sub-configuration per stage, built and checked by [`ConfigBuilder`].
 //!
 //! The CLI turns its flags into a [`Config`]; the library never reads flags
 //! or environment variables. The settings that change the output are written
-//! to `summary.json`; the thread count is not among them, because the output
-//! does not depend on it.
+//! to `summary.json` (as [`crate::report::SettingsRecord`], so renaming a
+//! field here does not change the output format); the thread count is not
+//! among them, because the output does not depend on it.
 
+use crate::engine::MAX_THREADS;
+use crate::error::{Error, Result};
 use crate::normalize::Markers;
-use serde::Serialize;
 
-/// The settings of one run.
+/// The settings of one run: build them with [`Config::builder`], or take
+/// [`Config::default`].
 ///
 /// By default, documents are fingerprinted with 5-word shingles, one in four
 /// of them is indexed, and two copies are the same article when their
 /// shingle sets have a Jaccard resemblance of at least 0.5, or when at least
 /// 70% of the smaller copy (of at least 12 shingles) lies in the larger one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
+    /// Worker threads; 0 means one per core.
+    pub(crate) threads: usize,
+    pub(crate) ingest: IngestConfig,
+    pub(crate) normalize: NormalizeConfig,
+    pub(crate) sketch: SketchConfig,
+    pub(crate) cluster: ClusterConfig,
+    pub(crate) align: AlignConfig,
+    pub(crate) annotate: AnnotateConfig,
+}
+
+/// What `ingest` reads.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct IngestConfig {
     /// Walk into symbolic links instead of reporting them as skipped.
     /// By default, links are not followed.
-    pub follow_links: bool,
+    pub(crate) follow_links: bool,
+}
+
+/// How `normalize` cleans and marks furniture.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NormalizeConfig {
     /// A line its source prints under at least this many distinct headlines
     /// is furniture. By default, 4; below 2, no furniture is learned.
-    pub min_furniture_articles: usize,
+    pub(crate) min_furniture_articles: usize,
     /// The marker phrases: paywall notices, truncation markers, widget,
     /// comment and footer lines. By default, the built-in list.
-    #[serde(serialize_with = "marker_count")]
-    pub markers: Markers,
-    /// Worker threads; 0 means one per core. Never changes the output.
-    #[serde(skip)]
-    pub threads: usize,
+    pub(crate) markers: Markers,
+}
+
+/// How `sketch` fingerprints and proposes candidate pairs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SketchConfig {
     /// Words per shingle. By default, 5.
-    pub shingle_words: usize,
+    pub(crate) shingle_words: usize,
     /// One shingle in this many is indexed for candidate search (chosen by
     /// hash, so the same shingles are chosen in every copy). By default, 4.
-    pub sample_modulus: u64,
+    pub(crate) sample_modulus: u64,
     /// Candidate pairs must share at least this many indexed shingles.
     /// By default, 2.
-    pub min_shared_samples: u32,
+    pub(crate) min_shared_samples: u32,
     /// Candidate pairs must also share at least this fraction of the
     /// smaller document's indexed shingles. Copies that pass verification
     /// share about `min_containment` of them, so the default, 0.3, leaves a
     /// wide margin for sampling noise while sparing the verifier the pairs
     /// that only share a quote or a stock phrase.
-    pub min_shared_fraction: f64,
+    pub(crate) min_shared_fraction: f64,
     /// Indexed shingles found in more documents than this are treated as
     /// boilerplate and never propose a pair. By default, 1,000.
-    pub max_posting: usize,
+    pub(crate) max_posting: usize,
+}
+
+/// When `cluster` calls two documents copies of one article.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ClusterConfig {
     /// Jaccard resemblance at or above which two copies match. By default, 0.5.
-    pub min_resemblance: f64,
+    pub(crate) min_resemblance: f64,
     /// Containment of the smaller copy in the larger at or above which two
     /// copies match. By default, 0.7.
-    pub min_containment: f64,
+    pub(crate) min_containment: f64,
     /// A copy needs at least this many shingles to match by containment
     /// alone, so that a headline and a teaser do not attach to an article.
     /// By default, 12.
-    pub min_containment_shingles: usize,
+    pub(crate) min_containment_shingles: usize,
+}
+
+/// How much work `align` does on one cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AlignConfig {
     /// At most this many copies of one article (those that agree most with
     /// the others first)
     /// are aligned and vote; the others are attached to the canonical lines
     /// they carry word for word, so a cluster of thousands of copies costs
     /// little more than one of this many. By default, 64.
-    pub max_aligned_copies: usize,
+    pub(crate) max_aligned_copies: usize,
     /// Most pairs of units one alignment diff may compare (the product of
     /// the two sides' lengths); past it a greedy in-order match replaces
     /// the Patience diff, so the work is bounded the same way on every
     /// machine. By default, 16,777,216 (two copies of 4,096 sentences).
-    pub max_diff_cells: usize,
+    pub(crate) max_diff_cells: usize,
+}
+
+/// When `annotate` calls a copy truncated.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AnnotateConfig {
     /// A copy is truncated by containment when the canonical text goes on
     /// for at least this share of its words after the copy's last line.
     /// By default, 0.25.
-    pub min_missing_tail: f64,
+    pub(crate) min_missing_tail: f64,
     /// ...and for at least this many words. By default, 40.
-    pub min_missing_tail_words: usize,
+    pub(crate) min_missing_tail_words: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
-            follow_links: false,
-            min_furniture_articles: 4,
-            markers: Markers::builtin(),
             threads: 0,
-            shingle_words: 5,
-            sample_modulus: 4,
-            min_shared_samples: 2,
-            min_shared_fraction: 0.3,
-            max_posting: 1000,
-            min_resemblance: 0.5,
-            min_containment: 0.7,
-            min_containment_shingles: 12,
-            max_aligned_copies: 64,
-            max_diff_cells: 1 << 24,
-            min_missing_tail: 0.25,
-            min_missing_tail_words: 40,
+            ingest: IngestConfig {
+                follow_links: false,
+            },
+            normalize: NormalizeConfig {
+                min_furniture_articles: 4,
+                markers: Markers::builtin(),
+            },
+            sketch: SketchConfig {
+                shingle_words: 5,
+                sample_modulus: 4,
+                min_shared_samples: 2,
+                min_shared_fraction: 0.3,
+                max_posting: 1000,
+            },
+            cluster: ClusterConfig {
+                min_resemblance: 0.5,
+                min_containment: 0.7,
+                min_containment_shingles: 12,
+            },
+            align: AlignConfig {
+                max_aligned_copies: 64,
+                max_diff_cells: 1 << 24,
+            },
+            annotate: AnnotateConfig {
+                min_missing_tail: 0.25,
+                min_missing_tail_words: 40,
+            },
         }
     }
 }
 
-fn marker_count<S: serde::Serializer>(m: &Markers, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(m.len() as u64)
+impl Config {
+    /// A builder starting from the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder {
+            config: Config::default(),
+        }
+    }
+
+    /// Worker threads; 0 means one per core. Never changes the output.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The marker phrases in use.
+    pub fn markers(&self) -> &Markers {
+        &self.normalize.markers
+    }
+}
+
+/// Builds a [`Config`]; [`ConfigBuilder::build`] checks every setting.
+///
+/// ```
+/// let config = newsmerge::Config::builder().threads(2).min_resemblance(0.6).build()?;
+/// assert_eq!(config.threads(), 2);
+/// assert!(newsmerge::Config::builder().shingle_words(0).build().is_err());
+/// # Ok::<(), newsmerge::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ConfigBuilder {
+    config: Config,
+}
+
+/// One setter per setting, each documented with the setting.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $($path:ident).+;)*) => {
+        impl ConfigBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, value: $ty) -> ConfigBuilder {
+                    self.config.$($path).+ = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Worker threads; 0 means one per core. Never changes the output.
+    threads: usize => threads;
+    /// Walk into symbolic links instead of reporting them as skipped.
+    /// By default, links are not followed.
+    follow_links: bool => ingest.follow_links;
+    /// A line its source prints under at least this many distinct headlines
+    /// is furniture. By default, 4; below 2, no furniture is learned.
+    min_furniture_articles: usize => normalize.min_furniture_articles;
+    /// The marker phrases: paywall notices, truncation markers, widget,
+    /// comment and footer lines. By default, the built-in list.
+    markers: Markers => normalize.markers;
+    /// Words per shingle. By default, 5.
+    shingle_words: usize => sketch.shingle_words;
+    /// One shingle in this many is indexed for candidate search (chosen by
+    /// hash, so the same shingles are chosen in every copy). By default, 4.
+    sample_modulus: u64 => sketch.sample_modulus;
+    /// Candidate pairs must share at least this many indexed shingles.
+    /// By default, 2.
+    min_shared_samples: u32 => sketch.min_shared_samples;
+    /// Candidate pairs must also share at least this fraction of the
+    /// smaller document's indexed shingles. Copies that pass verification
+    /// share about `min_containment` of them, so the default, 0.3, leaves a
+    /// wide margin for sampling noise while sparing the verifier the pairs
+    /// that only share a quote or a stock phrase.
+    min_shared_fraction: f64 => sketch.min_shared_fraction;
+    /// Indexed shingles found in more documents than this are treated as
+    /// boilerplate and never propose a pair. By default, 1,000.
+    max_posting: usize => sketch.max_posting;
+    /// Jaccard resemblance at or above which two copies match. By default, 0.5.
+    min_resemblance: f64 => cluster.min_resemblance;
+    /// Containment of the smaller copy in the larger at or above which two
+    /// copies match. By default, 0.7.
+    min_containment: f64 => cluster.min_containment;
+    /// A copy needs at least this many shingles to match by containment
+    /// alone, so that a headline and a teaser do not attach to an article.
+    /// By default, 12.
+    min_containment_shingles: usize => cluster.min_containment_shingles;
+    /// At most this many copies of one article (those that agree most with
+    /// the others first)
+    /// are aligned and vote; the others are attached to the canonical lines
+    /// they carry word for word, so a cluster of thousands of copies costs
+    /// little more than one of this many. By default, 64.
+    max_aligned_copies: usize => align.max_aligned_copies;
+    /// Most pairs of units one alignment diff may compare (the product of
+    /// the two sides' lengths); past it a greedy in-order match replaces
+    /// the Patience diff, so the work is bounded the same way on every
+    /// machine. By default, 16,777,216 (two copies of 4,096 sentences).
+    max_diff_cells: usize => align.max_diff_cells;
+    /// A copy is truncated by containment when the canonical text goes on
+    /// for at least this share of its words after the copy's last line.
+    /// By default, 0.25.
+    min_missing_tail: f64 => annotate.min_missing_tail;
+    /// ...and for at least this many words. By default, 40.
+    min_missing_tail_words: usize => annotate.min_missing_tail_words;
+}
+
+impl ConfigBuilder {
+    /// The configuration, once every setting is checked.
+    pub fn build(self) -> Result<Config> {
+        let c = self.config;
+        let bad = |setting: &'static str, reason: String| Err(Error::Config { setting, reason });
+        if c.threads > MAX_THREADS {
+            return bad(
+                "threads",
+                format!("{} is more than {MAX_THREADS}", c.threads),
+            );
+        }
+        let s = &c.sketch;
+        for (setting, value) in [
+            ("shingle_words", s.shingle_words as u64),
+            ("sample_modulus", s.sample_modulus),
+            ("min_shared_samples", u64::from(s.min_shared_samples)),
+            ("max_posting", s.max_posting as u64),
+            ("max_aligned_copies", c.align.max_aligned_copies as u64),
+            ("max_diff_cells", c.align.max_diff_cells as u64),
+        ] {
+            if value == 0 {
+                return bad(setting, "must be at least 1".into());
+            }
+        }
+        for (setting, value) in [
+            ("min_shared_fraction", s.min_shared_fraction),
+            ("min_resemblance", c.cluster.min_resemblance),
+            ("min_containment", c.cluster.min_containment),
+            ("min_missing_tail", c.annotate.min_missing_tail),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return bad(setting, format!("{value} is not a share between 0 and 1"));
+            }
+        }
+        if c.cluster.min_resemblance == 0.0 && c.cluster.min_containment == 0.0 {
+            return bad(
+                "min_resemblance",
+                "with min_containment also 0, every pair of documents would match".into(),
+            );
+        }
+        Ok(c)
+    }
 }

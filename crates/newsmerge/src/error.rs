@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 /// A failure that stops a run, with the path it concerns.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input path does not exist or cannot be inspected.
     #[error("cannot read input {path}: {source}")]
@@ -30,7 +31,7 @@ pub enum Error {
     /// The output folder holds files that are not a newsmerge output.
     #[error(
         "output folder {path} holds files newsmerge did not write; \
-         pass --force to write into it anyway"
+         it is written into only when forced"
     )]
     OutputNotEmpty {
         /// The output folder.
@@ -85,6 +86,14 @@ pub enum Error {
     NotFound {
         /// What was looked for, and where.
         what: String,
+    },
+    /// A setting is out of its range.
+    #[error("bad setting {setting}: {reason}")]
+    Config {
+        /// The setting, as its builder method is named.
+        setting: &'static str,
+        /// What is wrong with its value.
+        reason: String,
     },
     /// The rayon thread pool could not be built.
     #[error("cannot start {threads} worker threads: {reason}")]

@@ -3,10 +3,27 @@
 //! the copies that carry it and every copy diagnosed as truncated or
 //! paywalled, with the evidence.
 //!
+//! # The public surface
+//!
+//! - [`run_path`] runs over a file or folder, [`run_entries`] over
+//!   [`Entry`] values already read (see [`record_entry`]), and
+//!   [`merge_entries`] reconciles entries known to be copies of one
+//!   article. Each returns an [`Outcome`]: the output records.
+//! - [`write_output`] writes an [`Outcome`] to a folder, atomically and
+//!   without overwriting what newsmerge did not write (see
+//!   [`check_paths`]); [`find_cluster`] reads a cluster back.
+//! - [`Config`] holds every setting; [`Error`] is what stops a run. A bad
+//!   input is not an error: it is a [`DocumentRecord`] with a [`Status`]
+//!   and a reason.
+//!
+//! The stage modules are public for the benches and fuzz targets only;
+//! they are hidden from these docs and not covered by semver.
+//!
 //! # The stages
 //!
-//! Each stage is a module; [`engine`] is the only one that knows their
-//! order.
+//! Each stage is a module; `engine` is the only one that knows their
+//! order. `ARCHITECTURE.md` in the repository says which may import
+//! which.
 //!
 //! 1. [`ingest`] walks the input in sorted order and reads `.txt`, `.md`,
 //!    `.json` and `.jsonl` files. Every input becomes an [`ingest::Entry`],
@@ -36,7 +53,7 @@
 //! 7. [`annotate`] gathers per-copy evidence against the agreed text:
 //!    coverage, truncation, paywall, furniture dropped.
 //! 8. [`report`] defines the output records, writes them atomically, and
-//!    reads a cluster back to show it ([`report::show`]).
+//!    reads a cluster back ([`find_cluster`]).
 //!
 //! Invariants: every input appears in the output exactly once; every
 //! readable document is in exactly one cluster; every canonical line has at
@@ -46,7 +63,7 @@
 //! # Example
 //!
 //! ```
-//! use newsmerge::{Config, engine::{self, Mode, Silent}, ingest::{Entry, Meta}};
+//! use newsmerge::{Config, Entry, Meta, Mode, Silent, run_entries};
 //!
 //! let article = "Headline of the day\n\nThe minister said on Monday that the \
 //!     talks would go on until an agreement was reached by all parties.\n\n\
@@ -60,25 +77,44 @@
 //!     body: Ok(text.into()),
 //! };
 //! let entries = vec![entry("a.txt", article), entry("b.txt", &teaser)];
-//! let out = engine::run_entries(entries, Mode::Run, &Config::default(), &Silent);
+//! let out = run_entries(entries, Mode::Run, &Config::default(), &Silent)?;
 //! assert_eq!(out.clusters.len(), 1);
 //! assert!(out.documents[1].truncated);
 //! assert!(out.canonical[0].1.starts_with("Headline of the day\n\n"));
+//! # Ok::<(), newsmerge::Error>(())
 //! ```
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
 pub mod align;
+#[doc(hidden)]
 pub mod annotate;
+#[doc(hidden)]
 pub mod cluster;
-pub mod config;
+mod config;
+#[doc(hidden)]
 pub mod engine;
-pub mod error;
+mod error;
+#[doc(hidden)]
 pub mod ingest;
+#[doc(hidden)]
 pub mod normalize;
+#[doc(hidden)]
 pub mod reconcile;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod sketch;
 
 pub use config::Config;
+pub use engine::{MAX_THREADS, Mode, Progress, Silent, merge_entries, run_entries, run_path};
 pub use error::{Error, Result};
+pub use ingest::{Entry, Meta, Problem, RECORDS_SOURCE, Status, record_entry};
+pub use normalize::Markers;
+pub use report::read::find_cluster;
+pub use report::{
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, OWNER_FILE, Outcome, PresenceRecord,
+    SourceRecord, StatusCounts, Summary, VariantRecord, check_paths, remove_temporaries,
+    write_output,
+};

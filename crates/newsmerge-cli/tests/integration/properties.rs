@@ -116,7 +116,7 @@ proptest! {
     #[test]
     fn invariants_hold(entries in corpus(), seed in any::<u64>()) {
         let config = Config::default();
-        let out = run_entries(entries.clone(), Mode::Run, &config, &Silent);
+        let out = run_entries(entries.clone(), Mode::Run, &config, &Silent).unwrap();
 
         // Every input appears once, in id order.
         let ids: Vec<&str> = out.documents.iter().map(|d| d.id.as_str()).collect();
@@ -154,7 +154,7 @@ proptest! {
             let j = (seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64) % n as u64) as usize;
             shuffled.swap(i, j);
         }
-        let again = run_entries(shuffled, Mode::Run, &config, &Silent);
+        let again = run_entries(shuffled, Mode::Run, &config, &Silent).unwrap();
         prop_assert_eq!(out, again);
     }
 }

@@ -319,12 +319,51 @@ pub fn align_units(units: Vec<Vec<Unit>>, max_diff_cells: usize) -> Alignment {
             .collect();
         slots = merge(slots, &paras, max_diff_cells);
     }
-    let slots = merge_moved(slots, units.len());
+    let mut slots = merge_moved(slots, units.len());
+    join_cut_ends(&mut slots, &units);
     Alignment {
         slots: slots.into_iter().map(|w| Slot { cells: w.cells }).collect(),
         units,
     }
 }
+
+/// Places each copy's last unit, when it is alone in its slot and the
+/// start of a unit other copies carry in a neighbouring slot, in that slot:
+/// a copy cut off inside a sentence carries the start of that sentence,
+/// not a sentence of its own. The reconcile stage then sees it as a
+/// reading that breaks off.
+fn join_cut_ends(slots: &mut Vec<Work<'_>>, units: &[Vec<Unit>]) {
+    let key = |c: Cell| units[c.copy][c.unit].key.as_str();
+    for (copy, us) in units.iter().enumerate() {
+        let Some(last) = us.len().checked_sub(1).map(|unit| Cell { copy, unit }) else {
+            continue;
+        };
+        let Some(at) = slots.iter().position(|s| s.cells == [last]) else {
+            continue;
+        };
+        let cut = key(last);
+        let starts = |s: &Work<'_>| {
+            !s.cells.iter().any(|c| c.copy == copy)
+                && s.cells.iter().any(|&c| {
+                    let k = key(c);
+                    k.len() > cut.len() && k.starts_with(cut)
+                })
+        };
+        let next = [at + 1, at.wrapping_sub(1)]
+            .into_iter()
+            .find(|&n| slots.get(n).is_some_and(starts));
+        if let (Some(n), true) = (next, word_count(cut) >= MIN_CUT_WORDS) {
+            let cells = &mut slots[n].cells;
+            let pos = cells.partition_point(|c| c.copy < copy);
+            cells.insert(pos, last);
+            slots.remove(at);
+        }
+    }
+}
+
+/// A copy's last unit shorter than this many words is not matched as the
+/// start of another copy's sentence: two words begin many sentences.
+const MIN_CUT_WORDS: usize = 3;
 
 /// A slot while aligning: its key is its founding unit's.
 struct Work<'a> {

@@ -196,8 +196,8 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
     };
     let broken = last.and_then(reach).map_or(0, |r| r.broken);
     let stops_short = broken >= MIN_CUT_INSIDE_WORDS
-        || (tail >= config.min_missing_tail_words
-            && tail as f64 >= config.min_missing_tail * total as f64);
+        || (tail >= config.annotate.min_missing_tail_words
+            && tail as f64 >= config.annotate.min_missing_tail * total as f64);
     let reached = match last {
         Some(l) => words[..l].iter().sum::<usize>() + reach(l).map_or(0, |r| r.end),
         None => 0,

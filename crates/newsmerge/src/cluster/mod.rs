@@ -35,9 +35,9 @@ pub struct Cluster {
 /// Whether an overlap makes two documents copies of one article.
 pub fn is_match(o: &Overlap, config: &Config) -> bool {
     o.shared > 0
-        && (o.resemblance >= config.min_resemblance
-            || (o.containment >= config.min_containment
-                && o.smaller >= config.min_containment_shingles))
+        && (o.resemblance >= config.cluster.min_resemblance
+            || (o.containment >= config.cluster.min_containment
+                && o.smaller >= config.cluster.min_containment_shingles))
 }
 
 /// Groups documents into clusters. Every document in `signatures` is in
@@ -207,10 +207,7 @@ mod tests {
         let a = sig(0..100);
         let b = sig(50..150);
         let c = sig(100..200);
-        let config = Config {
-            min_resemblance: 0.3,
-            ..Config::default()
-        };
+        let config = Config::builder().min_resemblance(0.3).build().unwrap();
         let clusters = cluster(&[a, b, c], &[pair(0, 1), pair(1, 2)], &config);
         assert_eq!(clusters.len(), 2, "{clusters:?}");
         assert!(clusters.iter().all(|c| c.members.len() <= 2));

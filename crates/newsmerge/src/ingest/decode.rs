@@ -89,7 +89,7 @@ mod tests {
     }
 
     fn status(bytes: &[u8]) -> Result<String, &'static str> {
-        decode(bytes).map_err(|p| p.status())
+        decode(bytes).map_err(|p| p.status().as_str())
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod walk;
 use rayon::prelude::*;
 
 pub use parts::{PART_BYTES, Part, parts, read_part};
+pub use record::{RECORDS_SOURCE, record_entry};
 pub use walk::{Found, OUTPUT_MARKER, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.
@@ -44,6 +45,38 @@ pub struct Meta {
     pub record_id: Option<String>,
 }
 
+/// What became of an input, as `documents.jsonl` says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Read, with text.
+    Ok,
+    /// Read, but holds no text.
+    Empty,
+    /// Not something newsmerge reads.
+    Skipped,
+    /// Should hold text but cannot be read or parsed.
+    Error,
+}
+
+impl Status {
+    /// The status's name: `ok`, `empty`, `skipped` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Empty => "empty",
+            Status::Skipped => "skipped",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why an input yields no text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
@@ -57,12 +90,12 @@ pub enum Problem {
 }
 
 impl Problem {
-    /// The status name used in `documents.jsonl`.
-    pub fn status(&self) -> &'static str {
+    /// The input's status in `documents.jsonl`.
+    pub fn status(&self) -> Status {
         match self {
-            Problem::Empty(_) => "empty",
-            Problem::Skipped(_) => "skipped",
-            Problem::Error(_) => "error",
+            Problem::Empty(_) => Status::Empty,
+            Problem::Skipped(_) => Status::Skipped,
+            Problem::Error(_) => Status::Error,
         }
     }
 

@@ -147,18 +147,55 @@ fn text_of(map: &Map<String, Value>) -> Result<String, Problem> {
         )));
     };
     match value {
-        Value::String(s) if s.trim().is_empty() => {
-            Err(Problem::Empty(format!("record field `{field}` is empty")))
-        }
-        Value::String(s) if !super::decode::has_words(s) => Err(Problem::Empty(format!(
-            "record field `{field}` has {}",
-            super::decode::NO_WORDS
-        ))),
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => checked_text(field, s.clone()),
         other => Err(Problem::Error(format!(
             "record field `{field}` is {}, expected a string",
             kind(other)
         ))),
+    }
+}
+
+/// A record's text, unless it holds no words.
+fn checked_text(field: &str, text: String) -> Result<String, Problem> {
+    if text.trim().is_empty() {
+        Err(Problem::Empty(format!("record field `{field}` is empty")))
+    } else if !super::decode::has_words(&text) {
+        Err(Problem::Empty(format!(
+            "record field `{field}` has {}",
+            super::decode::NO_WORDS
+        )))
+    } else {
+        Ok(text)
+    }
+}
+
+/// The source of a record handed over in memory when it names none and
+/// has no URL.
+pub const RECORDS_SOURCE: &str = "records";
+
+/// An entry for a record handed over in memory (by the Python package,
+/// say) rather than read from a file: `id` is the document id, `text` its
+/// text or why the caller could not read one, `source` its publishing
+/// source. The text is checked, and the source found, as for a JSON
+/// record: an empty text is [`Problem::Empty`]; without a source, the
+/// host of `meta.url`, else [`RECORDS_SOURCE`].
+pub fn record_entry(
+    id: String,
+    text: Result<String, String>,
+    source: Option<String>,
+    meta: Meta,
+) -> Entry {
+    let source = source
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| meta.url.as_deref().and_then(host_of))
+        .unwrap_or_else(|| RECORDS_SOURCE.to_string());
+    Entry {
+        id,
+        source,
+        meta,
+        body: text
+            .map_err(Problem::Error)
+            .and_then(|t| checked_text("text", t)),
     }
 }
 
@@ -189,6 +226,7 @@ fn kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::Status;
 
     fn bodies(entries: &[Entry]) -> Vec<(String, Result<String, String>)> {
         entries
@@ -261,6 +299,6 @@ mod tests {
         let e = read_json("f.json", "[{", "f.json");
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].id, "f.json");
-        assert_eq!(e[0].body.as_ref().unwrap_err().status(), "error");
+        assert_eq!(e[0].body.as_ref().unwrap_err().status(), Status::Error);
     }
 }

@@ -366,20 +366,32 @@ impl SlotLine {
     /// that other copies run together), is carried whole.
     fn carried_by(&self, reading: &Reading) -> usize {
         let k = &reading.key;
-        let prefix = k.len() < self.key.len()
-            && self.key.starts_with(k.as_str())
-            && self.key.as_bytes()[k.len()] == b' ';
+        if !(reading.last && is_cut_prefix(k, &self.key)) || ends_sentence(&reading.text) {
+            return self.words;
+        }
+        if self.key.as_bytes()[k.len()] != b' ' {
+            // Cut inside a word: its start is not carried.
+            return word_count(k) - 1;
+        }
         let n = word_count(k);
-        let broken = prefix
-            && reading.last
-            && !ends_sentence(&reading.text)
-            && word_after(&self.text, n).is_some_and(|w| w.starts_with(char::is_lowercase));
-        if broken { n } else { self.words }
+        let goes_on = word_after(&self.text, n).is_some_and(|w| w.starts_with(char::is_lowercase));
+        if goes_on { n } else { self.words }
     }
 }
 
+/// Whether `key` is the strict start of `of`: what a copy cut off inside
+/// that text carries of it.
+fn is_cut_prefix(key: &str, of: &str) -> bool {
+    key.len() < of.len() && of.starts_with(key)
+}
+
+/// Votes a slot's text. A reading at its copy's end that is the start of
+/// another reading is a copy cut off there: it does not vote on the words
+/// it never reached.
 fn vote(readings: Vec<Reading>, weights: &[f64]) -> SlotLine {
-    let variants = variants(readings.iter().map(|r| (r.copy, &r.key, &r.text)));
+    let cut = |r: &Reading| r.last && readings.iter().any(|o| is_cut_prefix(&r.key, &o.key));
+    let voting = readings.iter().filter(|r| !cut(r));
+    let variants = variants(voting.map(|r| (r.copy, &r.key, &r.text)));
     let (text, tied) = decide(&variants, weights);
     let key = fold_key(&text);
     SlotLine {
@@ -624,5 +636,29 @@ mod tests {
         assert_eq!((reach(2).words, reach(2).broken), (7, 6));
         // The same words followed by more text are a heading, not a cut.
         assert_eq!(reach(3).broken, 0);
+    }
+
+    #[test]
+    fn a_copy_cut_inside_a_sentence_adds_no_fragment_of_it() {
+        let full =
+            "Title\n\nFirst paragraph here.\n\nOfficials from both sides met again in the evening.";
+        for cut in [
+            "Officials from b",
+            "Officials from both si",
+            "Officials from both sides",
+        ] {
+            let c = canon(&[full, &format!("Title\n\nFirst paragraph here.\n\n{cut}")]);
+            assert_eq!(
+                texts(&c),
+                [
+                    "Title",
+                    "First paragraph here.",
+                    "Officials from both sides met again in the evening."
+                ],
+                "cut at {cut:?}"
+            );
+            let reach = c.lines[2].reach.iter().find(|r| r.copy == 1).unwrap();
+            assert!(reach.broken > 0, "cut at {cut:?}");
+        }
     }
 }

@@ -8,11 +8,14 @@
 //! be added; none is renamed or removed without a new
 //! [`FORMAT_VERSION`].
 
+mod assemble;
 pub mod read;
 mod write;
 
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
+use crate::ingest::Status;
+pub(crate) use assemble::{Known, Merged, assemble, cluster_names};
 use serde::{Deserialize, Serialize};
 pub use write::{OWNER_FILE, check_paths, is_output_folder, remove_temporaries, write_output};
 
@@ -27,7 +30,7 @@ pub struct DocumentRecord {
     /// The publishing source.
     pub source: String,
     /// `ok`, `empty`, `skipped` or `error`.
-    pub status: &'static str,
+    pub status: Status,
     /// Why the document is not ok; null when it is.
     pub error: Option<String>,
     /// The id of the document's cluster; null when it is not ok.
@@ -133,7 +136,56 @@ pub struct Summary {
     /// Copies flagged paywalled.
     pub paywalled: usize,
     /// The settings that shaped the output.
-    pub settings: Config,
+    pub settings: SettingsRecord,
+}
+
+/// The settings that shape the output, as `summary.json` records them:
+/// its own record, so the output format does not follow [`Config`]'s
+/// layout. The thread count is not among them: it never changes the
+/// output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)] // Each is the [`crate::config::ConfigBuilder`] setting of the same name.
+pub struct SettingsRecord {
+    pub follow_links: bool,
+    pub min_furniture_articles: usize,
+    /// The number of marker phrases.
+    pub markers: usize,
+    pub shingle_words: usize,
+    pub sample_modulus: u64,
+    pub min_shared_samples: u32,
+    pub min_shared_fraction: f64,
+    pub max_posting: usize,
+    pub min_resemblance: f64,
+    pub min_containment: f64,
+    pub min_containment_shingles: usize,
+    pub max_aligned_copies: usize,
+    pub max_diff_cells: usize,
+    pub min_missing_tail: f64,
+    pub min_missing_tail_words: usize,
+}
+
+impl SettingsRecord {
+    /// The record of `config`.
+    pub fn of(config: &Config) -> SettingsRecord {
+        let (n, s, c) = (&config.normalize, &config.sketch, &config.cluster);
+        SettingsRecord {
+            follow_links: config.ingest.follow_links,
+            min_furniture_articles: n.min_furniture_articles,
+            markers: n.markers.len(),
+            shingle_words: s.shingle_words,
+            sample_modulus: s.sample_modulus,
+            min_shared_samples: s.min_shared_samples,
+            min_shared_fraction: s.min_shared_fraction,
+            max_posting: s.max_posting,
+            min_resemblance: c.min_resemblance,
+            min_containment: c.min_containment,
+            min_containment_shingles: c.min_containment_shingles,
+            max_aligned_copies: config.align.max_aligned_copies,
+            max_diff_cells: config.align.max_diff_cells,
+            min_missing_tail: config.annotate.min_missing_tail,
+            min_missing_tail_words: config.annotate.min_missing_tail_words,
+        }
+    }
 }
 
 /// Documents by status.
@@ -160,10 +212,10 @@ impl StatusCounts {
         };
         for d in documents {
             match d.status {
-                "ok" => c.ok += 1,
-                "empty" => c.empty += 1,
-                "skipped" => c.skipped += 1,
-                _ => c.error += 1,
+                Status::Ok => c.ok += 1,
+                Status::Empty => c.empty += 1,
+                Status::Skipped => c.skipped += 1,
+                Status::Error => c.error += 1,
             }
         }
         c
@@ -244,7 +296,7 @@ impl SourceRecord {
         for d in documents {
             let (r, coverage_sum, measured) = by_source.entry(&d.source).or_default();
             r.documents += 1;
-            if d.status != "ok" {
+            if d.status != Status::Ok {
                 r.problems += 1;
                 continue;
             }
@@ -279,7 +331,7 @@ impl SourceRecord {
     }
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 

@@ -56,7 +56,7 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
 
 /// The signature of a sequence of word hashes.
 pub fn signature(words: &[u64], config: &Config) -> Signature {
-    let k = config.shingle_words.max(1);
+    let k = config.sketch.shingle_words.max(1);
     let mut full: Vec<u64> = if words.is_empty() {
         Vec::new()
     } else if words.len() < k {
@@ -66,7 +66,7 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
     };
     full.sort_unstable();
     full.dedup();
-    let modulus = config.sample_modulus.max(1);
+    let modulus = config.sketch.sample_modulus.max(1);
     let mut sample: Vec<u64> = full.iter().copied().filter(|h| h % modulus == 0).collect();
     if sample.is_empty() {
         // A short text may have no selected shingle; its smallest hash
@@ -96,7 +96,7 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// with the first of its copies. Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
-    let index = Index::build(signatures, &originals, config.max_posting);
+    let index = Index::build(signatures, &originals, config.sketch.max_posting);
     let mut pairs: Vec<CandidatePair> = originals
         .par_iter()
         .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, &a| {
@@ -175,8 +175,9 @@ fn fingerprint_key(s: &Signature) -> u64 {
 /// How many indexed shingles a pair whose smaller sample has `smaller`
 /// of them must share to be a candidate.
 fn shared_needed(smaller: usize, config: &Config) -> u32 {
-    let by_fraction = (config.min_shared_fraction * smaller as f64).ceil() as u32;
+    let by_fraction = (config.sketch.min_shared_fraction * smaller as f64).ceil() as u32;
     config
+        .sketch
         .min_shared_samples
         .max(by_fraction)
         .min(smaller as u32)
@@ -288,10 +289,7 @@ mod tests {
 
     #[test]
     fn exact_copies_join_their_original_past_the_posting_cap() {
-        let config = Config {
-            max_posting: 3,
-            ..Config::default()
-        };
+        let config = Config::builder().max_posting(3).build().unwrap();
         let copy = sig(ARTICLE);
         let mut signatures = vec![copy.clone(); 6];
         signatures.insert(2, Signature::default());
@@ -325,10 +323,7 @@ mod tests {
     #[test]
     fn fragments_become_candidates_and_strangers_do_not() {
         let half: String = ARTICLE.split(' ').take(30).collect::<Vec<_>>().join(" ");
-        let config = Config {
-            sample_modulus: 1,
-            ..Config::default()
-        };
+        let config = Config::builder().sample_modulus(1).build().unwrap();
         let sigs: Vec<Signature> = [
             ARTICLE,
             &half,
@@ -349,11 +344,11 @@ mod tests {
 
     #[test]
     fn long_postings_propose_nothing() {
-        let config = Config {
-            sample_modulus: 1,
-            max_posting: 2,
-            ..Config::default()
-        };
+        let config = Config::builder()
+            .sample_modulus(1)
+            .max_posting(2)
+            .build()
+            .unwrap();
         let tails = [
             "and then the rain came down hard on the roof all night",
             "but the market opened early with prices for grain rising fast",

@@ -1,0 +1,145 @@
+//! `dedup`: two streaming passes that keep only each document's fingerprint
+//! and evidence.
+
+use super::{Mode, Progress, load_document, sort_by_id};
+use crate::annotate::{CopyReport, annotate, discount_shared_endings};
+use crate::cluster::{Cluster, cluster};
+use crate::config::Config;
+use crate::ingest::Entry;
+use crate::normalize::ending::last_words;
+use crate::normalize::{DocId, recurring};
+use crate::report::Outcome;
+use crate::report::{Known, Merged, assemble, cluster_names};
+use crate::sketch::{Signature, candidates, sketch};
+use rayon::prelude::*;
+
+/// What `dedup` keeps of a document once it is fingerprinted: no text.
+struct Digest {
+    name: String,
+    words: usize,
+    ending: Option<String>,
+    signature: Signature,
+    report: CopyReport,
+}
+
+/// `dedup` in two streaming passes over `count` inputs, each read by
+/// `read` (a file's entries) and dropped after use, so that no pass holds
+/// every text at once. The first learns the corpus's furniture from hashed
+/// lines ([`recurring::Lines::of_raw`]); the second normalizes each
+/// document, marks its learned furniture, fingerprints it and diagnoses it
+/// on its own evidence, and keeps only a [`Digest`].
+pub(super) fn dedup_streaming(
+    count: usize,
+    read: &(dyn Fn(usize) -> Vec<Entry> + Sync),
+    config: &Config,
+    progress: &dyn Progress,
+) -> Outcome {
+    progress.stage("learning furniture", count as u64);
+    let lines: Vec<recurring::Lines> = (0..count)
+        .into_par_iter()
+        .flat_map(|i| {
+            let entries = read(i);
+            progress.advance(1);
+            entries.into_par_iter().filter_map(|e| {
+                let text = e.body.as_ref().ok()?;
+                recurring::Lines::of_raw(
+                    &e.source,
+                    e.meta.title.as_deref(),
+                    text,
+                    &config.normalize.markers,
+                )
+            })
+        })
+        .collect();
+    let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
+    progress.stage("fingerprinting", count as u64);
+    let mut digested: Vec<(Entry, Option<Digest>)> = (0..count)
+        .into_par_iter()
+        .flat_map(|i| {
+            let entries = read(i);
+            progress.advance(1);
+            entries.into_par_iter().map(|e| digest(e, &learned, config))
+        })
+        .collect();
+    sort_by_id(&mut digested);
+    let mut entries = Vec::with_capacity(digested.len());
+    let mut digests = Vec::with_capacity(digested.len());
+    let mut signatures = Vec::with_capacity(digested.len());
+    for (entry, digest) in digested {
+        entries.push(entry);
+        if let Some(mut d) = digest {
+            signatures.push(std::mem::take(&mut d.signature));
+            digests.push(d);
+        }
+    }
+    progress.stage("candidates", 1);
+    let pairs = candidates(&signatures, config);
+    progress.stage("clustering", 1);
+    let clusters = cluster(&signatures, &pairs, config);
+    drop(signatures);
+    progress.stage("evidence", clusters.len() as u64);
+    let merged: Vec<Merged> = clusters
+        .par_iter()
+        .map(|c| {
+            let order = alignment_order(c, |d| digests[d.index()].words);
+            let mut reports: Vec<CopyReport> = order
+                .iter()
+                .map(|d| digests[d.index()].report.clone())
+                .collect();
+            let endings: Vec<Option<String>> = order
+                .iter()
+                .map(|d| digests[d.index()].ending.clone())
+                .collect();
+            discount_shared_endings(&mut reports, &endings);
+            progress.advance(1);
+            Merged {
+                order,
+                canon: None,
+                reports,
+            }
+        })
+        .collect();
+    let known = Known {
+        names: digests.iter().map(|d| d.name.as_str()).collect(),
+        words: digests.iter().map(|d| d.words).collect(),
+    };
+    let names = cluster_names(&clusters);
+    assemble(
+        &entries,
+        &known,
+        &clusters,
+        &names,
+        merged,
+        Mode::Dedup.name(),
+        config,
+    )
+}
+
+/// Normalizes one entry, marks its learned furniture, and keeps what
+/// `dedup` needs of it.
+fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry, Option<Digest>) {
+    let (entry, doc) = load_document(entry, &config.normalize.markers);
+    let digest = doc.map(|mut doc| {
+        learned.mark(&mut doc);
+        Digest {
+            words: doc.content_words(),
+            ending: last_words(&doc),
+            signature: sketch(&doc, config),
+            report: annotate(&doc, 0, None, config),
+            name: doc.name,
+        }
+    });
+    (entry, digest)
+}
+
+/// The centre first, then the other copies by words of text, most first.
+fn alignment_order(cluster: &Cluster, words: impl Fn(DocId) -> usize) -> Vec<DocId> {
+    let mut rest: Vec<DocId> = cluster
+        .members
+        .iter()
+        .copied()
+        .filter(|&d| d != cluster.centre)
+        .collect();
+    rest.sort_by_cached_key(|&d| (std::cmp::Reverse(words(d)), d));
+    std::iter::once(cluster.centre).chain(rest).collect()
+}

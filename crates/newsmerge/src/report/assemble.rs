@@ -1,0 +1,184 @@
+//! Assembling the output records from what the stages made of the input.
+
+use super::{
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SettingsRecord,
+    SourceRecord, StatusCounts, Summary, VariantRecord,
+};
+use crate::annotate::CopyReport;
+use crate::cluster::Cluster;
+use crate::config::Config;
+use crate::ingest::{self, Entry, Status};
+use crate::normalize::{DocId, Document};
+use crate::reconcile::CanonicalText;
+
+/// Cluster ids: `c` and the cluster's rank by first member, zero-padded.
+pub(crate) fn cluster_names(clusters: &[Cluster]) -> Vec<String> {
+    let width = clusters.len().to_string().len().max(6);
+    (1..=clusters.len())
+        .map(|n| format!("c{n:0width$}"))
+        .collect()
+}
+
+/// What merging one cluster yields.
+pub(crate) struct Merged {
+    /// The copies in alignment order, pivot first.
+    pub(crate) order: Vec<DocId>,
+    pub(crate) canon: Option<CanonicalText>,
+    pub(crate) reports: Vec<CopyReport>,
+}
+
+/// What assembling the output needs of each readable document, by
+/// [`DocId`]: its id and its words of article text.
+pub(crate) struct Known<'a> {
+    pub(crate) names: Vec<&'a str>,
+    pub(crate) words: Vec<usize>,
+}
+
+impl<'a> Known<'a> {
+    pub(crate) fn of(docs: &'a [Document]) -> Known<'a> {
+        Known {
+            names: docs.iter().map(|d| d.name.as_str()).collect(),
+            words: docs.iter().map(Document::content_words).collect(),
+        }
+    }
+}
+
+pub(crate) fn assemble(
+    entries: &[Entry],
+    docs: &Known<'_>,
+    clusters: &[Cluster],
+    names: &[String],
+    merged: Vec<Merged>,
+    command: &'static str,
+    config: &Config,
+) -> Outcome {
+    let mut per_doc: Vec<Option<(usize, CopyReport)>> = vec![None; docs.names.len()];
+    let mut records = Vec::with_capacity(clusters.len());
+    let mut canonical = Vec::new();
+    for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
+        let name = |d: DocId| docs.names[d.index()].to_string();
+        let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, &name));
+        if let Some(c) = &m.canon {
+            canonical.push((names[ci].clone(), c.to_text()));
+        }
+        records.push(ClusterRecord {
+            id: names[ci].clone(),
+            members: cluster.members.iter().map(|&d| name(d)).collect(),
+            pivot: m.canon.as_ref().map(|_| name(m.order[0])),
+            lines,
+        });
+        for (d, report) in m.order.iter().zip(m.reports) {
+            per_doc[d.index()] = Some((ci, report));
+        }
+    }
+    let documents = document_records(entries, docs, names, per_doc);
+    let summary = summarize(&documents, &records, command, config);
+    let sizes = records
+        .iter()
+        .map(|c| (c.id.as_str(), c.members.len()))
+        .collect();
+    let sources = SourceRecord::tally(&documents, &sizes);
+    Outcome {
+        documents,
+        clusters: records,
+        canonical,
+        sources,
+        summary,
+    }
+}
+
+fn line_records(
+    canon: &CanonicalText,
+    order: &[DocId],
+    name: &dyn Fn(DocId) -> String,
+) -> Vec<LineRecord> {
+    let names = |copies: &[usize]| -> Vec<String> {
+        let mut v: Vec<String> = copies.iter().map(|&c| name(order[c])).collect();
+        v.sort_by(|a, b| ingest::id_order(a).cmp(&ingest::id_order(b)));
+        v
+    };
+    canon
+        .lines
+        .iter()
+        .map(|l| LineRecord {
+            text: l.text.clone(),
+            sources: names(&l.sources),
+            variants: l
+                .variants
+                .iter()
+                .map(|v| VariantRecord {
+                    text: v.text.clone(),
+                    sources: names(&v.copies),
+                })
+                .collect(),
+            tie: l.tied,
+        })
+        .collect()
+}
+
+fn document_records(
+    entries: &[Entry],
+    docs: &Known<'_>,
+    names: &[String],
+    mut per_doc: Vec<Option<(usize, CopyReport)>>,
+) -> Vec<DocumentRecord> {
+    let mut next_doc = 0;
+    entries
+        .iter()
+        .map(|e| {
+            let mut r = DocumentRecord {
+                id: e.id.clone(),
+                source: e.source.clone(),
+                status: Status::Ok,
+                error: None,
+                cluster: None,
+                truncated: false,
+                paywalled: false,
+                coverage: None,
+                truncation: None,
+                paywall: None,
+                boilerplate: Vec::new(),
+                words: None,
+                title: e.meta.title.clone(),
+                url: e.meta.url.clone(),
+                date: e.meta.date.clone(),
+            };
+            match &e.body {
+                Err(p) => {
+                    r.status = p.status();
+                    r.error = Some(p.reason().to_string());
+                }
+                Ok(_) => {
+                    let d = next_doc;
+                    next_doc += 1;
+                    r.words = Some(docs.words[d]);
+                    if let Some((ci, report)) = per_doc[d].take() {
+                        r.cluster = Some(names[ci].clone());
+                        r.set_report(report);
+                    }
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+fn summarize(
+    documents: &[DocumentRecord],
+    clusters: &[ClusterRecord],
+    command: &'static str,
+    config: &Config,
+) -> Summary {
+    let counts = StatusCounts::of(documents);
+    Summary {
+        format_version: FORMAT_VERSION,
+        command,
+        documents: counts,
+        clusters: clusters.len(),
+        multi_copy_clusters: clusters.iter().filter(|c| c.members.len() > 1).count(),
+        copies_merged: counts.ok - clusters.len(),
+        truncated: documents.iter().filter(|d| d.truncated).count(),
+        paywalled: documents.iter().filter(|d| d.paywalled).count(),
+        settings: SettingsRecord::of(config),
+    }
+}
