@@ -7,9 +7,12 @@
 //! field here does not change the output format); the thread count is not
 //! among them, because the output does not depend on it.
 
-use crate::engine::MAX_THREADS;
 use crate::error::{Error, Result};
 use crate::normalize::Markers;
+
+/// The most worker threads a run starts: past a few per core they only
+/// cost time to start.
+pub const MAX_THREADS: usize = 1024;
 
 /// The settings of one run: build them with [`Config::builder`], or take
 /// [`Config::default`].
@@ -293,5 +296,53 @@ impl ConfigBuilder {
             );
         }
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_build() {
+        assert_eq!(Config::builder().build().unwrap(), Config::default());
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_by_name() {
+        let refused = |b: ConfigBuilder| match b.build() {
+            Err(Error::Config { setting, .. }) => setting,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(
+            refused(Config::builder().threads(MAX_THREADS + 1)),
+            "threads"
+        );
+        assert_eq!(
+            refused(Config::builder().sample_modulus(0)),
+            "sample_modulus"
+        );
+        assert_eq!(
+            refused(Config::builder().min_resemblance(1.5)),
+            "min_resemblance"
+        );
+        assert_eq!(
+            refused(Config::builder().min_missing_tail(-0.1)),
+            "min_missing_tail"
+        );
+        assert_eq!(
+            refused(Config::builder().min_resemblance(0.0).min_containment(0.0)),
+            "min_resemblance"
+        );
+    }
+
+    #[test]
+    fn a_setter_sets_its_stage_setting() {
+        let c = Config::builder()
+            .shingle_words(3)
+            .max_diff_cells(9)
+            .build()
+            .unwrap();
+        assert_eq!((c.sketch.shingle_words, c.align.max_diff_cells), (3, 9));
     }
 }

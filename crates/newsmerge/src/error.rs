@@ -71,7 +71,7 @@ pub enum Error {
         /// The marker file.
         path: PathBuf,
         /// The line and what is wrong with it.
-        source: crate::normalize::markers::MarkerError,
+        source: MarkerError,
     },
     /// An output folder's file cannot be read back.
     #[error("cannot read {path}: {reason}")]
@@ -103,6 +103,16 @@ pub enum Error {
         /// The reason rayon gave.
         reason: String,
     },
+}
+
+/// A line of a marker file that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct MarkerError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
 }
 
 /// A result with the library's [`Error`].

@@ -96,6 +96,8 @@ mod config;
 #[doc(hidden)]
 pub mod engine;
 mod error;
+mod hashing;
+mod ids;
 #[doc(hidden)]
 pub mod ingest;
 #[doc(hidden)]
@@ -107,7 +109,7 @@ pub mod report;
 #[doc(hidden)]
 pub mod sketch;
 
-pub use config::Config;
+pub use config::{Config, ConfigBuilder};
 pub use engine::{MAX_THREADS, Mode, Progress, Silent, merge_entries, run_entries, run_path};
 pub use error::{Error, Result};
 pub use ingest::{Entry, Meta, Problem, RECORDS_SOURCE, Status, record_entry};

@@ -11,7 +11,7 @@
 //! caller as the copy that agrees most with the others) founds one *slot*
 //! per unit. Each further copy is diffed against the current slots with
 //! `similar`'s Patience algorithm, keyed on folded unit text (above a
-//! budget of compared pairs, [`crate::Config::max_diff_cells`], a greedy
+//! budget of compared pairs, [`crate::ConfigBuilder::max_diff_cells`], a greedy
 //! in-order match instead, so the work is bounded the same way on every
 //! machine and the result never depends on its load): equal runs join their slots; in a replaced run each unit
 //! joins the most similar slot (by word overlap, so a copy that split a
@@ -27,9 +27,9 @@
 //! the search for moved units compares each slot some copy lacks with the
 //! slots of the same key and with at most [`TWIN_WINDOW`] others.
 
+use crate::hashing::{SEED, intersection_size};
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Kind, segment, word_count};
-use crate::sketch::{SEED, intersection_size};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashMap;
 use std::ops::Range;

@@ -101,7 +101,7 @@ pub fn run_path(
 }
 
 /// Runs newsmerge over entries already read, in any order, on a pool of
-/// [`Config::threads`] threads. Fails only when the pool cannot be built.
+/// [`crate::ConfigBuilder::threads`] threads. Fails only when the pool cannot be built.
 pub fn run_entries(
     entries: Vec<Entry>,
     mode: Mode,
@@ -181,9 +181,7 @@ pub(crate) fn load_document(mut entry: Entry, markers: &Markers) -> (Entry, Opti
     (entry, doc)
 }
 
-/// The most worker threads a run starts: past a few per core they only
-/// cost time to start.
-pub const MAX_THREADS: usize = 1024;
+pub use crate::config::MAX_THREADS;
 
 fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     if config.threads > MAX_THREADS {

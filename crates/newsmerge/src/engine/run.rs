@@ -223,7 +223,7 @@ fn learn_reliability(docs: &[Document], merged: &[Merged]) -> Reliability {
 }
 
 /// Orders a cluster's copies by agreement and aligns the first
-/// [`Config::max_aligned_copies`] of them.
+/// [`crate::ConfigBuilder::max_aligned_copies`] of them.
 fn align_cluster(
     docs: &[Document],
     cluster: &Cluster,

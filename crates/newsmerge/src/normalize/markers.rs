@@ -48,15 +48,7 @@ impl MarkerKind {
     }
 }
 
-/// A line of a marker file that cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct MarkerError {
-    /// The 1-based line number.
-    pub line: usize,
-    /// What is wrong with it.
-    pub reason: String,
-}
+pub use crate::error::MarkerError;
 
 /// Where a phrase was found in a marker key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

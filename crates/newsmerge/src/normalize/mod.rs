@@ -20,19 +20,8 @@ pub mod text;
 use crate::ingest::Meta;
 pub use boilerplate::{Furniture, Kind};
 pub use markers::Markers;
-use serde::Serialize;
 
-/// A dense document number: the index of the document in the run's sorted
-/// list of readable documents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct DocId(pub u32);
-
-impl DocId {
-    /// The index as a `usize`.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+pub use crate::ids::DocId;
 
 /// One paragraph of a document.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -164,7 +164,7 @@ impl Learned {
 }
 
 fn hash(text: &str, seed: u64) -> u64 {
-    xxh3_64_with_seed(text.as_bytes(), crate::sketch::SEED ^ seed)
+    xxh3_64_with_seed(text.as_bytes(), crate::hashing::SEED ^ seed)
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ impl CanonicalText {
 }
 
 /// Attaches the copies `copies[from..]`, which were not aligned (see
-/// [`crate::Config::max_aligned_copies`]), to the canonical lines they
+/// [`crate::ConfigBuilder::max_aligned_copies`]), to the canonical lines they
 /// carry word for word: the lines whose key equals the key of one of their
 /// content paragraphs. They vote on nothing.
 pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {

@@ -19,8 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// The seed of every hash newsmerge computes, so runs are reproducible.
-pub const SEED: u64 = 0x6e65_7773_6d65_7267;
+pub use crate::hashing::{SEED, intersection_size};
 
 /// A document's fingerprint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -249,24 +248,6 @@ pub fn overlap(a: &[u32], b: &[u32]) -> Overlap {
         containment: ratio(shared, smaller),
         smaller,
     }
-}
-
-/// The size of the intersection of two sorted slices (counting repeats as
-/// often as both have them).
-pub fn intersection_size<T: Ord>(a: &[T], b: &[T]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
 }
 
 #[cfg(test)]
