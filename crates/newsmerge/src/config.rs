@@ -113,6 +113,14 @@ pub(crate) struct AnnotateConfig {
     pub(crate) min_missing_tail: f64,
     /// ...and for at least this many words. By default, 40.
     pub(crate) min_missing_tail_words: usize,
+    /// A copy whose last sentence breaks off at least this many words
+    /// short of the agreed sentence is cut inside it. By default, 5.
+    pub(crate) min_cut_inside_words: usize,
+    /// A copy cut short is the start of its article: it must carry at
+    /// least this share of the canonical text's words up to where it
+    /// stops; one that lacks the start is a fragment of the middle, not a
+    /// truncated copy. By default, 0.5.
+    pub(crate) min_prefix_share: f64,
 }
 
 impl Default for Config {
@@ -145,6 +153,8 @@ impl Default for Config {
             annotate: AnnotateConfig {
                 min_missing_tail: 0.25,
                 min_missing_tail_words: 40,
+                min_cut_inside_words: 5,
+                min_prefix_share: 0.5,
             },
         }
     }
@@ -253,6 +263,12 @@ setters! {
     min_missing_tail: f64 => annotate.min_missing_tail;
     /// ...and for at least this many words. By default, 40.
     min_missing_tail_words: usize => annotate.min_missing_tail_words;
+    /// A copy whose last sentence breaks off at least this many words
+    /// short of the agreed sentence is cut inside it. By default, 5.
+    min_cut_inside_words: usize => annotate.min_cut_inside_words;
+    /// A copy cut short must carry at least this share of the canonical
+    /// text's words up to where it stops. By default, 0.5.
+    min_prefix_share: f64 => annotate.min_prefix_share;
 }
 
 impl ConfigBuilder {
@@ -284,6 +300,7 @@ impl ConfigBuilder {
             ("min_resemblance", c.cluster.min_resemblance),
             ("min_containment", c.cluster.min_containment),
             ("min_missing_tail", c.annotate.min_missing_tail),
+            ("min_prefix_share", c.annotate.min_prefix_share),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return bad(setting, format!("{value} is not a share between 0 and 1"));

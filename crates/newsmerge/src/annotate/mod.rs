@@ -195,30 +195,20 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         None => total,
     };
     let broken = last.and_then(reach).map_or(0, |r| r.broken);
-    let stops_short = broken >= MIN_CUT_INSIDE_WORDS
+    let stops_short = broken >= config.annotate.min_cut_inside_words
         || (tail >= config.annotate.min_missing_tail_words
             && tail as f64 >= config.annotate.min_missing_tail * total as f64);
     let reached = match last {
         Some(l) => words[..l].iter().sum::<usize>() + reach(l).map_or(0, |r| r.end),
         None => 0,
     };
-    let has_start = covered as f64 >= MIN_PREFIX_SHARE * reached as f64;
+    let has_start = covered as f64 >= config.annotate.min_prefix_share * reached as f64;
     Measure {
         coverage,
         cut_after_line: last.filter(|_| stops_short && has_start).map(|l| l + 1),
         reaches_end: tail == 0,
     }
 }
-
-/// A copy whose last sentence breaks off at least this many words short of
-/// the agreed sentence is cut inside it.
-const MIN_CUT_INSIDE_WORDS: usize = 5;
-
-/// A copy cut short is the start of its article: it must carry at least
-/// this share of the canonical text's words up to the point where it
-/// stops. A copy that lacks the start and stops early is a fragment of the
-/// middle, not a truncated copy.
-const MIN_PREFIX_SHARE: f64 = 0.5;
 
 fn word_count_of(text: &str) -> usize {
     word_count(&fold_key(text))

@@ -162,6 +162,8 @@ pub struct SettingsRecord {
     pub max_diff_cells: usize,
     pub min_missing_tail: f64,
     pub min_missing_tail_words: usize,
+    pub min_cut_inside_words: usize,
+    pub min_prefix_share: f64,
 }
 
 impl SettingsRecord {
@@ -184,6 +186,8 @@ impl SettingsRecord {
             max_diff_cells: config.align.max_diff_cells,
             min_missing_tail: config.annotate.min_missing_tail,
             min_missing_tail_words: config.annotate.min_missing_tail_words,
+            min_cut_inside_words: config.annotate.min_cut_inside_words,
+            min_prefix_share: config.annotate.min_prefix_share,
         }
     }
 }
