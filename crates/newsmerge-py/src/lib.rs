@@ -64,9 +64,11 @@ fn run(
     .map_err(py_error)
 }
 
-/// Records read from Python: the entries, and each entry's id object.
+/// Records read from Python: the entries (taken for the run), each
+/// entry's id, and each record's id object.
 struct Records {
     entries: Vec<Entry>,
+    names: Vec<String>,
     ids: Vec<Py<PyAny>>,
 }
 
@@ -77,6 +79,7 @@ impl Records {
     fn read(py: Python<'_>, items: &Bound<'_, PyAny>, strings: bool) -> PyResult<Records> {
         let mut records = Records {
             entries: Vec::new(),
+            names: Vec::new(),
             ids: Vec::new(),
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -99,6 +102,7 @@ impl Records {
                     entry
                 }
             };
+            records.names.push(entry.id.clone());
             records.entries.push(entry);
             records.ids.push(id);
         }
@@ -111,10 +115,10 @@ impl Records {
     }
 
     fn index(&self) -> HashMap<&str, usize> {
-        self.entries
+        self.names
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.id.as_str(), i))
+            .map(|(i, name)| (name.as_str(), i))
             .collect()
     }
 }
@@ -241,9 +245,9 @@ fn dedup<'py>(
     records: &Bound<'py, PyAny>,
     threads: Option<usize>,
 ) -> PyResult<(Clusters, Problems<'py>)> {
-    let records = Records::read(py, records, false)?;
+    let mut records = Records::read(py, records, false)?;
     let config = config(threads)?;
-    let entries = records.entries.clone();
+    let entries = std::mem::take(&mut records.entries);
     let outcome: Outcome = py
         .detach(|| newsmerge::run_entries(entries, Mode::Dedup, &config, &Silent))
         .map_err(py_error)?;
@@ -323,7 +327,8 @@ fn dedup_buffers<'py>(
         };
         entries.push(entry);
     }
-    let records = Records {
+    let mut records = Records {
+        names: entries.iter().map(|e| e.id.clone()).collect(),
         ids: ids
             .into_iter()
             .map(|id| match id {
@@ -334,7 +339,7 @@ fn dedup_buffers<'py>(
         entries,
     };
     let config = config(threads)?;
-    let entries = records.entries.clone();
+    let entries = std::mem::take(&mut records.entries);
     let outcome = py
         .detach(|| newsmerge::run_entries(entries, Mode::Dedup, &config, &Silent))
         .map_err(py_error)?;
@@ -345,9 +350,9 @@ fn dedup_buffers<'py>(
         }
     }
     let column = records
-        .entries
+        .names
         .iter()
-        .map(|e| cluster_of.get(e.id.as_str()).map(|c| c.to_string()))
+        .map(|name| cluster_of.get(name.as_str()).map(|c| c.to_string()))
         .collect();
     Ok((column, problems(py, &records, &outcome.documents)?))
 }
@@ -357,9 +362,9 @@ fn dedup_buffers<'py>(
 #[pyfunction]
 #[pyo3(signature = (copies, threads=None))]
 fn merge(py: Python<'_>, copies: &Bound<'_, PyAny>, threads: Option<usize>) -> PyResult<String> {
-    let records = Records::read(py, copies, true)?;
+    let mut records = Records::read(py, copies, true)?;
     let config = config(threads)?;
-    let entries = records.entries.clone();
+    let entries = std::mem::take(&mut records.entries);
     let outcome = py
         .detach(|| newsmerge::merge_entries(entries, &config))
         .map_err(py_error)?;
