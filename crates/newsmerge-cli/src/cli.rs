@@ -172,9 +172,17 @@ pub(crate) struct RunArgs {
     pub quiet: bool,
     /// A marker file whose phrases (paywall notices, truncation markers,
     /// widget, comment and footer lines) are added to the built-in ones.
-    /// See markers/markers.txt in the project for the format.
+    /// See crates/newsmerge/markers/markers.txt in the project for the format.
     #[arg(long, value_name = "FILE")]
     pub markers: Option<PathBuf>,
+    /// Do not learn furniture from the corpus. By default, a short line a
+    /// source prints in at least 4 different articles (told apart by their
+    /// ledes) is taken for site furniture (a tagline, a banner, a credit
+    /// line) and dropped from the text, and listed per copy as `recurring`;
+    /// a line that reads as prose (two sentences, a long sentence, a
+    /// quotation) is never learned.
+    #[arg(long)]
+    pub no_learned_furniture: bool,
     /// Print the time each stage took, on stderr.
     #[arg(long)]
     pub timings: bool,
@@ -187,10 +195,13 @@ impl RunArgs {
             Some(path) => Markers::load(path)?,
             None => Markers::builtin(),
         };
-        Config::builder()
+        let mut builder = Config::builder()
             .follow_links(self.follow_links)
             .threads(self.threads)
-            .markers(markers)
-            .build()
+            .markers(markers);
+        if self.no_learned_furniture {
+            builder = builder.min_furniture_articles(0);
+        }
+        builder.build()
     }
 }

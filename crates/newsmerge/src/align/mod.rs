@@ -29,6 +29,7 @@
 
 use crate::hashing::{SEED, intersection_size};
 use crate::normalize::text::fold_key;
+use crate::normalize::text::rough_word_count;
 use crate::normalize::{Document, Kind, segment, word_count};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashMap;
@@ -82,7 +83,7 @@ pub fn units(doc: &Document) -> Vec<Unit> {
             let from = *start.get_or_insert(at);
             let end = at + s.len();
             let last = i + 1 == pieces.len();
-            if !last && s.split_whitespace().count() < MIN_UNIT_WORDS {
+            if !last && rough_word_count(s) < MIN_UNIT_WORDS {
                 continue;
             }
             start = None;

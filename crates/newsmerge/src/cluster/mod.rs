@@ -32,12 +32,28 @@ pub struct Cluster {
     pub members: Vec<DocId>,
 }
 
-/// Whether an overlap makes two documents copies of one article.
-pub fn is_match(o: &Overlap, config: &Config) -> bool {
-    o.shared > 0
-        && (o.resemblance >= config.cluster.min_resemblance
-            || (o.containment >= config.cluster.min_containment
-                && o.smaller >= config.cluster.min_containment_shingles))
+/// Whether two documents are copies of one article, and their overlap if
+/// so: their resemblance is high, or the smaller (and not tiny) one lies
+/// mostly inside the larger *and starts where it starts* (its opening
+/// is found in the larger), as a truncated or paywalled copy does.
+pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap> {
+    let o = overlap(&a.shingles, &b.shingles);
+    let c = &config.cluster;
+    if o.shared == 0 {
+        return None;
+    }
+    if o.resemblance >= c.min_resemblance {
+        return Some(o);
+    }
+    let (small, large) = if a.shingles.len() <= b.shingles.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let contained = o.containment >= c.min_containment
+        && o.smaller >= c.min_containment_shingles
+        && small.opens_inside(large);
+    contained.then_some(o)
 }
 
 /// Groups documents into clusters. Every document in `signatures` is in
@@ -45,13 +61,7 @@ pub fn is_match(o: &Overlap, config: &Config) -> bool {
 pub fn cluster(signatures: &[Signature], pairs: &[CandidatePair], config: &Config) -> Vec<Cluster> {
     let verified: Vec<CandidatePair> = pairs
         .par_iter()
-        .filter(|p| {
-            let o = overlap(
-                &signatures[p.a.index()].shingles,
-                &signatures[p.b.index()].shingles,
-            );
-            is_match(&o, config)
-        })
+        .filter(|p| matches(&signatures[p.a.index()], &signatures[p.b.index()], config).is_some())
         .copied()
         .collect();
     let components = components(signatures.len(), &verified);
@@ -121,7 +131,7 @@ fn split_by_centre(
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut cluster_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     for doc in by_size {
-        let shingles = &signatures[doc.index()].shingles;
+        let signature = &signatures[doc.index()];
         // Only the clusters of its verified partners can take it: a centre
         // it matches but was never paired with is not looked for, so the
         // work is bounded by the verified pairs, not members times centres.
@@ -133,13 +143,10 @@ fn split_by_centre(
         near.dedup();
         let best = near
             .into_iter()
-            .map(|i| {
-                (
-                    i,
-                    overlap(&signatures[clusters[i].centre.index()].shingles, shingles),
-                )
+            .filter_map(|i| {
+                let centre = &signatures[clusters[i].centre.index()];
+                matches(centre, signature, config).map(|o| (i, o))
             })
-            .filter(|(_, o)| is_match(o, config))
             .max_by(|(i, x), (j, y)| {
                 let by_containment = x.containment.total_cmp(&y.containment);
                 by_containment
@@ -171,8 +178,10 @@ fn split_by_centre(
 mod tests {
     use super::*;
 
+    /// A fingerprint of consecutive shingles, opening with the first.
     fn sig(range: std::ops::Range<u32>) -> Signature {
         Signature {
+            opening: range.clone().take(40).collect(),
             shingles: range.collect(),
             sample: Vec::new(),
         }
@@ -192,6 +201,17 @@ mod tests {
         assert_eq!(clusters.len(), 2);
         assert_eq!(clusters[0].members, [DocId(0), DocId(1)]);
         assert_eq!(clusters[0].centre, DocId(0));
+    }
+
+    #[test]
+    fn a_fragment_whose_opening_is_elsewhere_does_not_join() {
+        // A stub (its own headline and lede, then a quote) and an unrelated
+        // article that carries the same quote.
+        let mut stub = sig(500..540);
+        stub.shingles = (500..510).chain(0..30).collect();
+        let sigs = [sig(0..200), stub];
+        let clusters = cluster(&sigs, &[pair(0, 1)], &Config::default());
+        assert_eq!(clusters.len(), 2);
     }
 
     #[test]

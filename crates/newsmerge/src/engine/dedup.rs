@@ -42,12 +42,7 @@ pub(super) fn dedup_streaming(
             progress.advance(1);
             entries.into_par_iter().filter_map(|e| {
                 let text = e.body.as_ref().ok()?;
-                recurring::Lines::of_raw(
-                    &e.source,
-                    e.meta.title.as_deref(),
-                    text,
-                    &config.normalize.markers,
-                )
+                recurring::Lines::of_raw(&e.source, text)
             })
         })
         .collect();

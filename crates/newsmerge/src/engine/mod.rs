@@ -152,9 +152,11 @@ pub(crate) type Loaded = (Entry, Option<(Document, Option<recurring::Lines>)>);
 /// (as `dedup` does, so that both commands learn the same furniture), and
 /// frees the text.
 fn load(entry: Entry, markers: &Markers) -> Loaded {
-    let lines = entry.body.as_ref().ok().and_then(|raw| {
-        recurring::Lines::of_raw(&entry.source, entry.meta.title.as_deref(), raw, markers)
-    });
+    let lines = entry
+        .body
+        .as_ref()
+        .ok()
+        .and_then(|raw| recurring::Lines::of_raw(&entry.source, raw));
     let (entry, doc) = load_document(entry, markers);
     (entry, doc.map(|d| (d, lines)))
 }

@@ -1,22 +1,57 @@
 //! Furniture learned from the corpus: lines a source prints on many
 //! different articles.
 //!
-//! Fixed phrase lists cannot know every site's footer, tagline or credit
-//! line. But such a line recurs, word for word, across the pages of its
-//! site, on articles with different headlines, which article text does not.
-//! Counting, per source, the distinct headlines each short line appears
-//! under finds them; a line seen under enough different headlines is
-//! marked [`Furniture::Recurring`]. Counting headlines, not pages, keeps a
-//! site that published one article a thousand times from losing its text.
+//! Fixed phrase lists cannot know every site's footer, tagline, banner or
+//! credit line. But such a line recurs, word for word, across the pages of
+//! its site, on different articles, which article text does not. Counting,
+//! per source, the distinct articles each short line appears in finds
+//! them; a line seen in enough different articles is marked
+//! [`Furniture::Recurring`], wherever it stands (a cookie banner above the
+//! headline too).
+//!
+//! Two rules keep article text out of it:
+//!
+//! - *Different articles*, not different pages or headlines: an article is
+//!   told apart by its lede, the longest short line it has, so a story
+//!   published a thousand times, or re-headlined six times over a day,
+//!   counts once and keeps its text.
+//! - *Furniture is not prose*: a line that reads as article text (two
+//!   sentences or more, a long sentence, a quotation) is never learned,
+//!   however often one source repeats it, since stories on one subject
+//!   repeat their background paragraphs.
 
-use super::boilerplate::classify;
-use super::{Document, Furniture, Kind, Markers, word_count};
+use super::{Document, Furniture, Kind, word_count};
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Lines longer than this are never learned furniture.
 const MAX_WORDS: usize = 80;
+
+/// A line of at least this many words that holds two sentences or more
+/// reads as article prose.
+const PROSE_WORDS: usize = 20;
+
+/// A single sentence of at least this many words reads as article prose.
+const LONG_SENTENCE_WORDS: usize = 30;
+
+/// A quotation of at least this many words reads as article prose.
+const QUOTE_WORDS: usize = 12;
+
+/// Whether a line reads as article text rather than site furniture: two
+/// sentences or more, one long sentence, or a quotation. Such a line is
+/// never learned as furniture.
+pub fn reads_as_prose(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    let sentences = text
+        .split_whitespace()
+        .filter(|w| w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""))
+        .count();
+    let quoted = text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']);
+    (words >= PROSE_WORDS && sentences >= 2)
+        || words >= LONG_SENTENCE_WORDS
+        || (quoted && words >= QUOTE_WORDS)
+}
 
 /// Marks as furniture every content line that its source prints under at
 /// least `min_articles` distinct headlines. A value below 2 disables it.
@@ -28,75 +63,81 @@ pub fn mark_recurring(docs: &mut [Document], min_articles: usize) {
 }
 
 /// What learning furniture needs of one document, hashed: its source, its
-/// headline, and its short lines after the headline.
+/// lede (which tells its article from others), and its short lines that
+/// do not read as prose.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     source: u64,
-    headline: u64,
+    lede: u64,
     short: Vec<u64>,
+}
+
+/// Collects a document's lines: its lede is the longest of its short
+/// lines (ties to the first); its candidates are the short lines that do
+/// not read as prose.
+#[derive(Default)]
+struct Collect {
+    lede: (usize, u64),
+    short: Vec<u64>,
+}
+
+impl Collect {
+    fn add(&mut self, shown: &str, key: &str, source: u64) {
+        let words = word_count(key);
+        if key.is_empty() || words > MAX_WORDS {
+            return;
+        }
+        let h = hash(key, source);
+        if words > self.lede.0 {
+            self.lede = (words, h);
+        }
+        if !reads_as_prose(shown) {
+            self.short.push(h);
+        }
+    }
+
+    fn finish(self, source: u64) -> Option<Lines> {
+        (self.lede.0 > 0).then_some(Lines {
+            source,
+            lede: self.lede.1,
+            short: self.short,
+        })
+    }
 }
 
 impl Lines {
     /// The lines of a normalized document; `None` without article text.
     pub fn of(doc: &Document) -> Option<Lines> {
-        let mut content = doc.iter_content();
-        let headline = content.next()?;
         let source = hash(&doc.source, 0);
-        Some(Lines {
-            source,
-            headline: hash(&headline.key, source),
-            short: content
-                .filter(|p| word_count(&p.key) <= MAX_WORDS)
-                .map(|p| hash(&p.key, source))
-                .collect(),
-        })
+        let mut collect = Collect::default();
+        for p in doc.iter_content() {
+            collect.add(&p.text, &p.key, source);
+        }
+        collect.finish(source)
     }
 
     /// The lines of a raw text, found more cheaply than by normalizing it:
-    /// its short lines as they stand, keys folded, none classified except
-    /// to find the headline, none cleaned, joined or rejoined. Site lines
-    /// are short lines on their own, whose keys come out the same either
-    /// way; this is what lets `dedup` learn furniture in a first pass that
-    /// keeps no text.
-    pub fn of_raw(
-        source: &str,
-        title: Option<&str>,
-        raw: &str,
-        markers: &Markers,
-    ) -> Option<Lines> {
+    /// its short lines as they stand, keys folded, none cleaned beyond
+    /// entities, joined or rejoined. Site lines are short lines on their
+    /// own, whose keys come out the same either way; this is what lets
+    /// `dedup` learn furniture in a first pass that keeps no text.
+    pub fn of_raw(source: &str, raw: &str) -> Option<Lines> {
         let source = hash(source, 0);
-        let mut lines = raw
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && l.bytes().filter(|&b| b == b' ').count() < MAX_WORDS)
-            .map(|l| match cleaned(l) {
-                Some(clean) => Cow::Owned(super::text::strip_markdown(&clean).into_owned()),
-                None => super::text::strip_markdown(l),
-            });
+        let mut collect = Collect::default();
         let mut key = String::new();
-        let headline = match title.map(super::text::fold_key).filter(|t| !t.is_empty()) {
-            Some(title) => title,
-            None => loop {
-                let text = super::text::collapse_spaces(&lines.next()?);
-                super::text::fold_key_into(&text, &mut key);
-                if classify(&text, &key, markers) == Kind::Content {
-                    break std::mem::take(&mut key);
-                }
-            },
-        };
-        let mut short = Vec::new();
-        for line in lines {
-            // Folding collapses spaces itself.
-            super::text::fold_key_into(&line, &mut key);
-            if !key.is_empty() && word_count(&key) <= MAX_WORDS {
-                short.push(hash(&key, source));
+        for line in raw.lines().map(str::trim) {
+            if line.is_empty() || line.bytes().filter(|&b| b == b' ').count() >= MAX_WORDS {
+                continue;
             }
+            let shown = match cleaned(line) {
+                Some(clean) => Cow::Owned(super::text::strip_markdown(&clean).into_owned()),
+                None => super::text::strip_markdown(line),
+            };
+            // Folding collapses spaces itself.
+            super::text::fold_key_into(&shown, &mut key);
+            collect.add(&shown, &key, source);
         }
-        Some(Lines {
-            source,
-            headline: hash(&headline, source),
-            short,
-        })
+        collect.finish(source)
     }
 }
 
@@ -115,7 +156,7 @@ fn cleaned(line: &str) -> Option<String> {
 #[derive(Clone, Debug, Default)]
 pub struct Learned {
     /// For each (source, short line), up to `min_articles` distinct
-    /// headline hashes.
+    /// ledes of the articles it is in.
     seen: HashMap<u64, Vec<u64>>,
     min_articles: usize,
 }
@@ -129,8 +170,8 @@ impl Learned {
             for doc in lines {
                 for line in doc.short {
                     let heads = seen.entry(line).or_default();
-                    if heads.len() < min_articles && !heads.contains(&doc.headline) {
-                        heads.push(doc.headline);
+                    if heads.len() < min_articles && !heads.contains(&doc.lede) {
+                        heads.push(doc.lede);
                     }
                 }
             }
@@ -139,18 +180,13 @@ impl Learned {
         Learned { seen, min_articles }
     }
 
-    /// Marks the learned lines of `doc` (its headline aside) as furniture.
+    /// Marks the learned lines of `doc` as furniture, wherever they stand.
     pub fn mark(&self, doc: &mut Document) {
         if self.seen.is_empty() {
             return;
         }
         let source = hash(&doc.source, 0);
-        for p in doc
-            .paragraphs
-            .iter_mut()
-            .skip_while(|p| p.kind != Kind::Content)
-            .skip(1)
-        {
+        for p in doc.paragraphs.iter_mut() {
             if p.kind == Kind::Content && self.seen.contains_key(&hash(&p.key, source)) {
                 p.kind = Kind::Furniture(Furniture::Recurring);
             }
@@ -175,7 +211,7 @@ mod tests {
 
     fn page(source: &str, headline: &str) -> Document {
         let text = format!(
-            "{headline}\n\nThe story itself, told for {headline}.\n\n\
+            "{headline}\n\nThe story itself, told for {headline}, runs longer than any line the site adds.\n\n\
              The Planet is an independent paper founded in 1938."
         );
         normalize(DocId(0), headline, source, &Meta::default(), &text)
@@ -216,11 +252,14 @@ mod tests {
     fn raw_lines_learn_what_normalized_documents_learn() {
         let heads = ["One", "Two", "Three", "Four"];
         let tagline = "The Planet&nbsp;&ndash; an independent paper,\u{00AD} since 1938.";
-        let raw = |h: &str| format!("{h}\n\nThe story itself, told for {h}.\n\n{tagline}");
-        let markers = Markers::builtin();
+        let raw = |h: &str| {
+            format!(
+                "{h}\n\nThe story itself, told for {h}, runs longer than the site's lines.\n\n{tagline}"
+            )
+        };
         let lines = heads
             .iter()
-            .filter_map(|h| Lines::of_raw("planet", None, &raw(h), &markers));
+            .filter_map(|h| Lines::of_raw("planet", &raw(h)));
         let learned = Learned::learn(lines, 4);
         let mut doc = normalize(DocId(0), "Five", "planet", &Meta::default(), &raw("Five"));
         learned.mark(&mut doc);
@@ -230,5 +269,62 @@ mod tests {
             [Kind::Content, Kind::Content, furniture],
             "entities and invisible characters are cleaned in both"
         );
+    }
+
+    fn content(doc: &Document) -> Vec<&str> {
+        doc.iter_content().map(|p| p.text.as_str()).collect()
+    }
+
+    #[test]
+    fn re_headlined_versions_of_one_story_keep_their_text() {
+        let story = "Rescuers reached the village at dawn after the road reopened, and the first families were taken to the school hall.";
+        let more = "Officials said the river had fallen by a metre overnight.";
+        let mut docs: Vec<Document> = (0..6)
+            .map(|v| {
+                let text = format!("Flood live: update {v}\n\n{story}\n\n{more}");
+                normalize(DocId(0), "x", "site", &Meta::default(), &text)
+            })
+            .collect();
+        mark_recurring(&mut docs, 4);
+        assert!(
+            docs.iter().all(|d| content(d).len() == 3),
+            "{:?}",
+            content(&docs[0])
+        );
+    }
+
+    #[test]
+    fn a_background_paragraph_shared_by_one_sources_articles_is_kept() {
+        let background = "The dam was built in 1962 to protect the valley from spring floods. \
+            It has been repaired twice since then, most recently after the storms of 2019, \
+            at a cost of twelve million.";
+        let mut docs: Vec<Document> = ["One", "Two", "Three", "Four", "Five"]
+            .iter()
+            .map(|h| {
+                let text = format!(
+                    "{h} news of the day\n\nThe council met about the {h} plan on Monday evening and took no decision.\n\n{background}"
+                );
+                normalize(DocId(0), h, "dump.jsonl", &Meta::default(), &text)
+            })
+            .collect();
+        mark_recurring(&mut docs, 4);
+        assert!(docs.iter().all(|d| content(d).len() == 3));
+    }
+
+    #[test]
+    fn a_banner_above_every_headline_is_furniture() {
+        let banner = "We use cookies to improve your experience";
+        let mut docs: Vec<Document> = ["One", "Two", "Three", "Four"]
+            .iter()
+            .map(|h| {
+                let text = format!(
+                    "{banner}\n\n{h} wins the cup\n\nThe {h} team won the final on Sunday after a long and close game.\n\nAdvertisement"
+                );
+                normalize(DocId(0), h, "sport", &Meta::default(), &text)
+            })
+            .collect();
+        mark_recurring(&mut docs, 4);
+        assert_eq!(content(&docs[0])[0], "One wins the cup");
+        assert!(docs.iter().all(|d| !content(d).contains(&banner)));
     }
 }

@@ -21,21 +21,23 @@ pub fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if !matches!(c, '.' | '!' | '?' | '…') {
+        // Full-width stops end a sentence with no space after them.
+        let full_width = matches!(c, '。' | '！' | '？');
+        if !full_width && !matches!(c, '.' | '!' | '?' | '…') {
             continue;
         }
         let mut end = i + c.len_utf8();
         while let Some(&(j, q)) = chars.peek() {
             if !matches!(
                 q,
-                '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?'
+                '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?' | '」' | '』' | '）'
             ) {
                 break;
             }
             end = j + q.len_utf8();
             chars.next();
         }
-        if chars.peek().is_some_and(|&(_, n)| n == ' ') {
+        if full_width || chars.peek().is_some_and(|&(_, n)| n == ' ') {
             out.push(text[start..end].trim());
             start = end;
         }
@@ -150,8 +152,8 @@ fn join_wrapped(current: &mut String, line: &str) {
 pub fn ends_sentence(text: &str) -> bool {
     let trimmed = text
         .trim_end()
-        .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '*']);
-    trimmed.ends_with(['.', '!', '?', '…', ':', ';'])
+        .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '*', '」', '』', '）']);
+    trimmed.ends_with(['.', '!', '?', '…', ':', ';', '。', '！', '？', '：', '；'])
 }
 
 /// Whether paragraph `next` continues `prev`, which a page break cut off

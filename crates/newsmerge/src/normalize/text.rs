@@ -97,12 +97,62 @@ pub fn fold_key_into(text: &str, key: &mut String) {
     }
 }
 
+/// Whether `c` belongs to a script written without spaces between words
+/// (Chinese and Japanese kanji and kana, Thai, Lao, Khmer, Burmese). Each
+/// such character is a word of its own in a key, so shingles, alignment
+/// and word counts work on these scripts as on spaced ones: two copies
+/// that differ by one character differ by one word.
+pub fn is_unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'      // Thai, Lao
+        | '\u{1000}'..='\u{109F}'    // Myanmar
+        | '\u{1780}'..='\u{17FF}'    // Khmer
+        | '\u{3040}'..='\u{30FF}'    // Hiragana, Katakana
+        | '\u{31F0}'..='\u{31FF}'    // Katakana extensions
+        | '\u{3400}'..='\u{4DBF}'    // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}'    // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}'    // CJK compatibility ideographs
+        | '\u{FF66}'..='\u{FF9D}'    // Halfwidth katakana
+        | '\u{20000}'..='\u{2FA1F}') // CJK extensions B and later
+}
+
+/// The words of a text as a key counts them, without building the key:
+/// runs of letters and digits, each character of an unspaced script on
+/// its own.
+pub fn rough_word_count(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    let (mut n, mut in_word) = (0, false);
+    for c in text.chars() {
+        if is_unspaced(c) {
+            n += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() {
+            n += usize::from(!in_word);
+            in_word = true;
+        } else if c.is_whitespace() {
+            in_word = false;
+        }
+    }
+    n
+}
+
 /// Folds any text, character by character.
 fn fold_chars(text: &str, key: &mut String) {
     let mut chars = text.chars().peekable();
     let mut prev_alnum = false;
     let mut pending_space = false;
     while let Some(c) = chars.next() {
+        if is_unspaced(c) {
+            if !key.is_empty() {
+                key.push(' ');
+            }
+            key.push(c);
+            pending_space = true;
+            prev_alnum = false;
+            continue;
+        }
         if c.is_alphanumeric() {
             if pending_space && !key.is_empty() {
                 key.push(' ');

@@ -32,6 +32,41 @@ pub struct Signature {
     pub shingles: Vec<u32>,
     /// The full hashes of the shingles indexed for candidate search, sorted.
     pub sample: Vec<u64>,
+    /// The cut hashes of the first [`OPENING_SHINGLES`] shingles, in text
+    /// order: the headline and lede, which a truncated or paywalled copy
+    /// must share with the article it belongs to (see
+    /// [`Signature::opens_inside`]).
+    pub opening: Vec<u32>,
+}
+
+/// How many shingles of a document's start make its opening: about fifty
+/// words, a headline and a lede, with room for a caption or a standfirst
+/// one copy has above them.
+pub const OPENING_SHINGLES: usize = 40;
+
+/// A fragment must share at least this share of its opening with the
+/// article it is a part of (and at least [`MIN_OPENING_SHARED`] shingles):
+/// a stub whose own headline and lede are elsewhere shares only the
+/// passage after them.
+pub const MIN_OPENING_SHARE: f64 = 0.25;
+
+/// ...and at least this many shingles, about eight words in a row.
+pub const MIN_OPENING_SHARED: usize = 4;
+
+impl Signature {
+    /// Whether this document's opening is found in `other`: a copy that is
+    /// only a part of `other` (a truncated or paywalled copy) starts where
+    /// it starts, so a passage shared in the middle (a quote, a press
+    /// release, background) does not make a fragment of it.
+    pub fn opens_inside(&self, other: &Signature) -> bool {
+        let found = self
+            .opening
+            .iter()
+            .filter(|h| other.shingles.binary_search(h).is_ok())
+            .count();
+        let needed = (MIN_OPENING_SHARE * self.opening.len() as f64).ceil() as usize;
+        found >= needed.max(MIN_OPENING_SHARED).min(self.opening.len())
+    }
 }
 
 /// Two documents that share enough indexed shingles to be compared.
@@ -45,16 +80,36 @@ pub struct CandidatePair {
 
 /// Fingerprints one document.
 pub fn sketch(doc: &Document, config: &Config) -> Signature {
-    let words: Vec<u64> = doc
-        .iter_content()
-        .flat_map(|p| p.key.split(' ').filter(|w| !w.is_empty()))
-        .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED))
-        .collect();
-    signature(&words, config)
+    let mut words: Vec<u64> = Vec::new();
+    let mut opens_at = None;
+    for p in doc.iter_content() {
+        let before = words.len();
+        words.extend(
+            p.key
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
+        );
+        if opens_at.is_none() && words.len() - before >= MIN_OPENING_WORDS {
+            opens_at = Some(before);
+        }
+    }
+    signature_opening_at(&words, opens_at.unwrap_or(0), config)
 }
 
-/// The signature of a sequence of word hashes.
+/// The opening starts at the first paragraph of at least this many words:
+/// the headline or the lede, past the short lines (menus, bylines, dates)
+/// that a scrape may carry above them.
+const MIN_OPENING_WORDS: usize = 8;
+
+/// The signature of a sequence of word hashes, opening at its start.
 pub fn signature(words: &[u64], config: &Config) -> Signature {
+    signature_opening_at(words, 0, config)
+}
+
+/// The signature of a sequence of word hashes whose opening starts at
+/// word `opens_at`.
+fn signature_opening_at(words: &[u64], opens_at: usize, config: &Config) -> Signature {
     let k = config.sketch.shingle_words.max(1);
     let mut full: Vec<u64> = if words.is_empty() {
         Vec::new()
@@ -63,6 +118,12 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
     } else {
         words.windows(k).map(shingle_hash).collect()
     };
+    let first = opens_at.min(full.len().saturating_sub(1));
+    let opening = full[first..]
+        .iter()
+        .take(OPENING_SHINGLES)
+        .map(|&h| (h >> 32) as u32)
+        .collect();
     full.sort_unstable();
     full.dedup();
     let modulus = config.sketch.sample_modulus.max(1);
@@ -76,7 +137,11 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
     let mut shingles: Vec<u32> = full.iter().map(|&h| (h >> 32) as u32).collect();
     shingles.sort_unstable();
     shingles.dedup();
-    Signature { shingles, sample }
+    Signature {
+        shingles,
+        sample,
+        opening,
+    }
 }
 
 fn shingle_hash(words: &[u64]) -> u64 {
@@ -92,9 +157,11 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// that share at least `min_shared_samples` indexed shingles and at least
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
 /// its one shingle), plus each exact copy (identical fingerprint) paired
-/// with the first of its copies. Sorted, without duplicates.
+/// with the first of its copies, plus the near-copies [`near_copies`]
+/// proposes. Sorted, without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
+    let near = near_copies(signatures, &originals);
     let index = Index::build(signatures, &originals, config.sketch.max_posting);
     let mut pairs: Vec<CandidatePair> = originals
         .par_iter()
@@ -122,9 +189,68 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
         })
         .flatten_iter()
         .chain(copies)
+        .chain(near)
         .collect();
     pairs.sort_unstable();
+    pairs.dedup();
     pairs
+}
+
+/// How many independent min-hashes key the near-copy groups.
+const NEAR_KEYS: u64 = 4;
+
+/// Pairs that make near-copies join however common their text is. A story
+/// syndicated thousands of times with small edits has every shingle in
+/// more documents than the posting cap, so the index proposes none of its
+/// pairs. Each document is keyed by [`NEAR_KEYS`] min-hashes of its
+/// sample; two documents share a key with a probability equal to their
+/// resemblance, so near-copies (resemblance near 1) share at least one
+/// almost surely. Each group of documents sharing a key is proposed as a
+/// star around its largest member (most shingles, then lowest number): as
+/// many pairs as members, and the cluster stage verifies each exactly.
+fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair> {
+    let mut out = Vec::new();
+    for seed in 0..NEAR_KEYS {
+        let mut keyed: Vec<(u64, u32)> = originals
+            .par_iter()
+            .filter_map(|&d| {
+                let key = signatures[d as usize]
+                    .sample
+                    .iter()
+                    .map(|&h| mix(h, seed))
+                    .min()?;
+                Some((key, d))
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        for group in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+            let size = |d: u32| signatures[d as usize].shingles.len();
+            let centre = group
+                .iter()
+                .map(|&(_, d)| d)
+                .max_by_key(|&d| (size(d), std::cmp::Reverse(d)))
+                .expect("a group has members");
+            out.extend(
+                group
+                    .iter()
+                    .filter(|&&(_, d)| d != centre)
+                    .map(|&(_, d)| CandidatePair {
+                        a: DocId(d.min(centre)),
+                        b: DocId(d.max(centre)),
+                    }),
+            );
+        }
+    }
+    out
+}
+
+/// A hash of `h` under `seed` (splitmix64's finalizer): one independent
+/// ordering of the shingle hashes per seed.
+fn mix(h: u64, seed: u64) -> u64 {
+    let mut x = h ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
 }
 
 /// Splits the documents with a fingerprint into originals, the first of
@@ -324,7 +450,7 @@ mod tests {
     }
 
     #[test]
-    fn long_postings_propose_nothing() {
+    fn long_postings_propose_no_pair_of_their_own() {
         let config = Config::builder()
             .sample_modulus(1)
             .max_posting(2)
@@ -339,7 +465,37 @@ mod tests {
             .iter()
             .map(|tail| signature(&words(&format!("{ARTICLE} {tail}")), &config))
             .collect();
-        assert!(candidates(&sigs, &config).is_empty());
+        // Only the near-copy keys pair them: a star around the largest.
+        let pairs = candidates(&sigs, &config);
+        assert!(pairs.len() <= 2, "{pairs:?}");
+        let (_, centre) = (0..3).map(|d| (sigs[d].shingles.len(), d)).max().unwrap();
+        assert!(
+            pairs
+                .iter()
+                .all(|p| p.a.index() == centre || p.b.index() == centre)
+        );
+    }
+
+    #[test]
+    fn thousands_of_near_copies_are_proposed_past_the_posting_cap() {
+        let config = Config::builder().max_posting(50).build().unwrap();
+        let text: Vec<&str> = ARTICLE.split(' ').collect();
+        let sigs: Vec<Signature> = (0..200)
+            .map(|i| {
+                let mut w: Vec<String> = text.iter().map(|s| s.to_string()).collect();
+                let at = i % w.len();
+                w[at] = format!("edit{i}");
+                signature(&words(&w.join(" ")), &config)
+            })
+            .collect();
+        let pairs = candidates(&sigs, &config);
+        let mut joined = vec![false; sigs.len()];
+        for p in &pairs {
+            joined[p.a.index()] = true;
+            joined[p.b.index()] = true;
+        }
+        assert!(joined.iter().all(|&j| j), "every near-copy is proposed");
+        assert!(pairs.len() < 4 * sigs.len(), "stars, not all pairs");
     }
 
     #[test]
