@@ -34,6 +34,11 @@ pub struct Paragraph {
     pub kind: Kind,
     /// Furniture cut from this paragraph, such as a headline's site suffix.
     pub stripped: Option<String>,
+    /// Text its source repeats in many different articles but that reads
+    /// as prose or is too long for furniture (a long site footer, a
+    /// background paragraph): kept in the text, but left out of the
+    /// fingerprint, so it never decides that two articles are one.
+    pub site_text: bool,
 }
 
 /// A readable document, segmented and classified.
@@ -110,6 +115,7 @@ fn paragraph(raw: &str, markers: &Markers) -> Paragraph {
     let key = text::fold_key(&text);
     let kind = boilerplate::classify(&text, &key, markers);
     Paragraph {
+        site_text: false,
         text,
         key,
         kind,

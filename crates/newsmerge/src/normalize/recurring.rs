@@ -21,7 +21,8 @@
 //!   repeat their background paragraphs.
 
 use super::{Document, Furniture, Kind, word_count};
-use rustc_hash::FxHashMap as HashMap;
+use rayon::prelude::*;
+use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -70,6 +71,8 @@ pub struct Lines {
     source: u64,
     lede: u64,
     short: Vec<u64>,
+    /// Lines that read as prose or are too long to be furniture.
+    long: Vec<u64>,
 }
 
 /// Collects a document's lines: its lede is the longest of its short
@@ -79,19 +82,26 @@ pub struct Lines {
 struct Collect {
     lede: (usize, u64),
     short: Vec<u64>,
+    long: Vec<u64>,
 }
 
 impl Collect {
     fn add(&mut self, shown: &str, key: &str, source: u64) {
-        let words = word_count(key);
-        if key.is_empty() || words > MAX_WORDS {
+        if key.is_empty() {
             return;
         }
+        let words = word_count(key);
         let h = hash(key, source);
+        if words > MAX_WORDS {
+            self.long.push(h);
+            return;
+        }
         if words > self.lede.0 {
             self.lede = (words, h);
         }
-        if !reads_as_prose(shown) {
+        if reads_as_prose(shown) {
+            self.long.push(h);
+        } else {
             self.short.push(h);
         }
     }
@@ -101,6 +111,7 @@ impl Collect {
             source,
             lede: self.lede.1,
             short: self.short,
+            long: self.long,
         })
     }
 }
@@ -126,7 +137,7 @@ impl Lines {
         let mut collect = Collect::default();
         let mut key = String::new();
         for line in raw.lines().map(str::trim) {
-            if line.is_empty() || line.bytes().filter(|&b| b == b' ').count() >= MAX_WORDS {
+            if line.is_empty() {
                 continue;
             }
             let shown = match cleaned(line) {
@@ -152,43 +163,70 @@ fn cleaned(line: &str) -> Option<String> {
     (!plain).then(|| super::text::clean(line))
 }
 
-/// The lines learned as furniture.
+/// The lines learned as furniture, and as site text.
 #[derive(Clone, Debug, Default)]
 pub struct Learned {
-    /// For each (source, short line), up to `min_articles` distinct
-    /// ledes of the articles it is in.
-    seen: HashMap<u64, Vec<u64>>,
+    /// The (source, short line) pairs seen in at least `min_articles`
+    /// different articles: furniture.
+    seen: HashSet<u64>,
+    /// The (source, long or prose line) pairs seen so: site text.
+    site: HashSet<u64>,
     min_articles: usize,
+}
+
+/// The lines in at least `min_articles` different articles (distinct
+/// ledes), from (line, lede) pairs: sorted, so the count needs no map of
+/// every line.
+fn count_articles(mut pairs: Vec<(u64, u64)>, min_articles: usize) -> HashSet<u64> {
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() >= min_articles)
+        .map(|g| g[0].0)
+        .collect()
 }
 
 impl Learned {
     /// Learns from every document's lines. Below 2, `min_articles` learns
     /// nothing.
     pub fn learn(lines: impl IntoIterator<Item = Lines>, min_articles: usize) -> Learned {
-        let mut seen: HashMap<u64, Vec<u64>> = HashMap::default();
-        if min_articles >= 2 {
-            for doc in lines {
-                for line in doc.short {
-                    let heads = seen.entry(line).or_default();
-                    if heads.len() < min_articles && !heads.contains(&doc.lede) {
-                        heads.push(doc.lede);
-                    }
-                }
-            }
-            seen.retain(|_, heads| heads.len() >= min_articles);
+        if min_articles < 2 {
+            return Learned {
+                min_articles,
+                ..Learned::default()
+            };
         }
-        Learned { seen, min_articles }
+        let docs: Vec<Lines> = lines.into_iter().collect();
+        let pairs = |pick: fn(&Lines) -> &[u64]| -> Vec<(u64, u64)> {
+            docs.iter()
+                .flat_map(|d| pick(d).iter().map(move |&l| (l, d.lede)))
+                .collect()
+        };
+        Learned {
+            seen: count_articles(pairs(|d| &d.short), min_articles),
+            site: count_articles(pairs(|d| &d.long), min_articles),
+            min_articles,
+        }
     }
 
-    /// Marks the learned lines of `doc` as furniture, wherever they stand.
+    /// Marks the learned lines of `doc` as furniture, wherever they stand,
+    /// and its site text as such.
     pub fn mark(&self, doc: &mut Document) {
-        if self.seen.is_empty() {
+        if self.seen.is_empty() && self.site.is_empty() {
             return;
         }
         let source = hash(&doc.source, 0);
-        for p in doc.paragraphs.iter_mut() {
-            if p.kind == Kind::Content && self.seen.contains_key(&hash(&p.key, source)) {
+        for p in doc
+            .paragraphs
+            .iter_mut()
+            .filter(|p| p.kind == Kind::Content)
+        {
+            let h = hash(&p.key, source);
+            if self.seen.contains(&h) {
                 p.kind = Kind::Furniture(Furniture::Recurring);
+            } else if self.site.contains(&h) {
+                p.site_text = true;
             }
         }
     }
@@ -326,5 +364,22 @@ mod tests {
         mark_recurring(&mut docs, 4);
         assert_eq!(content(&docs[0])[0], "One wins the cup");
         assert!(docs.iter().all(|d| !content(d).contains(&banner)));
+    }
+
+    #[test]
+    fn a_long_footer_on_many_articles_is_site_text_not_furniture() {
+        let footer = "The Planet is an independent paper founded in 1938. ".repeat(20);
+        let mut docs: Vec<Document> = ["One", "Two", "Three", "Four"]
+            .iter()
+            .map(|h| {
+                let text = format!("{h} wins\n\nThe {h} team won the final on Sunday after a long and close game.\n\n{footer}");
+                normalize(DocId(0), h, "site", &Meta::default(), &text)
+            })
+            .collect();
+        mark_recurring(&mut docs, 4);
+        let last = docs[0].paragraphs.last().unwrap();
+        assert_eq!(last.kind, Kind::Content, "kept in the text");
+        assert!(last.site_text, "but marked as the site's");
+        assert!(!docs[0].paragraphs[1].site_text);
     }
 }

@@ -82,7 +82,7 @@ pub struct CandidatePair {
 pub fn sketch(doc: &Document, config: &Config) -> Signature {
     let mut words: Vec<u64> = Vec::new();
     let mut opens_at = None;
-    for p in doc.iter_content() {
+    for p in doc.iter_content().filter(|p| !p.site_text) {
         let before = words.len();
         words.extend(
             p.key
