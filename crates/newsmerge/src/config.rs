@@ -86,6 +86,13 @@ pub(crate) struct ClusterConfig {
     /// alone, so that a headline and a teaser do not attach to an article.
     /// By default, 12.
     pub(crate) min_containment_shingles: usize,
+    /// Two documents that both have at most this many shingles are short
+    /// enough to be notices written on one template: their headlines and
+    /// dates must agree too. By default, 60 (about 64 words).
+    pub(crate) max_template_shingles: usize,
+    /// Two such notices dated more than this many days apart are
+    /// different notices. By default, 3.
+    pub(crate) max_template_days: u32,
 }
 
 /// How much work `align` does on one cluster.
@@ -145,6 +152,8 @@ impl Default for Config {
                 min_resemblance: 0.5,
                 min_containment: 0.7,
                 min_containment_shingles: 12,
+                max_template_shingles: 60,
+                max_template_days: 3,
             },
             align: AlignConfig {
                 max_aligned_copies: 64,
@@ -246,6 +255,13 @@ setters! {
     /// alone, so that a headline and a teaser do not attach to an article.
     /// By default, 12.
     min_containment_shingles: usize => cluster.min_containment_shingles;
+    /// Two documents that both have at most this many shingles are short
+    /// enough to be notices written on one template: their headlines
+    /// (the names in them) and dates must agree too. By default, 60.
+    max_template_shingles: usize => cluster.max_template_shingles;
+    /// Two such notices dated more than this many days apart are
+    /// different notices. By default, 3.
+    max_template_days: u32 => cluster.max_template_days;
     /// At most this many copies of one article (those that agree most with
     /// the others first)
     /// are aligned and vote; the others are attached to the canonical lines

@@ -39,7 +39,7 @@ pub struct Cluster {
 pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap> {
     let o = overlap(&a.shingles, &b.shingles);
     let c = &config.cluster;
-    if o.shared == 0 {
+    if o.shared == 0 || written_on_one_template(a, b, config) {
         return None;
     }
     if o.resemblance >= c.min_resemblance {
@@ -54,6 +54,25 @@ pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap>
         && o.smaller >= c.min_containment_shingles
         && small.opens_inside(large);
     contained.then_some(o)
+}
+
+/// Whether two short documents are different notices written on one
+/// template (two companies' dividend notices, one market notice on two
+/// days): their bodies are too short to tell them apart, so their
+/// headlines and dates do. They are different articles when each
+/// headline names something the other does not, or when their dates lie
+/// more than [`crate::ConfigBuilder::max_template_days`] apart. A re-send
+/// under a corrected headline names the same things and stays one
+/// article.
+fn written_on_one_template(a: &Signature, b: &Signature, config: &Config) -> bool {
+    let c = &config.cluster;
+    if a.shingles.len().max(b.shingles.len()) > c.max_template_shingles {
+        return false;
+    }
+    let only_in = |x: &[u32], y: &[u32]| x.iter().any(|n| y.binary_search(n).is_err());
+    let named_apart = only_in(&a.names, &b.names) && only_in(&b.names, &a.names);
+    let dated_apart = matches!((a.date, b.date), (Some(x), Some(y)) if (x - y).unsigned_abs() > c.max_template_days);
+    named_apart || dated_apart
 }
 
 /// Groups documents into clusters. Every document in `signatures` is in
@@ -183,8 +202,43 @@ mod tests {
         Signature {
             opening: range.clone().take(40).collect(),
             shingles: range.collect(),
-            sample: Vec::new(),
+            ..Signature::default()
         }
+    }
+
+    #[test]
+    fn short_notices_on_one_template_are_told_apart_by_headline_and_date() {
+        let notice = |names: &[u32], date: Option<i32>| Signature {
+            names: names.to_vec(),
+            date,
+            ..sig(0..20)
+        };
+        let config = Config::default();
+        let apart = |a: &Signature, b: &Signature| {
+            cluster(&[a.clone(), b.clone()], &[pair(0, 1)], &config).len() == 2
+        };
+        assert!(
+            apart(&notice(&[1, 2], None), &notice(&[3, 4], None)),
+            "two companies"
+        );
+        assert!(
+            !apart(&notice(&[1, 2], None), &notice(&[1, 2], None)),
+            "a corrected re-send"
+        );
+        assert!(
+            apart(&notice(&[1], Some(100)), &notice(&[1], Some(130))),
+            "a month apart"
+        );
+        assert!(
+            !apart(&notice(&[1], Some(100)), &notice(&[1], Some(101))),
+            "the next day"
+        );
+        // Long articles are told apart by their text, not their headlines.
+        let long = |names: &[u32]| Signature {
+            names: names.to_vec(),
+            ..sig(0..200)
+        };
+        assert!(!apart(&long(&[1]), &long(&[2])));
     }
 
     fn pair(a: u32, b: u32) -> CandidatePair {

@@ -52,6 +52,9 @@ pub struct Document {
     pub source: String,
     /// Its paragraphs in order, including furniture.
     pub paragraphs: Vec<Paragraph>,
+    /// Its date as days since 1970-01-01, when its record gives one that
+    /// starts `YYYY-MM-DD`.
+    pub date: Option<i32>,
 }
 
 impl Document {
@@ -107,6 +110,7 @@ pub fn normalize_with(
         name: name.to_string(),
         source: source.to_string(),
         paragraphs,
+        date: meta.date.as_deref().and_then(text::parse_day),
     }
 }
 

@@ -138,6 +138,28 @@ pub fn rough_word_count(text: &str) -> usize {
     n
 }
 
+/// The day a date string starting `YYYY-MM-DD` names, as days since
+/// 1970-01-01; `None` for anything else.
+pub fn parse_day(date: &str) -> Option<i32> {
+    let b = date.trim().as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).ok()?.parse::<i32>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Folds any text, character by character.
 fn fold_chars(text: &str, key: &mut String) {
     let mut chars = text.chars().peekable();
@@ -352,5 +374,14 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(strip_markdown(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn dates_are_days_since_the_epoch() {
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2026-03-31T08:00:00Z"), Some(20_543));
+        assert_eq!(parse_day("2024-02-29"), Some(19_782));
+        assert_eq!(parse_day("March 31"), None);
+        assert_eq!(parse_day("2026-13-01"), None);
     }
 }

@@ -37,6 +37,12 @@ pub struct Signature {
     /// must share with the article it belongs to (see
     /// [`Signature::opens_inside`]).
     pub opening: Vec<u32>,
+    /// The names in the headline (its capitalized words, prefixes such as
+    /// "CORRECTED" and small words aside), hashed and sorted: what tells
+    /// two short notices written on one template apart.
+    pub names: Vec<u32>,
+    /// The document's date, as days since 1970-01-01, when known.
+    pub date: Option<i32>,
 }
 
 /// How many shingles of a document's start make its opening: about fifty
@@ -94,7 +100,56 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
             opens_at = Some(before);
         }
     }
-    signature_opening_at(&words, opens_at.unwrap_or(0), config)
+    let mut signature = signature_opening_at(&words, opens_at.unwrap_or(0), config);
+    signature.names = doc
+        .iter_content()
+        .next()
+        .map_or_else(Vec::new, |h| names(&h.text));
+    signature.date = doc.date;
+    signature
+}
+
+/// Words of a headline that are not names, though capitalized: wire
+/// prefixes and small words of title case.
+const NOT_NAMES: &[&str] = &[
+    "a",
+    "after",
+    "an",
+    "and",
+    "as",
+    "at",
+    "brief",
+    "by",
+    "corrected",
+    "correction",
+    "exclusive",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "over",
+    "refile",
+    "the",
+    "to",
+    "update",
+    "updated",
+    "with",
+];
+
+/// The hashed names of a headline: its words that start with a capital
+/// letter, lowercased, but for [`NOT_NAMES`]; numbers are not names.
+fn names(headline: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = headline
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .map(str::to_lowercase)
+        .filter(|w| !NOT_NAMES.contains(&w.as_str()))
+        .map(|w| (xxh3_64_with_seed(w.as_bytes(), SEED) >> 32) as u32)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The opening starts at the first paragraph of at least this many words:
@@ -141,6 +196,8 @@ fn signature_opening_at(words: &[u64], opens_at: usize, config: &Config) -> Sign
         shingles,
         sample,
         opening,
+        names: Vec::new(),
+        date: None,
     }
 }
 
