@@ -200,7 +200,7 @@ mod tests {
     /// A fingerprint of consecutive shingles, opening with the first.
     fn sig(range: std::ops::Range<u32>) -> Signature {
         Signature {
-            opening: range.clone().take(40).collect(),
+            opening: vec![range.clone().take(40).collect()],
             shingles: range.collect(),
             ..Signature::default()
         }
@@ -262,6 +262,7 @@ mod tests {
         // A stub (its own headline and lede, then a quote) and an unrelated
         // article that carries the same quote.
         let mut stub = sig(500..540);
+        stub.opening = vec![(500..505).collect(), (505..510).collect()];
         stub.shingles = (500..510).chain(0..30).collect();
         let sigs = [sig(0..200), stub];
         let clusters = cluster(&sigs, &[pair(0, 1)], &Config::default());

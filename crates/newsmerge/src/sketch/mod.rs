@@ -32,11 +32,13 @@ pub struct Signature {
     pub shingles: Vec<u32>,
     /// The full hashes of the shingles indexed for candidate search, sorted.
     pub sample: Vec<u64>,
-    /// The cut hashes of the first [`OPENING_SHINGLES`] shingles, in text
-    /// order: the headline and lede, which a truncated or paywalled copy
-    /// must share with the article it belongs to (see
-    /// [`Signature::opens_inside`]).
-    pub opening: Vec<u32>,
+    /// The opening: the cut shingle hashes of each of the first
+    /// [`OPENING_PARAGRAPHS`] paragraphs of at least [`MIN_OPENING_WORDS`]
+    /// words (the headline and the lede, past the short lines a scrape may
+    /// carry above them), at most [`OPENING_SHINGLES`] each. A truncated
+    /// or paywalled copy must share one of them with the article it
+    /// belongs to (see [`Signature::opens_inside`]).
+    pub opening: Vec<Vec<u32>>,
     /// The names in the headline (its capitalized words, prefixes such as
     /// "CORRECTED" and small words aside), hashed and sorted: what tells
     /// two short notices written on one template apart.
@@ -45,33 +47,37 @@ pub struct Signature {
     pub date: Option<i32>,
 }
 
-/// How many shingles of a document's start make its opening: about fifty
-/// words, a headline and a lede, with room for a caption or a standfirst
-/// one copy has above them.
+/// How many paragraphs make the opening: two, so that a caption or a
+/// standfirst one copy has above the headline does not hide it.
+pub const OPENING_PARAGRAPHS: usize = 2;
+
+/// The opening paragraphs have at least this many words: the headline or
+/// the lede, not a menu, byline or date line.
+pub const MIN_OPENING_WORDS: usize = 8;
+
+/// At most this many shingles of each opening paragraph are kept.
 pub const OPENING_SHINGLES: usize = 40;
 
-/// A fragment must share at least this share of its opening with the
-/// article it is a part of (and at least [`MIN_OPENING_SHARED`] shingles):
-/// a stub whose own headline and lede are elsewhere shares only the
-/// passage after them.
-pub const MIN_OPENING_SHARE: f64 = 0.25;
-
-/// ...and at least this many shingles, about eight words in a row.
-pub const MIN_OPENING_SHARED: usize = 4;
+/// A paragraph of the opening is found in another document when at least
+/// this share of its shingles are.
+pub const MIN_OPENING_FOUND: f64 = 0.5;
 
 impl Signature {
-    /// Whether this document's opening is found in `other`: a copy that is
-    /// only a part of `other` (a truncated or paywalled copy) starts where
-    /// it starts, so a passage shared in the middle (a quote, a press
-    /// release, background) does not make a fragment of it.
+    /// Whether this document's opening is found in `other`: one of its
+    /// opening paragraphs (headline, lede) lies mostly in `other`. A copy
+    /// that is only a part of `other` (a truncated or paywalled copy)
+    /// starts where it starts, so a passage shared in the middle (a quote,
+    /// a press release, background) does not make a fragment of it. A
+    /// document without an opening (no paragraph that long) passes.
     pub fn opens_inside(&self, other: &Signature) -> bool {
-        let found = self
-            .opening
-            .iter()
-            .filter(|h| other.shingles.binary_search(h).is_ok())
-            .count();
-        let needed = (MIN_OPENING_SHARE * self.opening.len() as f64).ceil() as usize;
-        found >= needed.max(MIN_OPENING_SHARED).min(self.opening.len())
+        self.opening.is_empty()
+            || self.opening.iter().any(|para| {
+                let found = para
+                    .iter()
+                    .filter(|h| other.shingles.binary_search(h).is_ok())
+                    .count();
+                found as f64 >= MIN_OPENING_FOUND * para.len() as f64
+            })
     }
 }
 
@@ -87,7 +93,7 @@ pub struct CandidatePair {
 /// Fingerprints one document.
 pub fn sketch(doc: &Document, config: &Config) -> Signature {
     let mut words: Vec<u64> = Vec::new();
-    let mut opens_at = None;
+    let mut opening = Vec::new();
     for p in doc.iter_content().filter(|p| !p.site_text) {
         let before = words.len();
         words.extend(
@@ -96,11 +102,12 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
                 .filter(|w| !w.is_empty())
                 .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
         );
-        if opens_at.is_none() && words.len() - before >= MIN_OPENING_WORDS {
-            opens_at = Some(before);
+        if opening.len() < OPENING_PARAGRAPHS && words.len() - before >= MIN_OPENING_WORDS {
+            opening.push(opening_of(&words[before..], config));
         }
     }
-    let mut signature = signature_opening_at(&words, opens_at.unwrap_or(0), config);
+    let mut signature = signature(&words, config);
+    signature.opening = opening;
     signature.names = doc
         .iter_content()
         .next()
@@ -152,33 +159,38 @@ fn names(headline: &str) -> Vec<u32> {
     out
 }
 
-/// The opening starts at the first paragraph of at least this many words:
-/// the headline or the lede, past the short lines (menus, bylines, dates)
-/// that a scrape may carry above them.
-const MIN_OPENING_WORDS: usize = 8;
-
-/// The signature of a sequence of word hashes, opening at its start.
-pub fn signature(words: &[u64], config: &Config) -> Signature {
-    signature_opening_at(words, 0, config)
+/// The cut hashes of the first [`OPENING_SHINGLES`] shingles of one
+/// paragraph's words.
+fn opening_of(words: &[u64], config: &Config) -> Vec<u32> {
+    shingles_of(words, config)
+        .into_iter()
+        .take(OPENING_SHINGLES)
+        .map(|h| (h >> 32) as u32)
+        .collect()
 }
 
-/// The signature of a sequence of word hashes whose opening starts at
-/// word `opens_at`.
-fn signature_opening_at(words: &[u64], opens_at: usize, config: &Config) -> Signature {
+/// The shingle hashes of a sequence of word hashes, in text order.
+fn shingles_of(words: &[u64], config: &Config) -> Vec<u64> {
     let k = config.sketch.shingle_words.max(1);
-    let mut full: Vec<u64> = if words.is_empty() {
+    if words.is_empty() {
         Vec::new()
     } else if words.len() < k {
         vec![shingle_hash(words)]
     } else {
         words.windows(k).map(shingle_hash).collect()
-    };
-    let first = opens_at.min(full.len().saturating_sub(1));
-    let opening = full[first..]
-        .iter()
-        .take(OPENING_SHINGLES)
-        .map(|&h| (h >> 32) as u32)
-        .collect();
+    }
+}
+
+/// The signature of a sequence of word hashes, opening with its first
+/// shingles.
+pub fn signature(words: &[u64], config: &Config) -> Signature {
+    let mut full = shingles_of(words, config);
+    let opening = vec![
+        full.iter()
+            .take(OPENING_SHINGLES)
+            .map(|&h| (h >> 32) as u32)
+            .collect(),
+    ];
     full.sort_unstable();
     full.dedup();
     let modulus = config.sketch.sample_modulus.max(1);
