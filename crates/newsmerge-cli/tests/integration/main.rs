@@ -5,6 +5,7 @@ mod acceptance;
 mod bad_input;
 mod commands;
 mod determinism;
+mod hard_cases;
 mod hostile;
 mod output_safety;
 mod properties;

@@ -11,10 +11,10 @@ use std::path::Path;
 
 /// A small deterministic generator (an LCG), so the fixture is the same on
 /// every machine.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self, n: usize) -> usize {
+    pub(crate) fn next(&mut self, n: usize) -> usize {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -97,9 +97,9 @@ const WORDS: &[&str] = &[
     "rural",
 ];
 
-struct Article {
-    headline: String,
-    paragraphs: Vec<String>,
+pub(crate) struct Article {
+    pub(crate) headline: String,
+    pub(crate) paragraphs: Vec<String>,
 }
 
 fn sentence(rng: &mut Rng) -> String {
@@ -109,7 +109,7 @@ fn sentence(rng: &mut Rng) -> String {
     format!("{}.", words.join(" "))
 }
 
-fn article(rng: &mut Rng) -> Article {
+pub(crate) fn article(rng: &mut Rng) -> Article {
     let headline = (0..6)
         .map(|_| WORDS[rng.next(WORDS.len())])
         .collect::<Vec<_>>()
