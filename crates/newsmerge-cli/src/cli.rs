@@ -110,6 +110,33 @@ pub(crate) enum Command {
     /// differences from it (`--copy`).
     #[command(after_help = SHOW_HELP)]
     Show(ShowArgs),
+    /// Write the cleaned corpus of a `run` output: one JSON Lines record per
+    /// cluster with its canonical text.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+}
+
+const EXPORT_HELP: &str = "\
+Each record: id (the cluster id), text (the canonical text, its lines joined
+by blank lines; null for a dedup output), title, url and date (from the
+cluster's representative, the member with keep: true), representative,
+members, sources, truncated_members, paywalled_members.
+The file is JSON Lines, gzip-compressed when FILE ends in .gz and
+zstd-compressed when it ends in .zst. It appears only once complete.
+Example: newsmerge export out --to clean.jsonl.gz
+Exit codes: 0 written; 2 unreadable output folder, or FILE exists without --force.";
+
+/// Flags of `export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The output folder of a `newsmerge run` (or `dedup`).
+    pub out: PathBuf,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 const SHOW_HELP: &str = "\

@@ -5,8 +5,8 @@ mod show;
 
 use clap::Parser;
 use cli::{
-    Cli, ColorChoice, Command, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, RunArgs,
-    ShowArgs,
+    Cli, ColorChoice, Command, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, ExportArgs,
+    RunArgs, ShowArgs,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newsmerge::engine::{self, Mode, Progress};
@@ -30,6 +30,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 fn hint(err: &anyhow::Error) -> &'static str {
     match err.downcast_ref::<newsmerge::Error>() {
         Some(newsmerge::Error::OutputNotEmpty { .. }) => "; pass --force to write into it anyway",
+        Some(newsmerge::Error::Exists { .. }) => "; pass --force to replace it",
         _ => "",
     }
 }
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Run(args) => execute(Mode::Run, args),
         Command::Dedup(args) => execute(Mode::Dedup, args),
         Command::Show(args) => show(args),
+        Command::Export(args) => export(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -81,6 +83,16 @@ fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     }
     let problems = outcome.summary.documents.has_problems();
     Ok(if problems { EXIT_PROBLEMS } else { EXIT_OK })
+}
+
+fn export(args: &ExportArgs) -> anyhow::Result<u8> {
+    let done = newsmerge::export(&args.out, &args.to, args.force)?;
+    eprintln!(
+        "newsmerge: {} articles written to {}",
+        done.records,
+        args.to.display()
+    );
+    Ok(EXIT_OK)
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<u8> {

@@ -8,12 +8,15 @@
 use std::io;
 use std::path::PathBuf;
 
-/// A failure that stops a run, with the path it concerns.
+/// A failure that stops a run, with the path it concerns. The message
+/// names the failure; its cause, where there is one, is its
+/// [`std::error::Error::source`], so a caller that prints the chain prints
+/// each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input path does not exist or cannot be inspected.
-    #[error("cannot read input {path}: {source}")]
+    #[error("cannot read input {path}")]
     Input {
         /// The input path as given.
         path: PathBuf,
@@ -21,7 +24,7 @@ pub enum Error {
         source: io::Error,
     },
     /// An output file or folder cannot be created, written or renamed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// The file or folder being written.
         path: PathBuf,
@@ -35,6 +38,12 @@ pub enum Error {
     )]
     OutputNotEmpty {
         /// The output folder.
+        path: PathBuf,
+    },
+    /// A file to be written exists already.
+    #[error("{path} exists; it is replaced only when forced")]
+    Exists {
+        /// The file.
         path: PathBuf,
     },
     /// Another run is writing into the output folder.
@@ -58,7 +67,7 @@ pub enum Error {
         input: PathBuf,
     },
     /// A marker file cannot be read.
-    #[error("cannot read marker file {path}: {source}")]
+    #[error("cannot read marker file {path}")]
     MarkersUnreadable {
         /// The marker file.
         path: PathBuf,
@@ -66,7 +75,7 @@ pub enum Error {
         source: io::Error,
     },
     /// A marker file has a line that cannot be used.
-    #[error("bad marker file {path}, {source}")]
+    #[error("bad marker file {path}")]
     MarkersInvalid {
         /// The marker file.
         path: PathBuf,

@@ -112,8 +112,9 @@ pub mod sketch;
 pub use config::{Config, ConfigBuilder};
 pub use engine::{MAX_THREADS, Mode, Progress, Silent, merge_entries, run_entries, run_path};
 pub use error::{Error, Result};
-pub use ingest::{Entry, Meta, Problem, RECORDS_SOURCE, Status, record_entry};
+pub use ingest::{Compression, Entry, Meta, Problem, RECORDS_SOURCE, Status, record_entry};
 pub use normalize::Markers;
+pub use report::export::{ExportRecord, Exported, export};
 pub use report::read::find_cluster;
 pub use report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, OWNER_FILE, Outcome, PresenceRecord,

@@ -4,6 +4,7 @@
 mod acceptance;
 mod bad_input;
 mod commands;
+mod containers;
 mod determinism;
 mod hard_cases;
 mod hostile;

@@ -135,6 +135,18 @@ proptest! {
             prop_assert_eq!(d.cluster.as_ref(), seen.get(&d.id));
         }
 
+        // Exactly one member of each cluster is kept, and it is the pivot.
+        for c in &out.clusters {
+            let kept: Vec<&String> = out
+                .documents
+                .iter()
+                .filter(|d| d.keep && d.cluster.as_ref() == Some(&c.id))
+                .map(|d| &d.id)
+                .collect();
+            prop_assert_eq!(kept, vec![c.pivot.as_ref().unwrap()]);
+        }
+        prop_assert!(out.documents.iter().all(|d| d.cluster.is_some() || !d.keep));
+
         // Every line has a source, and its sources are members.
         for c in &out.clusters {
             let members: BTreeSet<&String> = c.members.iter().collect();

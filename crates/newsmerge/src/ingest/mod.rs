@@ -119,8 +119,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format for a file name, or `None` for an unknown extension.
+    /// The format for a file name, or `None` for an unknown extension; a
+    /// compression extension (`.gz`, `.zst`) is looked through.
     pub fn of(name: &str) -> Option<Format> {
+        let (_, name) = Compression::of_name(name);
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "txt" | "text" | "md" | "markdown" => Some(Format::Text),
@@ -143,6 +145,85 @@ pub fn read_all(found: &[Found], tick: &(dyn Fn() + Sync)) -> Vec<Entry> {
             entries
         })
         .collect()
+}
+
+/// How a file's bytes are compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (`.gz`), one member or many.
+    Gzip,
+    /// Zstandard (`.zst`).
+    Zstd,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1F, 0x8B];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+impl Compression {
+    /// The compression a file name's last extension names, and the name
+    /// without that extension.
+    pub fn of_name(name: &str) -> (Compression, &str) {
+        if let Some((stem, ext)) = name.rsplit_once('.') {
+            match ext.to_ascii_lowercase().as_str() {
+                "gz" | "gzip" => return (Compression::Gzip, stem),
+                "zst" | "zstd" => return (Compression::Zstd, stem),
+                _ => {}
+            }
+        }
+        (Compression::None, name)
+    }
+
+    /// The compression the first bytes of a file show.
+    pub fn of_bytes(bytes: &[u8]) -> Compression {
+        if bytes.starts_with(&GZIP_MAGIC) {
+            Compression::Gzip
+        } else if bytes.starts_with(&ZSTD_MAGIC) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The bytes decompressed. The bytes decide the format, whatever the
+    /// name says, but a name that promises compression the bytes do not
+    /// have is an error: the file is not what it claims.
+    pub fn decompress(rel: &str, bytes: Vec<u8>) -> Result<Vec<u8>, Problem> {
+        use std::io::Read;
+        let named = Compression::of_name(rel).0;
+        let found = Compression::of_bytes(&bytes);
+        if named != Compression::None && found != named {
+            return Err(Problem::Error(format!(
+                "named as {} but its bytes are not",
+                named.name()
+            )));
+        }
+        let mut out = Vec::new();
+        let result = match found {
+            Compression::None => return Ok(bytes),
+            Compression::Gzip => {
+                flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut out)
+            }
+            Compression::Zstd => zstd::stream::read::Decoder::new(bytes.as_slice())
+                .and_then(|mut d| d.read_to_end(&mut out)),
+        };
+        match result {
+            Ok(_) => Ok(out),
+            Err(e) => Err(Problem::Error(format!(
+                "cannot decompress {} data: {e}",
+                found.name()
+            ))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
 }
 
 /// The sort key of a document id: its path, then its record number.
@@ -172,11 +253,16 @@ pub fn read(found: &Found) -> Vec<Entry> {
     }
     let Some(format) = Format::of(&found.rel) else {
         return problem(Problem::Skipped(
-            "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl)".into(),
+            "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl, \
+             plain or compressed with gzip (.gz) or zstd (.zst))"
+                .into(),
         ));
     };
     match read_regular(&found.path) {
-        Ok(Some(bytes)) => parse_bytes(&found.rel, format, &bytes),
+        Ok(Some(bytes)) => match Compression::decompress(&found.rel, bytes) {
+            Ok(bytes) => parse_bytes(&found.rel, format, &bytes),
+            Err(p) => problem(p),
+        },
         Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
         Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
     }
@@ -265,6 +351,9 @@ mod tests {
         assert_eq!(Format::of("a.json"), Some(Format::Json));
         assert_eq!(Format::of("a.jsonl"), Some(Format::JsonLines));
         assert_eq!(Format::of("a.html"), None);
+        assert_eq!(Format::of("a.jsonl.gz"), Some(Format::JsonLines));
+        assert_eq!(Format::of("a.txt.zst"), Some(Format::Text));
+        assert_eq!(Format::of("a.gz"), None);
         assert_eq!(Format::of("README"), None);
     }
 

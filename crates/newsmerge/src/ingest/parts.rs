@@ -83,6 +83,7 @@ pub fn read_part(found: &[Found], part: &Part) -> Vec<Entry> {
 fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {
     f.problem.is_none()
         && Format::of(&f.rel) == Some(Format::JsonLines)
+        && super::Compression::of_name(&f.rel).0 == super::Compression::None
         && std::fs::metadata(&f.path).is_ok_and(|m| m.len() > part_bytes)
 }
 
@@ -91,7 +92,8 @@ fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {
 fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
     let mut reader = BufReader::with_capacity(1 << 20, File::open(&f.path).ok()?);
     let head = reader.fill_buf().ok()?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+    let compressed = super::Compression::of_bytes(head) != super::Compression::None;
+    if compressed || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return None;
     }
     let mut spans = Vec::new();

@@ -137,10 +137,14 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str) -> Entry {
 
 /// The record's text: the first of [`TEXT_FIELDS`] that is present.
 fn text_of(map: &Map<String, Value>) -> Result<String, Problem> {
+    let present = || TEXT_FIELDS.iter().find(|f| map.contains_key(**f));
     let Some((field, value)) = TEXT_FIELDS
         .iter()
         .find_map(|f| map.get(*f).filter(|v| !v.is_null()).map(|v| (f, v)))
     else {
+        if let Some(field) = present() {
+            return Err(Problem::Empty(format!("record field `{field}` is null")));
+        }
         return Err(Problem::Error(format!(
             "record has no text field (looked for {})",
             TEXT_FIELDS.join(", ")

@@ -52,7 +52,7 @@ pub(crate) fn assemble(
     command: &'static str,
     config: &Config,
 ) -> Outcome {
-    let mut per_doc: Vec<Option<(usize, CopyReport)>> = vec![None; docs.names.len()];
+    let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; docs.names.len()];
     let mut records = Vec::with_capacity(clusters.len());
     let mut canonical = Vec::new();
     for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
@@ -67,8 +67,10 @@ pub(crate) fn assemble(
             pivot: m.canon.as_ref().map(|_| name(m.order[0])),
             lines,
         });
-        for (d, report) in m.order.iter().zip(m.reports) {
-            per_doc[d.index()] = Some((ci, report));
+        // The representative is first in the order: the pivot in `run`,
+        // the centre in `dedup`.
+        for (i, (d, report)) in m.order.iter().zip(m.reports).enumerate() {
+            per_doc[d.index()] = Some((ci, report, i == 0));
         }
     }
     let documents = document_records(entries, docs, names, per_doc);
@@ -120,7 +122,7 @@ fn document_records(
     entries: &[Entry],
     docs: &Known<'_>,
     names: &[String],
-    mut per_doc: Vec<Option<(usize, CopyReport)>>,
+    mut per_doc: Vec<Option<(usize, CopyReport, bool)>>,
 ) -> Vec<DocumentRecord> {
     let mut next_doc = 0;
     entries
@@ -142,6 +144,8 @@ fn document_records(
                 title: e.meta.title.clone(),
                 url: e.meta.url.clone(),
                 date: e.meta.date.clone(),
+                record_id: e.meta.record_id.clone(),
+                keep: false,
             };
             match &e.body {
                 Err(p) => {
@@ -152,8 +156,9 @@ fn document_records(
                     let d = next_doc;
                     next_doc += 1;
                     r.words = Some(docs.words[d]);
-                    if let Some((ci, report)) = per_doc[d].take() {
+                    if let Some((ci, report, keep)) = per_doc[d].take() {
                         r.cluster = Some(names[ci].clone());
+                        r.keep = keep;
                         r.set_report(report);
                     }
                 }

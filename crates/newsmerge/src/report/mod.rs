@@ -9,6 +9,7 @@
 //! [`FORMAT_VERSION`].
 
 mod assemble;
+pub mod export;
 pub mod read;
 mod write;
 
@@ -40,29 +41,30 @@ pub struct DocumentRecord {
     /// Whether the copy is paywalled (see `paywall`).
     pub paywalled: bool,
     /// Share of the canonical text this copy carries (`run` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<f64>,
     /// Evidence of truncation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub truncation: Option<Truncation>,
     /// Evidence of a paywall.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paywall: Option<Paywall>,
     /// Furniture dropped from this copy.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub boilerplate: Vec<Dropped>,
     /// Words of article text, for ok documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub words: Option<usize>,
     /// The record's `title`, when it had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The record's `url`, when it had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The record's `date`, when it had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The record's own `id` field, when it had one (the document `id` is
+    /// its place in the input).
+    pub record_id: Option<String>,
+    /// Whether this document is its cluster's representative: exactly one
+    /// per cluster (in `run`, the copy the others were aligned to, the one
+    /// that agrees most with them; in `dedup`, the cluster's most complete
+    /// copy), false for the other members and for documents not ok. Keep
+    /// the documents with `keep: true` to deduplicate a corpus.
+    pub keep: bool,
 }
 
 impl DocumentRecord {
@@ -85,10 +87,8 @@ pub struct ClusterRecord {
     /// The member document ids, in id order.
     pub members: Vec<String>,
     /// The copy the others were aligned to (`run` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pivot: Option<String>,
     /// The canonical text, one paragraph per entry (`run` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<LineRecord>>,
 }
 
@@ -100,10 +100,10 @@ pub struct LineRecord {
     /// The documents that carry it, or a variant of it.
     pub sources: Vec<String>,
     /// The readings, winner first, when copies disagree.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub variants: Vec<VariantRecord>,
     /// Present and true when the winner was chosen by the tie rule.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub tie: bool,
 }
 
@@ -259,16 +259,13 @@ pub struct SourceRecord {
     pub boilerplate_lines: usize,
     /// Mean share of the canonical text its copies carry, over its copies
     /// in clusters of more than one (`run` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_coverage: Option<f64>,
     /// How often its copies read a line as the majority of three or more
     /// copies does, smoothed (`run` only; see
     /// [`crate::reconcile::reliability`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<f64>,
     /// How its copies vote on what is the article (`run` only; see
     /// [`crate::reconcile::presence`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence: Option<PresenceRecord>,
 }
 
