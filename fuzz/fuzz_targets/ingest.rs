@@ -7,7 +7,7 @@ use newsmerge::ingest::{self, Format};
 
 fuzz_target!(|data: &[u8]| {
     for format in [Format::Text, Format::Json, Format::JsonLines] {
-        let entries = ingest::parse_bytes("fuzz", format, data);
+        let entries = ingest::parse_bytes("fuzz", format, data, &ingest::Fields::default());
         assert!(!entries.is_empty());
     }
 });

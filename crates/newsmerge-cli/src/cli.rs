@@ -1,8 +1,7 @@
 //! Command-line flags, turned into a [`Config`]; nothing else.
 
 use clap::{Args, Parser, Subcommand};
-use newsmerge::Config;
-use newsmerge::normalize::Markers;
+use newsmerge::{Config, ConfigBuilder, Markers};
 use std::path::PathBuf;
 
 /// Exit code: every input was read and merged.
@@ -202,6 +201,23 @@ pub(crate) struct RunArgs {
     /// See crates/newsmerge/markers/markers.txt in the project for the format.
     #[arg(long, value_name = "FILE")]
     pub markers: Option<PathBuf>,
+    /// The JSON field that holds a record's text (by default the first of
+    /// text, content, body, maintext, articleBody). A dotted name reaches
+    /// into nested objects: metadata.text.
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Option<String>,
+    /// The JSON field that holds a record's own id (default: id).
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The JSON field that holds a record's url (default: url).
+    #[arg(long, value_name = "NAME")]
+    pub url_field: Option<String>,
+    /// The JSON field that holds a record's title (default: title).
+    #[arg(long, value_name = "NAME")]
+    pub title_field: Option<String>,
+    /// The JSON field that holds a record's date (default: date).
+    #[arg(long, value_name = "NAME")]
+    pub date_field: Option<String>,
     /// Do not learn furniture from the corpus. By default, a short line a
     /// source prints in at least 4 different articles (told apart by their
     /// ledes) is taken for site furniture (a tagline, a banner, a credit
@@ -214,6 +230,9 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub timings: bool,
 }
+
+/// A builder setting that takes a field name.
+type SetField = fn(ConfigBuilder, String) -> ConfigBuilder;
 
 impl RunArgs {
     /// The library settings these flags ask for.
@@ -228,6 +247,20 @@ impl RunArgs {
             .markers(markers);
         if self.no_learned_furniture {
             builder = builder.min_furniture_articles(0);
+        }
+        if let Some(f) = &self.text_field {
+            builder = builder.text_field(f);
+        }
+        let named: [(&Option<String>, SetField); 4] = [
+            (&self.id_field, ConfigBuilder::id_field),
+            (&self.url_field, ConfigBuilder::url_field),
+            (&self.title_field, ConfigBuilder::title_field),
+            (&self.date_field, ConfigBuilder::date_field),
+        ];
+        for (value, set) in named {
+            if let Some(f) = value {
+                builder = set(builder, f.clone());
+            }
         }
         builder.build()
     }

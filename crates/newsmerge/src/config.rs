@@ -8,6 +8,7 @@
 //! among them, because the output does not depend on it.
 
 use crate::error::{Error, Result};
+use crate::ingest::Fields;
 use crate::normalize::Markers;
 
 /// The most worker threads a run starts: past a few per core they only
@@ -39,6 +40,10 @@ pub(crate) struct IngestConfig {
     /// Walk into symbolic links instead of reporting them as skipped.
     /// By default, links are not followed.
     pub(crate) follow_links: bool,
+    /// The record fields read from JSON and JSON Lines. By default, the
+    /// text from `text`, `content`, `body`, `maintext` or `articleBody`,
+    /// and `id`, `url`, `title`, `date`, `source`.
+    pub(crate) fields: Fields,
 }
 
 /// How `normalize` cleans and marks furniture.
@@ -136,6 +141,7 @@ impl Default for Config {
             threads: 0,
             ingest: IngestConfig {
                 follow_links: false,
+                fields: Fields::default(),
             },
             normalize: NormalizeConfig {
                 min_furniture_articles: 4,
@@ -220,6 +226,14 @@ macro_rules! setters {
 setters! {
     /// Worker threads; 0 means one per core. Never changes the output.
     threads: usize => threads;
+    /// The field that holds a record's own id. By default, `id`.
+    id_field: String => ingest.fields.id;
+    /// The field that holds a record's url. By default, `url`.
+    url_field: String => ingest.fields.url;
+    /// The field that holds a record's title. By default, `title`.
+    title_field: String => ingest.fields.title;
+    /// The field that holds a record's date. By default, `date`.
+    date_field: String => ingest.fields.date;
     /// Walk into symbolic links instead of reporting them as skipped.
     /// By default, links are not followed.
     follow_links: bool => ingest.follow_links;
@@ -288,6 +302,12 @@ setters! {
 }
 
 impl ConfigBuilder {
+    /// The field that holds a record's text, instead of the default list.
+    pub fn text_field(mut self, name: impl Into<String>) -> ConfigBuilder {
+        self.config.ingest.fields.text = vec![name.into()];
+        self
+    }
+
     /// The configuration, once every setting is checked.
     pub fn build(self) -> Result<Config> {
         let c = self.config;

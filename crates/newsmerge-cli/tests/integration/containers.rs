@@ -176,3 +176,41 @@ fn export_writes_one_record_per_cluster_plain_or_compressed() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
 }
+
+#[test]
+fn field_flags_read_corpora_that_name_their_fields_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let plain = records();
+    let renamed: Vec<String> = plain
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            serde_json::json!({
+                "doc_id": v["id"],
+                "raw_content": v["text"],
+                "metadata": { "url": v["url"] },
+            })
+            .to_string()
+        })
+        .collect();
+    fs::write(input.join("cc.jsonl"), renamed.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    let flags = [
+        "--text-field",
+        "raw_content",
+        "--id-field",
+        "doc_id",
+        "--url-field",
+        "metadata.url",
+    ];
+    run(&input, &out, &flags);
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    assert!(docs.iter().all(|d| d["status"] == "ok"));
+    assert!(
+        docs.iter()
+            .all(|d| d["url"].as_str().unwrap().starts_with("https://"))
+    );
+    assert_eq!(grouping(&out).len(), 4);
+}

@@ -212,7 +212,7 @@ fn a_file_that_vanishes_is_reported() {
     fs::write(input.join("gone.txt"), ARTICLE).unwrap();
     let found = ingest::walk(&input, false).unwrap();
     fs::remove_file(input.join("gone.txt")).unwrap();
-    let entries = ingest::read_all(&found, &|| {});
+    let entries = ingest::read_all(&found, &ingest::Fields::default(), &|| {});
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].id, "gone.txt");
     assert!(matches!(&entries[0].body, Err(ingest::Problem::Error(_))));

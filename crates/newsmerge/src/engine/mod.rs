@@ -80,7 +80,7 @@ pub fn run_path(
         if mode == Mode::Dedup {
             return Ok(dedup_streaming(
                 parts.len(),
-                &|i| ingest::read_part(&found, &parts[i]),
+                &|i| ingest::read_part(&found, &parts[i], &config.ingest.fields),
                 config,
                 progress,
             ));
@@ -89,7 +89,7 @@ pub fn run_path(
         let loaded = parts
             .par_iter()
             .flat_map(|p| {
-                let entries = ingest::read_part(&found, p);
+                let entries = ingest::read_part(&found, p, &config.ingest.fields);
                 progress.advance(1);
                 entries
                     .into_par_iter()

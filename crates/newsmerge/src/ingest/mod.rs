@@ -136,15 +136,47 @@ impl Format {
 /// Reads the files of a walk in parallel, calling `tick` once per file.
 /// Entries come back in walk order, records in file order; sort them with
 /// [`id_order`] for id order.
-pub fn read_all(found: &[Found], tick: &(dyn Fn() + Sync)) -> Vec<Entry> {
+pub fn read_all(found: &[Found], fields: &Fields, tick: &(dyn Fn() + Sync)) -> Vec<Entry> {
     found
         .par_iter()
         .flat_map_iter(|f| {
-            let entries = read(f);
+            let entries = read(f, fields);
             tick();
             entries
         })
         .collect()
+}
+
+/// The names of the record fields newsmerge reads, for JSON and JSON
+/// Lines. A name may be a dotted path into nested objects
+/// (`metadata.url`) when no field has the whole name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fields {
+    /// The fields that may hold the text, in order of preference.
+    pub text: Vec<String>,
+    /// The record's own id.
+    pub id: String,
+    /// Its url.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// Its date.
+    pub date: String,
+    /// Its publishing source.
+    pub source: String,
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            text: record::TEXT_FIELDS.iter().map(|f| f.to_string()).collect(),
+            id: "id".into(),
+            url: "url".into(),
+            title: "title".into(),
+            date: "date".into(),
+            source: "source".into(),
+        }
+    }
 }
 
 /// How a file's bytes are compressed.
@@ -237,8 +269,9 @@ pub fn id_order(id: &str) -> (&str, u64) {
     }
 }
 
-/// Reads one file found by the walk into its entries.
-pub fn read(found: &Found) -> Vec<Entry> {
+/// Reads one file found by the walk into its entries, records by the
+/// field names `fields`.
+pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
     let fallback = source_of_path(&found.rel);
     let problem = |p: Problem| {
         vec![Entry {
@@ -260,7 +293,7 @@ pub fn read(found: &Found) -> Vec<Entry> {
     };
     match read_regular(&found.path) {
         Ok(Some(bytes)) => match Compression::decompress(&found.rel, bytes) {
-            Ok(bytes) => parse_bytes(&found.rel, format, &bytes),
+            Ok(bytes) => parse_bytes(&found.rel, format, &bytes, fields),
             Err(p) => problem(p),
         },
         Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
@@ -292,14 +325,14 @@ pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec
 /// The entries of a file's bytes, given its relative path and format:
 /// decoded, and split into records for JSON and JSONL. Never empty: bytes
 /// that yield no text yield one entry with the reason.
-pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8]) -> Vec<Entry> {
+pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> Vec<Entry> {
     let fallback = source_of_path(rel);
     let decoded = decode::decode(bytes);
     if decoded.is_err() && format == Format::JsonLines {
         // A JSON Lines file with a bad byte loses only the record on
         // that line.
         if let Some(body) = decode::broken_utf8(bytes) {
-            return record::read_json_lines_bytes(rel, body, &fallback, 0, 0);
+            return record::read_json_lines_bytes(rel, body, &fallback, fields, (0, 0));
         }
     }
     match decoded {
@@ -316,8 +349,8 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8]) -> Vec<Entry> {
                 meta: Meta::default(),
                 body: Ok(text),
             }],
-            Format::Json => record::read_json(rel, &text, &fallback),
-            Format::JsonLines => record::read_json_lines(rel, &text, &fallback),
+            Format::Json => record::read_json(rel, &text, &fallback, fields),
+            Format::JsonLines => record::read_json_lines(rel, &text, &fallback, fields),
         },
     }
 }

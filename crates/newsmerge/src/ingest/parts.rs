@@ -11,7 +11,7 @@
 //! all, is read whole.
 
 use super::record::{bad_line, read_json_lines_bytes};
-use super::{Entry, Format, Found, read, source_of_path};
+use super::{Entry, Fields, Format, Found, read, source_of_path};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
@@ -62,13 +62,13 @@ fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
 }
 
 /// Reads one part into its entries.
-pub fn read_part(found: &[Found], part: &Part) -> Vec<Entry> {
+pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
     let f = &found[part.file];
     let Some(span) = part.span else {
-        return read(f);
+        return read(f, fields);
     };
     match read_span(f, span) {
-        Ok(bytes) => span_entries(f, span, &bytes),
+        Ok(bytes) => span_entries(f, span, &bytes, fields),
         // The file vanished or changed since it was cut: the part is
         // reported as one bad record, where its first record would be.
         Err(e) => vec![bad_line(
@@ -141,7 +141,7 @@ fn read_span(f: &Found, span: Span) -> std::io::Result<Vec<u8>> {
 }
 
 /// The records of a span's bytes, numbered from where the span starts.
-fn span_entries(f: &Found, span: Span, bytes: &[u8]) -> Vec<Entry> {
+fn span_entries(f: &Found, span: Span, bytes: &[u8], fields: &Fields) -> Vec<Entry> {
     let bytes = match bytes {
         [0xEF, 0xBB, 0xBF, rest @ ..] if span.start == 0 => rest,
         _ => bytes,
@@ -150,8 +150,8 @@ fn span_entries(f: &Found, span: Span, bytes: &[u8]) -> Vec<Entry> {
         &f.rel,
         bytes,
         &source_of_path(&f.rel),
-        span.records_before,
-        span.lines_before,
+        fields,
+        (span.records_before, span.lines_before),
     )
 }
 
@@ -189,8 +189,11 @@ mod tests {
         let files = [found(dir.path(), "feed.jsonl", text.as_bytes())];
         let parts = parts_of(&files, 300);
         assert!(parts.len() > 10, "{} parts", parts.len());
-        let from_parts: Vec<Entry> = parts.iter().flat_map(|p| read_part(&files, p)).collect();
-        assert_eq!(from_parts, read(&files[0]));
+        let from_parts: Vec<Entry> = parts
+            .iter()
+            .flat_map(|p| read_part(&files, p, &Fields::default()))
+            .collect();
+        assert_eq!(from_parts, read(&files[0], &Fields::default()));
     }
 
     #[test]
@@ -202,7 +205,7 @@ mod tests {
         let files = [found(dir.path(), "feed.jsonl", &bytes)];
         let entries: Vec<Entry> = parts_of(&files, 256)
             .iter()
-            .flat_map(|p| read_part(&files, p))
+            .flat_map(|p| read_part(&files, p, &Fields::default()))
             .collect();
         assert_eq!(entries.len(), 44);
         let bad = &entries[40];

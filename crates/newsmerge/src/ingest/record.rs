@@ -1,13 +1,13 @@
 //! JSON and JSON Lines records.
 
-use super::{Entry, Meta, Problem, host_of};
+use super::{Entry, Fields, Meta, Problem, host_of};
 use serde_json::{Map, Value};
 
 /// The fields that may hold a record's text, in order of preference.
 pub(super) const TEXT_FIELDS: [&str; 5] = ["text", "content", "body", "maintext", "articleBody"];
 
 /// Reads a `.json` file: one record, or an array of records.
-pub(super) fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
+pub(super) fn read_json(rel: &str, text: &str, fallback: &str, fields: &Fields) -> Vec<Entry> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) if items.is_empty() => vec![whole_file(
             rel,
@@ -17,9 +17,9 @@ pub(super) fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
         Ok(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| record(rel, i + 1, v, fallback))
+            .map(|(i, v)| record(rel, i + 1, v, fallback, fields))
             .collect(),
-        Ok(value) => vec![record(rel, 1, &value, fallback)],
+        Ok(value) => vec![record(rel, 1, &value, fallback, fields)],
         Err(e) => vec![whole_file(
             rel,
             fallback,
@@ -29,8 +29,13 @@ pub(super) fn read_json(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
 }
 
 /// Reads a `.jsonl` file: one record per non-blank line.
-pub(super) fn read_json_lines(rel: &str, text: &str, fallback: &str) -> Vec<Entry> {
-    read_json_lines_bytes(rel, text.as_bytes(), fallback, 0, 0)
+pub(super) fn read_json_lines(
+    rel: &str,
+    text: &str,
+    fallback: &str,
+    fields: &Fields,
+) -> Vec<Entry> {
+    read_json_lines_bytes(rel, text.as_bytes(), fallback, fields, (0, 0))
 }
 
 /// Reads `.jsonl` bytes in UTF-8 line by line, so that a line that is not
@@ -42,8 +47,8 @@ pub(super) fn read_json_lines_bytes(
     rel: &str,
     bytes: &[u8],
     fallback: &str,
-    records_before: usize,
-    lines_before: usize,
+    fields: &Fields,
+    (records_before, lines_before): (usize, usize),
 ) -> Vec<Entry> {
     let mut entries = Vec::new();
     let mut records = records_before;
@@ -55,7 +60,7 @@ pub(super) fn read_json_lines_bytes(
         records += 1;
         let line_no = lines_before + i + 1;
         entries.push(match std::str::from_utf8(line) {
-            Ok(text) => json_line(rel, records, line_no, text, fallback),
+            Ok(text) => json_line(rel, (records, line_no), text, fallback, fields),
             Err(e) => bad_line(
                 rel,
                 records,
@@ -72,9 +77,15 @@ pub(super) fn read_json_lines_bytes(
 
 /// The `n`-th record (1-based) of a `.jsonl` file, read from its line
 /// `line_no` (1-based, for the error message).
-fn json_line(rel: &str, n: usize, line_no: usize, line: &str, fallback: &str) -> Entry {
+fn json_line(
+    rel: &str,
+    (n, line_no): (usize, usize),
+    line: &str,
+    fallback: &str,
+    fields: &Fields,
+) -> Entry {
     match serde_json::from_str::<Value>(line) {
-        Ok(value) => record(rel, n, &value, fallback),
+        Ok(value) => record(rel, n, &value, fallback, fields),
         Err(e) => bad_line(
             rel,
             n,
@@ -103,7 +114,7 @@ fn whole_file(rel: &str, fallback: &str, problem: Problem) -> Entry {
     }
 }
 
-fn record(rel: &str, n: usize, value: &Value, fallback: &str) -> Entry {
+fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -> Entry {
     let id = format!("{rel}#{n}");
     let Value::Object(map) = value else {
         return Entry {
@@ -117,16 +128,16 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str) -> Entry {
         };
     };
     let meta = Meta {
-        title: scalar(map, "title"),
-        url: scalar(map, "url"),
-        date: scalar(map, "date"),
-        record_id: scalar(map, "id"),
+        title: scalar(map, &fields.title),
+        url: scalar(map, &fields.url),
+        date: scalar(map, &fields.date),
+        record_id: scalar(map, &fields.id),
     };
-    let source = scalar(map, "source")
+    let source = scalar(map, &fields.source)
         .filter(|s| !s.trim().is_empty())
         .or_else(|| meta.url.as_deref().and_then(host_of))
         .unwrap_or_else(|| fallback.to_string());
-    let body = text_of(map);
+    let body = text_of(map, fields);
     Entry {
         id,
         source,
@@ -135,27 +146,43 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str) -> Entry {
     }
 }
 
-/// The record's text: the first of [`TEXT_FIELDS`] that is present.
-fn text_of(map: &Map<String, Value>) -> Result<String, Problem> {
-    let present = || TEXT_FIELDS.iter().find(|f| map.contains_key(**f));
-    let Some((field, value)) = TEXT_FIELDS
-        .iter()
-        .find_map(|f| map.get(*f).filter(|v| !v.is_null()).map(|v| (f, v)))
-    else {
-        if let Some(field) = present() {
-            return Err(Problem::Empty(format!("record field `{field}` is null")));
+/// The record's text: the first of the text fields (by default
+/// [`TEXT_FIELDS`]) that is present. A field that is present but null
+/// makes the record empty.
+fn text_of(map: &Map<String, Value>, fields: &Fields) -> Result<String, Problem> {
+    let mut null = None;
+    for field in &fields.text {
+        match lookup(map, field) {
+            Some(Value::String(s)) => return checked_text(field, s.clone()),
+            Some(Value::Null) => null = null.or(Some(field)),
+            Some(other) => {
+                return Err(Problem::Error(format!(
+                    "record field `{field}` is {}, expected a string",
+                    kind(other)
+                )));
+            }
+            None => {}
         }
-        return Err(Problem::Error(format!(
+    }
+    match null {
+        Some(field) => Err(Problem::Empty(format!("record field `{field}` is null"))),
+        None => Err(Problem::Error(format!(
             "record has no text field (looked for {})",
-            TEXT_FIELDS.join(", ")
-        )));
-    };
-    match value {
-        Value::String(s) => checked_text(field, s.clone()),
-        other => Err(Problem::Error(format!(
-            "record field `{field}` is {}, expected a string",
-            kind(other)
+            fields.text.join(", ")
         ))),
+    }
+}
+
+/// A field of a record by name, or by a dotted path into nested objects
+/// (`metadata.url`) when no field has the whole name.
+fn lookup<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    if let Some(v) = map.get(path) {
+        return Some(v);
+    }
+    let (first, rest) = path.split_once('.')?;
+    match map.get(first)? {
+        Value::Object(inner) => lookup(inner, rest),
+        _ => None,
     }
 }
 
@@ -206,7 +233,7 @@ pub fn record_entry(
 /// A metadata field as a string; numbers are written out, other types are
 /// ignored (they are metadata, not a reason to lose the document).
 fn scalar(map: &Map<String, Value>, field: &str) -> Option<String> {
-    match map.get(field)? {
+    match lookup(map, field)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         other => {
@@ -248,7 +275,12 @@ mod tests {
     #[test]
     fn json_lines_with_a_bad_line_in_the_middle() {
         let text = "{\"text\": \"one\"}\n{oops\n\n{\"content\": \"three\"}\n";
-        let got = bodies(&read_json_lines("f.jsonl", text, "f.jsonl"));
+        let got = bodies(&read_json_lines(
+            "f.jsonl",
+            text,
+            "f.jsonl",
+            &Fields::default(),
+        ));
         assert_eq!(got[0], ("f.jsonl#1".into(), Ok("one".into())));
         assert_eq!(got[1].0, "f.jsonl#2");
         assert!(
@@ -265,7 +297,7 @@ mod tests {
     fn json_records_and_field_types() {
         let text = r#"[{"body": "a", "url": "https://www.ex.com/x"},
                        {"text": 5}, {"title": "t"}, {"text": " "}, 7]"#;
-        let entries = read_json("f.json", text, "f.json");
+        let entries = read_json("f.json", text, "f.json", &Fields::default());
         assert_eq!(entries[0].source, "ex.com");
         let got = bodies(&entries);
         assert_eq!(got[0].1, Ok("a".into()));
@@ -293,6 +325,7 @@ mod tests {
             "d/f.json",
             r#"{"text":"x","source":"AFP","url":"http://a.b/"}"#,
             "d",
+            &Fields::default(),
         );
         assert_eq!(e[0].source, "AFP");
         assert_eq!(e[0].id, "d/f.json#1");
@@ -300,9 +333,26 @@ mod tests {
 
     #[test]
     fn malformed_json_file_is_one_error() {
-        let e = read_json("f.json", "[{", "f.json");
+        let e = read_json("f.json", "[{", "f.json", &Fields::default());
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].id, "f.json");
         assert_eq!(e[0].body.as_ref().unwrap_err().status(), Status::Error);
+    }
+
+    #[test]
+    fn field_names_are_chosen_and_may_reach_into_nested_objects() {
+        let fields = Fields {
+            text: vec!["raw_content".into()],
+            url: "metadata.url".into(),
+            ..Fields::default()
+        };
+        let line =
+            r#"{"raw_content":"Some words here.","metadata":{"url":"https://news.example/a"}}"#;
+        let e = read_json_lines("f.jsonl", line, "f.jsonl", &fields);
+        assert_eq!(e[0].body, Ok("Some words here.".to_string()));
+        assert_eq!(e[0].meta.url.as_deref(), Some("https://news.example/a"));
+        assert_eq!(e[0].source, "news.example");
+        let null = read_json_lines("f.jsonl", r#"{"raw_content":null}"#, "f.jsonl", &fields);
+        assert_eq!(null[0].body.as_ref().unwrap_err().status(), Status::Empty);
     }
 }

@@ -226,8 +226,9 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// that share at least `min_shared_samples` indexed shingles and at least
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
 /// its one shingle), plus each exact copy (identical fingerprint) paired
-/// with the first of its copies, plus the near-copies [`near_copies`]
-/// proposes. Sorted, without duplicates.
+/// with the first of its copies, plus near-copies (documents sharing one
+/// of four min-hashes, each paired with the largest of its group). Sorted,
+/// without duplicates.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
     let near = near_copies(signatures, &originals);
