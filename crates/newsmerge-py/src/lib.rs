@@ -189,7 +189,7 @@ fn read_record(py: Python<'_>, i: usize, item: &Bound<'_, PyAny>) -> PyResult<(P
         title: field("title")?,
         url: field("url")?,
         date: field("date")?,
-        record_id: None,
+        ..Meta::default()
     };
     let source = field("source")?;
     let id_obj = id_obj.map_or_else(|| py.None(), Bound::unbind);

@@ -74,7 +74,8 @@ fn every_bad_input_is_reported_with_a_reason_and_the_run_completes() {
     expect("empty.txt", "empty", "file is empty");
     expect("blank.md", "empty", "only whitespace");
     expect("binary.txt", "error", "binary file");
-    expect("latin1.txt", "error", "not valid UTF-8");
+    expect("latin1.txt", "ok", "");
+    assert_eq!(by_id(&docs, "latin1.txt")["encoding"], "windows-1252");
     expect("feed.jsonl#1", "ok", "");
     expect("feed.jsonl#2", "error", "malformed JSON on line 2");
     expect("feed.jsonl#3", "ok", "");

@@ -1,20 +1,32 @@
-//! Bytes to text: byte-order marks, UTF-16, binary and non-UTF-8 detection.
+//! Bytes to text: byte-order marks, UTF-16, binary detection, and text in
+//! a legacy encoding (Windows-1252, Latin-1, Shift JIS, ...) guessed with
+//! `chardetng` and decoded with `encoding_rs`.
 
 use super::Problem;
 
 /// How far into a file a NUL byte marks it as binary.
 const BINARY_PROBE: usize = 8192;
 
-/// Decodes a file's bytes to text, or says why it cannot be used.
-pub(super) fn decode(bytes: &[u8]) -> Result<String, Problem> {
+/// A file's text, and the legacy encoding it was decoded from when it was
+/// not Unicode.
+pub(super) type Decoded = (String, Option<&'static str>);
+
+/// Decodes a file's bytes to text, or says why it cannot be used. Bytes
+/// that are not UTF-8 are decoded from the legacy encoding they suggest
+/// when `legacy` is set (plain text; JSON is UTF-8 by its definition).
+pub(super) fn decode(bytes: &[u8], legacy: bool) -> Result<Decoded, Problem> {
     if bytes.is_empty() {
         return Err(Problem::Empty("file is empty".into()));
     }
-    let text = match bytes {
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes)?,
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes)?,
-        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest)?,
-        _ => utf8(bytes)?,
+    let (text, encoding) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (utf16(rest, u16::from_le_bytes)?, None),
+        [0xFE, 0xFF, rest @ ..] => (utf16(rest, u16::from_be_bytes)?, None),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => (utf8(rest)?, None),
+        _ => match utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(p) if !legacy || binary_at(bytes).is_some() => return Err(p),
+            Err(p) => from_legacy(bytes).ok_or(p)?,
+        },
     };
     if text.trim().is_empty() {
         return Err(Problem::Empty("file holds only whitespace".into()));
@@ -22,7 +34,24 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, Problem> {
     if !has_words(&text) {
         return Err(Problem::Empty(NO_WORDS.into()));
     }
-    Ok(text)
+    Ok((text, encoding))
+}
+
+/// Text that is not UTF-8, decoded from the legacy encoding its bytes
+/// suggest; `None` when that decoding fails too.
+fn from_legacy(bytes: &[u8]) -> Option<Decoded> {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, false);
+    let (text, _, had_errors) = encoding.decode(bytes);
+    (!had_errors).then(|| (text.into_owned(), Some(encoding.name())))
+}
+
+/// Where a NUL byte near the start marks bytes as binary.
+fn binary_at(bytes: &[u8]) -> Option<usize> {
+    bytes[..bytes.len().min(BINARY_PROBE)]
+        .iter()
+        .position(|&b| b == 0)
 }
 
 /// Why a text with no letter or digit is empty.
@@ -47,8 +76,7 @@ pub(super) fn broken_utf8(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, Problem> {
-    let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
-    if let Some(at) = probe.iter().position(|&b| b == 0) {
+    if let Some(at) = binary_at(bytes) {
         return Err(Problem::Error(format!(
             "binary file (NUL byte at offset {at})"
         )));
@@ -81,15 +109,17 @@ mod tests {
     fn a_text_of_punctuation_or_invisible_characters_is_empty() {
         for text in ["...!!! --- ***", "\u{200b}\u{200b}\u{feff}"] {
             assert!(
-                matches!(decode(text.as_bytes()), Err(Problem::Empty(_))),
+                matches!(decode(text.as_bytes(), true), Err(Problem::Empty(_))),
                 "{text:?}"
             );
         }
-        assert!(decode(b"x.").is_ok());
+        assert!(decode(b"x.", true).is_ok());
     }
 
     fn status(bytes: &[u8]) -> Result<String, &'static str> {
-        decode(bytes).map_err(|p| p.status().as_str())
+        decode(bytes, true)
+            .map(|d| d.0)
+            .map_err(|p| p.status().as_str())
     }
 
     #[test]
@@ -101,15 +131,26 @@ mod tests {
         assert_eq!(status(b""), Err("empty"));
         assert_eq!(status(b" \n\t\r\n"), Err("empty"));
         assert_eq!(status(b"PK\x03\x04\0\0"), Err("error"));
-        assert_eq!(status(b"caf\xE9"), Err("error"));
+        assert_eq!(status(b"caf\xE9 au lait"), Ok("café au lait".into()));
         assert_eq!(status(b"\xFF\xFEh"), Err("error"));
     }
 
     #[test]
+    fn legacy_text_is_decoded_and_its_encoding_noted() {
+        let latin = b"Le caf\xE9 de la gare a rouvert ses portes \xE0 No\xEBl, \xE9crit le maire.";
+        let (text, encoding) = decode(latin, true).unwrap();
+        assert!(decode(latin, false).is_err(), "JSON is UTF-8");
+        assert_eq!(
+            text,
+            "Le café de la gare a rouvert ses portes à Noël, écrit le maire."
+        );
+        assert_eq!(encoding, Some("windows-1252"));
+        assert_eq!(decode(b"plain ascii", true).unwrap().1, None);
+    }
+
+    #[test]
     fn reasons_say_where() {
-        let err = decode(b"abc\xE9").unwrap_err();
-        assert_eq!(err.reason(), "not valid UTF-8 (invalid byte at offset 3)");
-        let err = decode(b"ab\0").unwrap_err();
+        let err = decode(b"ab\0", true).unwrap_err();
         assert_eq!(err.reason(), "binary file (NUL byte at offset 2)");
     }
 }

@@ -43,6 +43,9 @@ pub struct Meta {
     pub date: Option<String>,
     /// The record's own `id` field (not the document id).
     pub record_id: Option<String>,
+    /// The legacy encoding a text file was decoded from, as guessed from
+    /// its bytes; `None` for UTF-8 and UTF-16.
+    pub encoding: Option<String>,
 }
 
 /// What became of an input, as `documents.jsonl` says it.
@@ -327,7 +330,7 @@ pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec
 /// that yield no text yield one entry with the reason.
 pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> Vec<Entry> {
     let fallback = source_of_path(rel);
-    let decoded = decode::decode(bytes);
+    let decoded = decode::decode(bytes, format == Format::Text);
     if decoded.is_err() && format == Format::JsonLines {
         // A JSON Lines file with a bad byte loses only the record on
         // that line.
@@ -342,11 +345,14 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> 
             meta: Meta::default(),
             body: Err(p),
         }],
-        Ok(text) => match format {
+        Ok((text, encoding)) => match format {
             Format::Text => vec![Entry {
                 id: rel.to_string(),
                 source: fallback,
-                meta: Meta::default(),
+                meta: Meta {
+                    encoding: encoding.map(str::to_string),
+                    ..Meta::default()
+                },
                 body: Ok(text),
             }],
             Format::Json => record::read_json(rel, &text, &fallback, fields),

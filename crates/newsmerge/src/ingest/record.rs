@@ -132,6 +132,7 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -
         url: scalar(map, &fields.url),
         date: scalar(map, &fields.date),
         record_id: scalar(map, &fields.id),
+        encoding: None,
     };
     let source = scalar(map, &fields.source)
         .filter(|s| !s.trim().is_empty())

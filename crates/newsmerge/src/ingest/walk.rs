@@ -22,8 +22,9 @@ pub struct Found {
 pub const OUTPUT_MARKER: &str = ".newsmerge";
 
 /// Walks `input` in sorted order. A file input yields itself. A folder
-/// below the input that holds a newsmerge output is not read; it is
-/// reported once, as skipped.
+/// below the input that holds a newsmerge output is not read, nor is a
+/// hidden file or folder (its name starts with a dot: version control,
+/// editor and system files); each is reported once, as skipped.
 pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
     let meta = std::fs::metadata(input).map_err(|source| Error::Input {
         path: input.to_path_buf(),
@@ -39,31 +40,41 @@ pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
     let walker = WalkDir::new(input)
         .follow_links(follow_links)
         .sort_by_file_name();
-    let mut outputs = Vec::new();
+    let mut passed: Vec<(PathBuf, &str)> = Vec::new();
     let mut found: Vec<Found> = walker
         .into_iter()
         .filter_entry(|e| {
-            let output =
-                e.depth() > 0 && e.file_type().is_dir() && e.path().join(OUTPUT_MARKER).is_file();
-            if output {
-                outputs.push(e.path().to_path_buf());
+            let why = passed_over(e);
+            if let Some(why) = why {
+                passed.push((e.path().to_path_buf(), why));
             }
-            !output
+            why.is_none()
         })
         .filter_map(|item| match item {
             Ok(entry) => classify(input, &entry),
             Err(err) => Some(walk_error(input, &err)),
         })
         .collect();
-    if !outputs.is_empty() {
-        for path in outputs {
-            let problem =
-                Problem::Skipped("a newsmerge output folder; its files are not read".into());
+    if !passed.is_empty() {
+        for (path, why) in passed {
+            let problem = Problem::Skipped(why.into());
             found.push(self::found(relative(input, &path), path, Some(problem)));
         }
         found.sort_by(|a, b| super::id_order(&a.rel).cmp(&super::id_order(&b.rel)));
     }
     Ok(found)
+}
+
+/// Why the walk does not go into an entry below the input, if it does not.
+fn passed_over(e: &walkdir::DirEntry) -> Option<&'static str> {
+    if e.depth() == 0 {
+        return None;
+    }
+    if e.file_name().as_encoded_bytes().starts_with(b".") {
+        return Some("hidden (its name starts with a dot); not read");
+    }
+    let output = e.file_type().is_dir() && e.path().join(OUTPUT_MARKER).is_file();
+    output.then_some("a newsmerge output folder; its files are not read")
 }
 
 fn classify(root: &Path, entry: &walkdir::DirEntry) -> Option<Found> {
@@ -240,6 +251,24 @@ mod tests {
                 .iter()
                 .any(|f| matches!(&f.problem, Some(Problem::Error(r)) if r.contains("loop"))),
             "{followed:?}"
+        );
+    }
+
+    #[test]
+    fn hidden_files_and_folders_are_reported_once_and_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/objects")).unwrap();
+        std::fs::write(dir.path().join(".git/objects/x.txt"), "x").unwrap();
+        std::fs::write(dir.path().join(".DS_Store.txt"), "x").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
+        let found = walk(dir.path(), false).unwrap();
+        let rels: Vec<(&str, bool)> = found
+            .iter()
+            .map(|f| (f.rel.as_str(), f.problem.is_some()))
+            .collect();
+        assert_eq!(
+            rels,
+            [(".DS_Store.txt", true), (".git", true), ("a.txt", false)]
         );
     }
 }

@@ -145,6 +145,7 @@ fn document_records(
                 url: e.meta.url.clone(),
                 date: e.meta.date.clone(),
                 record_id: e.meta.record_id.clone(),
+                encoding: e.meta.encoding.clone(),
                 keep: false,
             };
             match &e.body {

@@ -59,6 +59,9 @@ pub struct DocumentRecord {
     /// The record's own `id` field, when it had one (the document `id` is
     /// its place in the input).
     pub record_id: Option<String>,
+    /// The legacy encoding the file was decoded from (a guess from its
+    /// bytes), when it was not UTF-8 or UTF-16.
+    pub encoding: Option<String>,
     /// Whether this document is its cluster's representative: exactly one
     /// per cluster (in `run`, the copy the others were aligned to, the one
     /// that agrees most with them; in `dedup`, the cluster's most complete
