@@ -202,7 +202,6 @@ def build(args):
     # syndicated: one story, 1,500 copies, each with one word edited.
     a = next(pool)
     n = c.article(a[0], a[1:])
-    words = " ".join(a[1:]).split()
     for i in range(1500):
         body = list(a[1:])
         p = i % len(body)
@@ -210,7 +209,6 @@ def build(args):
         w[(i // len(body)) % len(w)] = f"edit{i}"
         body[p] = " ".join(w)
         c.add("syndicated", f"syn{i % 50:02}", n, text([a[0]] + body))
-    del words
 
     # versions: six headlines, one story, one site.
     for _ in range(10):

@@ -95,13 +95,7 @@ impl Records {
             } else {
                 read_record(py, i, &item)?
             };
-            let entry = match seen.get(&entry.id) {
-                Some(&first) => duplicate(i, first, entry),
-                None => {
-                    seen.insert(entry.id.clone(), i);
-                    entry
-                }
-            };
+            let entry = unique(&mut seen, i, entry);
             records.names.push(entry.id.clone());
             records.entries.push(entry);
             records.ids.push(id);
@@ -135,6 +129,18 @@ fn record_entry(
 /// The entry id of a record whose own id cannot be used: its position.
 fn position_id(i: usize) -> String {
     format!("#{i}")
+}
+
+/// Record `i`'s entry, or, when an earlier record has its id (as `seen`
+/// remembers), an entry saying so.
+fn unique(seen: &mut HashMap<String, usize>, i: usize, entry: Entry) -> Entry {
+    match seen.get(&entry.id) {
+        Some(&first) => duplicate(i, first, entry),
+        None => {
+            seen.insert(entry.id.clone(), i);
+            entry
+        }
+    }
 }
 
 /// A record whose id an earlier record already has.
@@ -318,14 +324,7 @@ fn dedup_buffers<'py>(
                 Meta::default(),
             ),
         };
-        let entry = match seen.get(&entry.id) {
-            Some(&first) => duplicate(i, first, entry),
-            None => {
-                seen.insert(entry.id.clone(), i);
-                entry
-            }
-        };
-        entries.push(entry);
+        entries.push(unique(&mut seen, i, entry));
     }
     let mut records = Records {
         names: entries.iter().map(|e| e.id.clone()).collect(),

@@ -45,6 +45,17 @@ fn grouping(out: &Path) -> Vec<Vec<String>> {
     g
 }
 
+/// Runs `run` over [`records`] as one JSON Lines file under `root`;
+/// returns the output folder.
+fn run_records(root: &Path) -> std::path::PathBuf {
+    let input = root.join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("corpus.jsonl"), records()).unwrap();
+    let out = root.join("out");
+    run(&input, &out, &[]);
+    out
+}
+
 #[test]
 fn gzip_and_zstd_inputs_give_the_clusters_of_plain_json_lines() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,11 +109,7 @@ fn a_file_named_compressed_that_is_not_is_an_error_and_the_run_goes_on() {
 #[test]
 fn every_documents_line_has_every_field_and_one_keep_per_cluster() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("corpus.jsonl"), records()).unwrap();
-    let out = dir.path().join("out");
-    run(&input, &out, &[]);
+    let out = run_records(dir.path());
     let docs = read_jsonl(&out.join("documents.jsonl"));
     let keys = |d: &Value| d.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert!(
@@ -124,11 +131,7 @@ fn every_documents_line_has_every_field_and_one_keep_per_cluster() {
 #[test]
 fn export_writes_one_record_per_cluster_plain_or_compressed() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("corpus.jsonl"), records()).unwrap();
-    let out = dir.path().join("out");
-    run(&input, &out, &[]);
+    let out = run_records(dir.path());
     let clusters = read_jsonl(&out.join("clusters.jsonl"));
     let plain = dir.path().join("clean.jsonl");
     let gz = dir.path().join("clean.jsonl.gz");
