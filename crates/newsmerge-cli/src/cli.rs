@@ -177,7 +177,9 @@ pub(crate) enum ColorChoice {
 pub(crate) struct RunArgs {
     /// A folder (walked recursively, in sorted order) or a single file.
     /// Reads .txt and .md (one article each), .json (a record or an array of
-    /// records) and .jsonl (a record per line).
+    /// records), .jsonl (a record per line), .parquet (a record per row),
+    /// .html (one page; its article is extracted) and .warc (a crawl's
+    /// pages and texts); all but Parquet also as .gz or .zst.
     pub input: PathBuf,
     /// The output folder; created if missing.
     #[arg(short, long, value_name = "DIR")]
@@ -189,6 +191,16 @@ pub(crate) struct RunArgs {
     /// skipped).
     #[arg(long)]
     pub follow_links: bool,
+    /// Read only the files whose path below INPUT matches this glob
+    /// pattern; repeat it for several. A pattern without a `/` matches a
+    /// file name at any depth: --glob '*.html' --glob '*.warc.gz'. Files
+    /// passed over are reported as skipped.
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// Do not read the files or folders matching this glob pattern;
+    /// repeat it for several: --exclude drafts --exclude '**/*.tmp'.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
     /// Worker threads (0: one per core; at most 1024). The output does not
     /// depend on it.
     #[arg(short = 'j', long, default_value_t = 0, value_name = "N", value_parser = threads)]
@@ -201,21 +213,21 @@ pub(crate) struct RunArgs {
     /// See crates/newsmerge/markers/markers.txt in the project for the format.
     #[arg(long, value_name = "FILE")]
     pub markers: Option<PathBuf>,
-    /// The JSON field that holds a record's text (by default the first of
+    /// The field (JSON or Parquet column) that holds a record's text (by default the first of
     /// text, content, body, maintext, articleBody). A dotted name reaches
     /// into nested objects: metadata.text.
     #[arg(long, value_name = "NAME")]
     pub text_field: Option<String>,
-    /// The JSON field that holds a record's own id (default: id).
+    /// The field that holds a record's own id (default: id).
     #[arg(long, value_name = "NAME")]
     pub id_field: Option<String>,
-    /// The JSON field that holds a record's url (default: url).
+    /// The field that holds a record's url (default: url).
     #[arg(long, value_name = "NAME")]
     pub url_field: Option<String>,
-    /// The JSON field that holds a record's title (default: title).
+    /// The field that holds a record's title (default: title).
     #[arg(long, value_name = "NAME")]
     pub title_field: Option<String>,
-    /// The JSON field that holds a record's date (default: date).
+    /// The field that holds a record's date (default: date).
     #[arg(long, value_name = "NAME")]
     pub date_field: Option<String>,
     /// Do not learn furniture from the corpus. By default, a short line a
@@ -243,6 +255,8 @@ impl RunArgs {
         };
         let mut builder = Config::builder()
             .follow_links(self.follow_links)
+            .include(self.include.clone())
+            .exclude(self.exclude.clone())
             .threads(self.threads)
             .markers(markers);
         if self.no_learned_furniture {

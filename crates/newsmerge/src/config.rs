@@ -8,7 +8,7 @@
 //! among them, because the output does not depend on it.
 
 use crate::error::{Error, Result};
-use crate::ingest::Fields;
+use crate::ingest::{Fields, Filter};
 use crate::normalize::Markers;
 
 /// The most worker threads a run starts: past a few per core they only
@@ -44,6 +44,12 @@ pub(crate) struct IngestConfig {
     /// text from `text`, `content`, `body`, `maintext` or `articleBody`,
     /// and `id`, `url`, `title`, `date`, `source`.
     pub(crate) fields: Fields,
+    /// Glob patterns of the files to read; every file when empty.
+    pub(crate) include: Vec<String>,
+    /// Glob patterns of the files and folders not to read.
+    pub(crate) exclude: Vec<String>,
+    /// The patterns compiled, by [`ConfigBuilder::build`].
+    pub(crate) filter: Filter,
 }
 
 /// How `normalize` cleans and marks furniture.
@@ -142,6 +148,9 @@ impl Default for Config {
             ingest: IngestConfig {
                 follow_links: false,
                 fields: Fields::default(),
+                include: Vec::new(),
+                exclude: Vec::new(),
+                filter: Filter::default(),
             },
             normalize: NormalizeConfig {
                 min_furniture_articles: 4,
@@ -237,6 +246,14 @@ setters! {
     /// Walk into symbolic links instead of reporting them as skipped.
     /// By default, links are not followed.
     follow_links: bool => ingest.follow_links;
+    /// Read only the files of a folder whose path (relative to the input)
+    /// matches one of these glob patterns; a pattern without a `/`
+    /// matches a file name at any depth (`*.html`). By default, every
+    /// file.
+    include: Vec<String> => ingest.include;
+    /// Do not read the files and folders that match one of these glob
+    /// patterns (`drafts`, `**/*.tmp`). By default, none.
+    exclude: Vec<String> => ingest.exclude;
     /// A line its source prints under at least this many distinct headlines
     /// is furniture. By default, 4; below 2, no furniture is learned.
     min_furniture_articles: usize => normalize.min_furniture_articles;
@@ -310,8 +327,12 @@ impl ConfigBuilder {
 
     /// The configuration, once every setting is checked.
     pub fn build(self) -> Result<Config> {
-        let c = self.config;
+        let mut c = self.config;
         let bad = |setting: &'static str, reason: String| Err(Error::Config { setting, reason });
+        c.ingest.filter = match Filter::new(&c.ingest.include, &c.ingest.exclude) {
+            Ok(filter) => filter,
+            Err(reason) => return bad("include/exclude", reason),
+        };
         if c.threads > MAX_THREADS {
             return bad(
                 "threads",

@@ -25,6 +25,7 @@ fn build_tree(root: &Path) {
     )
     .unwrap();
     fs::write(root.join("page.html"), "<html></html>").unwrap();
+    fs::write(root.join("photo.jpg"), b"\xFF\xD8\xFF\xE0").unwrap();
     fs::write(root.join("unreadable.txt"), ARTICLE).unwrap();
     #[cfg(unix)]
     {
@@ -82,7 +83,8 @@ fn every_bad_input_is_reported_with_a_reason_and_the_run_completes() {
     expect("latin1.jsonl#1", "ok", "");
     expect("latin1.jsonl#2", "error", "not valid UTF-8 on line 2");
     expect("latin1.jsonl#3", "ok", "");
-    expect("page.html", "skipped", "unsupported file type");
+    expect("page.html", "empty", "no article text found in the page");
+    expect("photo.jpg", "skipped", "unsupported file type");
     #[cfg(unix)]
     {
         expect("dangling.txt", "error", "cannot read");

@@ -210,7 +210,7 @@ fn a_file_that_vanishes_is_reported() {
     let input = dir.path().join("in");
     fs::create_dir(&input).unwrap();
     fs::write(input.join("gone.txt"), ARTICLE).unwrap();
-    let found = ingest::walk(&input, false).unwrap();
+    let found = ingest::walk(&input, false, &ingest::Filter::default()).unwrap();
     fs::remove_file(input.join("gone.txt")).unwrap();
     let entries = ingest::read_all(&found, &ingest::Fields::default(), &|| {});
     assert_eq!(entries.len(), 1);

@@ -101,6 +101,67 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Problem> {
         .map_err(|e| Problem::Error(format!("not valid UTF-16 ({e})")))
 }
 
+/// How far into a page its `<meta charset>` is looked for, as browsers do.
+const CHARSET_PROBE: usize = 1024;
+
+/// Decodes an HTML page's bytes: a byte-order mark wins, then the charset
+/// the transport declared (`declared`, from an HTTP `Content-Type`), then
+/// the page's own `<meta charset>`, then UTF-8 when the bytes are UTF-8,
+/// then the guess of `chardetng`. Bytes the encoding cannot map become
+/// U+FFFD, as in a browser: a page is not refused for one bad byte. The
+/// encoding is noted when it is not UTF-8.
+pub(super) fn decode_html(bytes: &[u8], declared: Option<&str>) -> Result<Decoded, Problem> {
+    use encoding_rs::{Encoding, UTF_8};
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::Empty("page is empty".into()));
+    }
+    let (encoding, body) = match Encoding::for_bom(bytes) {
+        Some((encoding, bom)) => (encoding, &bytes[bom..]),
+        None => {
+            let named = declared
+                .or_else(|| meta_charset(bytes))
+                .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+                .map(|e| e.output_encoding());
+            let encoding = named.unwrap_or_else(|| match std::str::from_utf8(bytes) {
+                Ok(_) => UTF_8,
+                Err(_) => {
+                    let mut detector = chardetng::EncodingDetector::new();
+                    detector.feed(bytes, true);
+                    detector.guess(None, true)
+                }
+            });
+            (encoding, bytes)
+        }
+    };
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    let name =
+        (encoding != UTF_8 && !encoding.name().starts_with("UTF-16")).then(|| encoding.name());
+    Ok((text.into_owned(), name))
+}
+
+/// The charset a page declares in its first [`CHARSET_PROBE`] bytes
+/// (`<meta charset="...">` or `content="text/html; charset=..."`).
+fn meta_charset(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(CHARSET_PROBE)];
+    charset_param(std::str::from_utf8(head).unwrap_or_else(|e| {
+        // Cut at the first byte that is not UTF-8: labels are ASCII.
+        std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+    }))
+}
+
+/// The value of the first `charset=` in a text, without quotes, as an
+/// HTTP `Content-Type` header or a `<meta>` tag writes it.
+pub(super) fn charset_param(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("charset")? + "charset".len();
+    let rest = text[at..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = rest.trim_start_matches(['"', '\'']);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.:".contains(c)))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +213,24 @@ mod tests {
     fn reasons_say_where() {
         let err = decode(b"ab\0", true).unwrap_err();
         assert_eq!(err.reason(), "binary file (NUL byte at offset 2)");
+    }
+
+    #[test]
+    fn pages_are_decoded_by_their_declared_charset() {
+        let page = b"<html><head><meta charset=\"windows-1252\"></head><p>caf\xE9</p>";
+        let (text, encoding) = decode_html(page, None).unwrap();
+        assert!(text.contains("café"));
+        assert_eq!(encoding, Some("windows-1252"));
+        let http = b"<p>caf\xE9</p>";
+        let (text, _) = decode_html(http, Some("ISO-8859-1")).unwrap();
+        assert!(text.contains("café"), "latin-1 maps to windows-1252");
+        let utf8 =
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"><p>café</p>";
+        assert_eq!(decode_html(utf8.as_bytes(), None).unwrap().1, None);
+        assert_eq!(
+            charset_param("text/html; charset='Shift_JIS'"),
+            Some("Shift_JIS")
+        );
+        assert_eq!(charset_param("text/html"), None);
     }
 }

@@ -7,15 +7,19 @@
 //! every input appears exactly once.
 
 mod decode;
+mod html;
+mod parquet;
 mod parts;
 mod record;
 mod walk;
+mod warc;
 
 use rayon::prelude::*;
 
+pub use html::{Extractor, Page, Readability};
 pub use parts::{PART_BYTES, Part, parts, read_part};
 pub use record::{RECORDS_SOURCE, record_entry};
-pub use walk::{Found, OUTPUT_MARKER, walk};
+pub use walk::{Filter, Found, OUTPUT_MARKER, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +50,9 @@ pub struct Meta {
     /// The legacy encoding a text file was decoded from, as guessed from
     /// its bytes; `None` for UTF-8 and UTF-16.
     pub encoding: Option<String>,
+    /// The record's other fields (JSON, JSON Lines and Parquet records):
+    /// every field but the text fields and the fields named above.
+    pub other: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What became of an input, as `documents.jsonl` says it.
@@ -110,6 +117,10 @@ impl Problem {
     }
 }
 
+/// What every unsupported file is told.
+const SUPPORTED: &str = "unsupported file type (newsmerge reads .txt, .md, .json, .jsonl, \
+     .html, .warc and .parquet; all but Parquet also compressed with gzip (.gz) or zstd (.zst))";
+
 /// The file formats newsmerge reads, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -119,6 +130,13 @@ pub enum Format {
     Json,
     /// `.jsonl`, `.ndjson`: one record per line.
     JsonLines,
+    /// `.html`, `.htm`, `.xhtml`: one page, its article found by the
+    /// extractor.
+    Html,
+    /// `.warc`: the pages and texts of a web crawl.
+    Warc,
+    /// `.parquet`: one record per row.
+    Parquet,
 }
 
 impl Format {
@@ -131,6 +149,9 @@ impl Format {
             "txt" | "text" | "md" | "markdown" => Some(Format::Text),
             "json" => Some(Format::Json),
             "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "html" | "htm" | "xhtml" => Some(Format::Html),
+            "warc" => Some(Format::Warc),
+            "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
         }
     }
@@ -288,12 +309,15 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
         return problem(p.clone());
     }
     let Some(format) = Format::of(&found.rel) else {
-        return problem(Problem::Skipped(
-            "unsupported file type (newsmerge reads .txt, .md, .json and .jsonl, \
-             plain or compressed with gzip (.gz) or zstd (.zst))"
-                .into(),
-        ));
+        return problem(Problem::Skipped(SUPPORTED.into()));
     };
+    match format {
+        Format::Parquet => {
+            return parquet::read_file((&found.rel, &fallback), &found.path, None, fields);
+        }
+        Format::Warc => return read_warc_file(found, &fallback),
+        _ => {}
+    }
     match read_regular(&found.path) {
         Ok(Some(bytes)) => match Compression::decompress(&found.rel, bytes) {
             Ok(bytes) => parse_bytes(&found.rel, format, &bytes, fields),
@@ -301,6 +325,21 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
         },
         Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
         Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
+    }
+}
+
+/// Reads a WARC file as a stream, never whole.
+fn read_warc_file(found: &Found, fallback: &str) -> Vec<Entry> {
+    let problem = |p: Problem| vec![html::problem_entry(found.rel.clone(), fallback, p)];
+    let file = match open_regular(&found.path) {
+        Ok(Some(file)) => file,
+        Ok(None) => return problem(Problem::Skipped(NOT_REGULAR.into())),
+        Err(e) => return problem(Problem::Error(format!("cannot read file: {e}"))),
+    };
+    let named = Compression::of_name(&found.rel).0;
+    match warc::open(file, named) {
+        Ok(reader) => warc::read_warc(&found.rel, fallback, reader, &Readability),
+        Err(p) => problem(p),
     }
 }
 
@@ -312,17 +351,22 @@ pub(crate) const NOT_REGULAR: &str = "not a regular file (a device, socket or pi
 /// a file swapped for a pipe after the walk cannot hang the run.
 pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
+    let Some(mut file) = open_regular(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Opens a file for reading, or `None` when it is not a regular file.
+fn open_regular(path: &std::path::Path) -> std::io::Result<Option<std::fs::File>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let mut file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Ok(None);
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    let file = options.open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
 }
 
 /// The entries of a file's bytes, given its relative path and format:
@@ -330,6 +374,23 @@ pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec
 /// that yield no text yield one entry with the reason.
 pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> Vec<Entry> {
     let fallback = source_of_path(rel);
+    match format {
+        Format::Html => {
+            return vec![html::page_entry(
+                (rel.to_string(), &fallback),
+                bytes,
+                None,
+                None,
+                &Readability,
+            )];
+        }
+        Format::Warc => return warc::read_warc(rel, &fallback, Box::new(bytes), &Readability),
+        Format::Parquet => {
+            let data = bytes::Bytes::copy_from_slice(bytes);
+            return parquet::read_rows((rel, &fallback), data, None, fields);
+        }
+        _ => {}
+    }
     let decoded = decode::decode(bytes, format == Format::Text);
     if decoded.is_err() && format == Format::JsonLines {
         // A JSON Lines file with a bad byte loses only the record on
@@ -357,6 +418,9 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> 
             }],
             Format::Json => record::read_json(rel, &text, &fallback, fields),
             Format::JsonLines => record::read_json_lines(rel, &text, &fallback, fields),
+            Format::Html | Format::Warc | Format::Parquet => {
+                unreachable!("read before decoding")
+            }
         },
     }
 }
@@ -389,7 +453,10 @@ mod tests {
         assert_eq!(Format::of("a.md"), Some(Format::Text));
         assert_eq!(Format::of("a.json"), Some(Format::Json));
         assert_eq!(Format::of("a.jsonl"), Some(Format::JsonLines));
-        assert_eq!(Format::of("a.html"), None);
+        assert_eq!(Format::of("a.html"), Some(Format::Html));
+        assert_eq!(Format::of("a.warc.gz"), Some(Format::Warc));
+        assert_eq!(Format::of("a.parquet"), Some(Format::Parquet));
+        assert_eq!(Format::of("a.pdf"), None);
         assert_eq!(Format::of("a.jsonl.gz"), Some(Format::JsonLines));
         assert_eq!(Format::of("a.txt.zst"), Some(Format::Text));
         assert_eq!(Format::of("a.gz"), None);

@@ -18,13 +18,16 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 /// JSON Lines files larger than this are read in parts of about this size.
 pub const PART_BYTES: u64 = 32 << 20;
 
-/// A unit of reading: a whole file of the walk, or a part of a large JSON
-/// Lines file.
+/// A unit of reading: a whole file of the walk, a part of a large JSON
+/// Lines file, or one row group of a Parquet file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Part {
     /// The file's index in the walk.
     pub file: usize,
     span: Option<Span>,
+    /// The row group and the rows before it, for a Parquet file of more
+    /// than one row group.
+    group: Option<(usize, usize)>,
 }
 
 /// Where a part lies in its file.
@@ -47,15 +50,27 @@ pub fn parts(found: &[Found]) -> Vec<Part> {
 fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
     let mut parts = Vec::with_capacity(found.len());
     for (file, f) in found.iter().enumerate() {
+        let whole = Part {
+            file,
+            span: None,
+            group: None,
+        };
+        if let Some(groups) = row_groups(f) {
+            parts.extend(groups.into_iter().enumerate().map(|(g, before)| Part {
+                group: Some((g, before)),
+                ..whole.clone()
+            }));
+            continue;
+        }
         let spans = is_large_json_lines(f, part_bytes)
             .then(|| spans(f, part_bytes))
             .flatten();
         match spans {
             Some(spans) => parts.extend(spans.into_iter().map(|s| Part {
-                file,
                 span: Some(s),
+                ..whole.clone()
             })),
-            None => parts.push(Part { file, span: None }),
+            None => parts.push(whole),
         }
     }
     parts
@@ -64,6 +79,10 @@ fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
 /// Reads one part into its entries.
 pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
     let f = &found[part.file];
+    if let Some(group) = part.group {
+        let names = (f.rel.as_str(), source_of_path(&f.rel));
+        return super::parquet::read_file((names.0, &names.1), &f.path, Some(group), fields);
+    }
     let Some(span) = part.span else {
         return read(f, fields);
     };
@@ -78,6 +97,15 @@ pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
             format!("cannot read the file from byte {} on: {e}", span.start),
         )],
     }
+}
+
+/// The row groups of a Parquet file of more than one, each with the rows
+/// before it.
+fn row_groups(f: &Found) -> Option<Vec<usize>> {
+    if f.problem.is_some() || Format::of(&f.rel) != Some(Format::Parquet) {
+        return None;
+    }
+    super::parquet::row_groups(&f.path).filter(|g| g.len() > 1)
 }
 
 fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {

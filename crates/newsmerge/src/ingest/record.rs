@@ -114,7 +114,8 @@ fn whole_file(rel: &str, fallback: &str, problem: Problem) -> Entry {
     }
 }
 
-fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -> Entry {
+/// The `n`-th record of a file, from its JSON value.
+pub(super) fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -> Entry {
     let id = format!("{rel}#{n}");
     let Value::Object(map) = value else {
         return Entry {
@@ -133,6 +134,7 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -
         date: scalar(map, &fields.date),
         record_id: scalar(map, &fields.id),
         encoding: None,
+        other: other_fields(map, fields),
     };
     let source = scalar(map, &fields.source)
         .filter(|s| !s.trim().is_empty())
@@ -145,6 +147,25 @@ fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -
         meta,
         body,
     }
+}
+
+/// The record's fields that newsmerge does not read itself: all but the
+/// text fields, id, url, title, date and source. `None` when there are
+/// none.
+fn other_fields(map: &Map<String, Value>, fields: &Fields) -> Option<Map<String, Value>> {
+    let read = [
+        &fields.id,
+        &fields.url,
+        &fields.title,
+        &fields.date,
+        &fields.source,
+    ];
+    let other: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| !fields.text.contains(k) && !read.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!other.is_empty()).then_some(other)
 }
 
 /// The record's text: the first of the text fields (by default

@@ -17,6 +17,72 @@ pub struct Found {
     pub problem: Option<Problem>,
 }
 
+/// Which files of a folder are read, by glob patterns (`*`, `?`, `**`,
+/// `[abc]`, `{a,b}`) on their path relative to the input, with `/`
+/// separators. A pattern without a `/` matches a name at any depth.
+/// A file is read when it matches an include pattern (or none are given)
+/// and no exclude pattern; a folder an exclude pattern matches is not
+/// walked. Files and folders passed over are reported as skipped.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    patterns: [Vec<String>; 2],
+    include: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Filter) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl Filter {
+    /// A filter from include and exclude patterns, or the first pattern
+    /// that is not a glob and why.
+    pub fn new(include: &[String], exclude: &[String]) -> std::result::Result<Filter, String> {
+        Ok(Filter {
+            patterns: [include.to_vec(), exclude.to_vec()],
+            include: glob_set(include)?,
+            exclude: glob_set(exclude)?,
+        })
+    }
+
+    /// Whether the filter reads every file.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
+
+    /// Why the walk passes over a path (relative, `/` separators), if it
+    /// does.
+    fn passes_over(&self, rel: &str, is_dir: bool) -> Option<&'static str> {
+        if self.exclude.as_ref().is_some_and(|g| g.is_match(rel)) {
+            return Some("excluded by an exclude pattern; not read");
+        }
+        let included = is_dir || self.include.as_ref().is_none_or(|g| g.is_match(rel));
+        (!included).then_some("matches no include pattern; not read")
+    }
+}
+
+fn glob_set(patterns: &[String]) -> std::result::Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let anchored = if p.contains('/') {
+            p.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{p}")
+        };
+        let glob = globset::GlobBuilder::new(&anchored)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("`{p}` is not a glob pattern: {}", e.kind()))?;
+        set.add(glob);
+    }
+    set.build().map(Some).map_err(|e| e.to_string())
+}
+
 /// The file that marks a folder as a newsmerge output (see
 /// [`crate::report::write_output`]): the walk does not read such a folder.
 pub const OUTPUT_MARKER: &str = ".newsmerge";
@@ -25,7 +91,7 @@ pub const OUTPUT_MARKER: &str = ".newsmerge";
 /// below the input that holds a newsmerge output is not read, nor is a
 /// hidden file or folder (its name starts with a dot: version control,
 /// editor and system files); each is reported once, as skipped.
-pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
+pub fn walk(input: &Path, follow_links: bool, filter: &Filter) -> Result<Vec<Found>> {
     let meta = std::fs::metadata(input).map_err(|source| Error::Input {
         path: input.to_path_buf(),
         source,
@@ -44,7 +110,12 @@ pub fn walk(input: &Path, follow_links: bool) -> Result<Vec<Found>> {
     let mut found: Vec<Found> = walker
         .into_iter()
         .filter_entry(|e| {
-            let why = passed_over(e);
+            let why = passed_over(e).or_else(|| {
+                let filtered = e.depth() > 0 && !filter.is_empty();
+                filtered
+                    .then(|| filter.passes_over(&relative(input, e.path()), e.file_type().is_dir()))
+                    .flatten()
+            });
             if let Some(why) = why {
                 passed.push((e.path().to_path_buf(), why));
             }
@@ -175,12 +246,44 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x").unwrap();
         }
-        let rels: Vec<_> = walk(dir.path(), false)
+        let rels: Vec<_> = walk(dir.path(), false, &Filter::default())
             .unwrap()
             .into_iter()
             .map(|f| f.rel)
             .collect();
         assert_eq!(rels, ["a.txt", "b/a.txt", "b/x.txt", "c.json"]);
+    }
+
+    #[test]
+    fn patterns_choose_files_and_prune_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in ["a.txt", "b.html", "old/c.txt", "new/d.txt", "new/e.jpg"] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let filter = Filter::new(&["*.txt".into(), "*.html".into()], &["old".into()]).unwrap();
+        let found: Vec<_> = walk(dir.path(), false, &filter)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.rel, f.problem.map(|p| p.reason().to_string())))
+            .collect();
+        let read: Vec<_> = found
+            .iter()
+            .filter(|f| f.1.is_none())
+            .map(|f| f.0.as_str())
+            .collect();
+        assert_eq!(read, ["a.txt", "b.html", "new/d.txt"]);
+        let passed: Vec<_> = found
+            .iter()
+            .filter(|f| f.1.is_some())
+            .map(|f| f.0.as_str())
+            .collect();
+        assert_eq!(passed, ["new/e.jpg", "old"], "each reported once");
+        let anchored = Filter::new(&["new/*.txt".into()], &[]).unwrap();
+        let read = walk(dir.path(), false, &anchored).unwrap();
+        assert_eq!(read.iter().filter(|f| f.problem.is_none()).count(), 1);
+        assert!(Filter::new(&["a[".into()], &[]).unwrap_err().contains("a["));
     }
 
     #[test]
@@ -192,7 +295,7 @@ mod tests {
             std::fs::write(path, "x").unwrap();
         }
         std::fs::write(dir.path().join("out").join(OUTPUT_MARKER), "").unwrap();
-        let found = walk(dir.path(), false).unwrap();
+        let found = walk(dir.path(), false, &Filter::default()).unwrap();
         let rels: Vec<_> = found.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a.txt", "out"]);
         assert!(
@@ -221,7 +324,7 @@ mod tests {
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let found = walk(&fifo, false).unwrap();
+        let found = walk(&fifo, false, &Filter::default()).unwrap();
         assert_eq!(found.len(), 1);
         assert!(matches!(&found[0].problem, Some(Problem::Skipped(r)) if r.contains("regular")));
         // Read directly (as if it were swapped in after the walk), it does
@@ -232,7 +335,7 @@ mod tests {
     #[test]
     fn missing_input_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = walk(&dir.path().join("nope"), false).unwrap_err();
+        let err = walk(&dir.path().join("nope"), false, &Filter::default()).unwrap_err();
         assert!(err.to_string().starts_with("cannot read input"), "{err}");
     }
 
@@ -242,10 +345,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "x").unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
-        let found = walk(dir.path(), false).unwrap();
+        let found = walk(dir.path(), false, &Filter::default()).unwrap();
         assert_eq!(found.len(), 2);
         assert!(matches!(&found[1].problem, Some(Problem::Skipped(r)) if r.contains("link")));
-        let followed = walk(dir.path(), true).unwrap();
+        let followed = walk(dir.path(), true, &Filter::default()).unwrap();
         assert!(
             followed
                 .iter()
@@ -261,7 +364,7 @@ mod tests {
         std::fs::write(dir.path().join(".git/objects/x.txt"), "x").unwrap();
         std::fs::write(dir.path().join(".DS_Store.txt"), "x").unwrap();
         std::fs::write(dir.path().join("a.txt"), "x").unwrap();
-        let found = walk(dir.path(), false).unwrap();
+        let found = walk(dir.path(), false, &Filter::default()).unwrap();
         let rels: Vec<(&str, bool)> = found
             .iter()
             .map(|f| (f.rel.as_str(), f.problem.is_some()))

@@ -146,6 +146,7 @@ fn document_records(
                 date: e.meta.date.clone(),
                 record_id: e.meta.record_id.clone(),
                 encoding: e.meta.encoding.clone(),
+                meta: e.meta.other.clone(),
                 keep: false,
             };
             match &e.body {

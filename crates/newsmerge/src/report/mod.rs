@@ -62,6 +62,10 @@ pub struct DocumentRecord {
     /// The legacy encoding the file was decoded from (a guess from its
     /// bytes), when it was not UTF-8 or UTF-16.
     pub encoding: Option<String>,
+    /// The record's other fields, as it had them (JSON, JSON Lines and
+    /// Parquet records): every field but its text, id, url, title, date
+    /// and source; null when there are none.
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether this document is its cluster's representative: exactly one
     /// per cluster (in `run`, the copy the others were aligned to, the one
     /// that agrees most with them; in `dedup`, the cluster's most complete
@@ -150,6 +154,10 @@ pub struct Summary {
 #[allow(missing_docs)] // Each is the [`crate::config::ConfigBuilder`] setting of the same name.
 pub struct SettingsRecord {
     pub follow_links: bool,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
     pub min_furniture_articles: usize,
     /// The number of marker phrases.
     pub markers: usize,
@@ -177,6 +185,8 @@ impl SettingsRecord {
         let (n, s, c) = (&config.normalize, &config.sketch, &config.cluster);
         SettingsRecord {
             follow_links: config.ingest.follow_links,
+            include: config.ingest.include.clone(),
+            exclude: config.ingest.exclude.clone(),
             min_furniture_articles: n.min_furniture_articles,
             markers: n.markers.len(),
             shingle_words: s.shingle_words,
