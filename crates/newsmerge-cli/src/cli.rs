@@ -109,8 +109,8 @@ pub(crate) enum Command {
     /// differences from it (`--copy`).
     #[command(after_help = SHOW_HELP)]
     Show(ShowArgs),
-    /// Write the cleaned corpus of a `run` output: one JSON Lines record per
-    /// cluster with its canonical text.
+    /// Write the cleaned corpus of a `run` output: one record per cluster
+    /// with its canonical text, as JSON Lines or Parquet.
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
 }
@@ -120,9 +120,12 @@ Each record: id (the cluster id), text (the canonical text, its lines joined
 by blank lines; null for a dedup output), title, url and date (from the
 cluster's representative, the member with keep: true), representative,
 members, sources, truncated_members, paywalled_members.
-The file is JSON Lines, gzip-compressed when FILE ends in .gz and
-zstd-compressed when it ends in .zst. It appears only once complete.
-Example: newsmerge export out --to clean.jsonl.gz
+The file is Parquet when FILE ends in .parquet (zstd-compressed; the four
+member lists are lists of strings), else JSON Lines, gzip-compressed when FILE
+ends in .gz and zstd-compressed when it ends in .zst. It appears only once
+complete.
+Examples: newsmerge export out --to clean.jsonl.gz
+          newsmerge export out --to clean.parquet
 Exit codes: 0 written; 2 unreadable output folder, or FILE exists without --force.";
 
 /// Flags of `export`.

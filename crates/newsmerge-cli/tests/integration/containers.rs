@@ -1,6 +1,7 @@
-//! Compressed inputs and the exported corpus: every container gives the
-//! clusters plain JSON Lines gives, and `export` writes one record per
-//! cluster, plain or compressed.
+//! Containers and the exported corpus: every container (compressed JSON
+//! Lines, Parquet, HTML pages, WARC) gives the clusters plain JSON Lines
+//! gives, and `export` writes one record per cluster, plain, compressed or
+//! as Parquet.
 
 use crate::real_shapes::{Rng, article};
 use crate::util::{newsmerge, read_jsonl, run, strings};
@@ -30,17 +31,26 @@ fn records() -> String {
     lines.join("\n") + "\n"
 }
 
-/// The clusters of a run, as sets of record ids.
+/// The records of [`records`] as values.
+fn record_values() -> Vec<Value> {
+    records()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The clusters of a run, as sets of urls (every container keeps them).
 fn grouping(out: &Path) -> Vec<Vec<String>> {
     let docs = read_jsonl(&out.join("documents.jsonl"));
     let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for d in &docs {
-        let rid = d["record_id"].as_str().unwrap().to_string();
+    for d in docs.iter().filter(|d| d["status"] == "ok") {
+        let rid = d["url"].as_str().unwrap().to_string();
         by.entry(d["cluster"].as_str().unwrap().to_string())
             .or_default()
             .push(rid);
     }
     let mut g: Vec<Vec<String>> = by.into_values().collect();
+    g.iter_mut().for_each(|c| c.sort());
     g.sort();
     g
 }
@@ -72,6 +82,14 @@ fn gzip_and_zstd_inputs_give_the_clusters_of_plain_json_lines() {
         ),
     ];
     let mut groupings = Vec::new();
+    let inputs = inputs.into_iter().chain([
+        (
+            "parquet",
+            "corpus.parquet",
+            parquet_file(&record_values(), 5),
+        ),
+        ("warc", "crawl.warc.gz", warc_file(&record_values())),
+    ]);
     for (name, file, bytes) in inputs {
         let input = dir.path().join(name);
         fs::create_dir_all(&input).unwrap();
@@ -81,8 +99,140 @@ fn gzip_and_zstd_inputs_give_the_clusters_of_plain_json_lines() {
         groupings.push(grouping(&out));
     }
     assert_eq!(groupings[0].len(), 4, "{:?}", groupings[0]);
-    assert_eq!(groupings[0], groupings[1]);
-    assert_eq!(groupings[0], groupings[2]);
+    for (i, name) in ["gzip", "zstd", "parquet", "warc"].iter().enumerate() {
+        assert_eq!(groupings[0], groupings[i + 1], "{name}");
+    }
+}
+
+/// A page for a record: the article between a menu and a footer.
+fn html_page(r: &Value) -> String {
+    let text = r["text"].as_str().unwrap();
+    let (headline, body) = text.split_once("\n\n").unwrap();
+    let paragraphs: String = body
+        .split("\n\n")
+        .map(|p| format!("<p>{p}</p>\n"))
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{headline}</title>\
+         <link rel=\"canonical\" href=\"{}\"></head><body>\
+         <nav><a href=\"/\">Home</a> <a href=\"/world\">World</a> <a href=\"/sport\">Sport</a></nav>\
+         <article><h1>{headline}</h1>\n{paragraphs}</article>\
+         <footer>Copyright the publisher. Privacy policy. Terms of use.</footer></body></html>",
+        r["url"].as_str().unwrap()
+    )
+}
+
+/// The records as a Parquet file with `rows` rows per row group, their id,
+/// url and text as columns, and a `lang` column.
+fn parquet_file(records: &[Value], rows: usize) -> Vec<u8> {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    let column = |f: &dyn Fn(&Value) -> &str| -> ArrayRef {
+        std::sync::Arc::new(StringArray::from_iter_values(records.iter().map(f)))
+    };
+    let batch = RecordBatch::try_from_iter([
+        ("id", column(&|r| r["id"].as_str().unwrap())),
+        ("url", column(&|r| r["url"].as_str().unwrap())),
+        ("text", column(&|r| r["text"].as_str().unwrap())),
+        ("lang", column(&|_| "en")),
+    ])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(rows))
+        .build();
+    let mut out = Vec::new();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    out
+}
+
+/// The records as a crawl: per record a request and a response holding
+/// its page, each record its own gzip member, after a warcinfo record.
+fn warc_file(records: &[Value]) -> Vec<u8> {
+    let record = |kind: &str, uri: &str, body: &[u8]| {
+        let mut r = format!(
+            "WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\n\
+             WARC-Date: 2024-03-05T08:00:00Z\r\nContent-Type: application/http\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(body);
+        r.extend_from_slice(b"\r\n\r\n");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&r).unwrap();
+        gz.finish().unwrap()
+    };
+    let mut out = record("warcinfo", "", b"software: newsmerge tests");
+    for r in records {
+        let uri = r["url"].as_str().unwrap();
+        out.extend(record("request", uri, b"GET / HTTP/1.1\r\n\r\n"));
+        let page = html_page(r);
+        let http =
+            format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{page}");
+        out.extend(record("response", uri, http.as_bytes()));
+    }
+    out
+}
+
+#[test]
+fn html_pages_give_the_clusters_of_their_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    for r in record_values() {
+        let name = format!("{}.html", r["id"].as_str().unwrap());
+        fs::write(input.join(name), html_page(&r)).unwrap();
+    }
+    let out = dir.path().join("out");
+    run(&input, &out, &[]);
+    let plain = run_records(&dir.path().join("plain"));
+    assert_eq!(grouping(&out), grouping(&plain));
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    let canonical = read_jsonl(&out.join("clusters.jsonl"));
+    let text = serde_json::to_string(&canonical).unwrap();
+    assert!(!text.contains("Privacy policy") && !text.contains("Sport"));
+    assert!(
+        docs.iter()
+            .all(|d| d["source"].as_str().unwrap().ends_with(".example"))
+    );
+}
+
+#[test]
+fn warc_records_are_each_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("crawl.warc.gz"), warc_file(&record_values())).unwrap();
+    let out = dir.path().join("out");
+    run(&input, &out, &[]);
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    assert_eq!(docs.len(), 1 + 2 * 12, "one line per record");
+    let count = |status: &str| docs.iter().filter(|d| d["status"] == status).count();
+    assert_eq!((count("ok"), count("skipped")), (12, 13));
+    assert_eq!(docs[0]["id"], "crawl.warc.gz#1");
+    assert!(docs[1]["error"].as_str().unwrap().contains("request"));
+}
+
+#[test]
+fn parquet_rows_keep_their_ids_and_other_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(
+        input.join("corpus.parquet"),
+        parquet_file(&record_values(), 5),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&input, &out, &[]);
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let want: Vec<String> = (1..=12).map(|n| format!("corpus.parquet#{n}")).collect();
+    assert_eq!(ids, want, "rows numbered through the row groups");
+    assert_eq!(docs[4]["record_id"], "feed-1");
+    assert_eq!(docs[4]["meta"], serde_json::json!({ "lang": "en" }));
 }
 
 #[test]
@@ -128,6 +278,38 @@ fn every_documents_line_has_every_field_and_one_keep_per_cluster() {
     }
 }
 
+/// The rows of a Parquet export, as JSON Lines export writes them.
+fn parquet_rows(path: &Path) -> Vec<Value> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    let file = fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for i in 0..batch.num_rows() {
+            let mut row = serde_json::Map::new();
+            for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+                let v = if c.is_null(i) {
+                    Value::Null
+                } else if let Some(list) = c.as_list_opt::<i32>() {
+                    let items = list.value(i);
+                    let items = items.as_string::<i32>();
+                    Value::from_iter(items.iter().map(|s| s.unwrap().to_string()))
+                } else {
+                    c.as_string::<i32>().value(i).into()
+                };
+                row.insert(f.name().clone(), v);
+            }
+            rows.push(Value::Object(row));
+        }
+    }
+    rows
+}
+
 #[test]
 fn export_writes_one_record_per_cluster_plain_or_compressed() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,7 +317,8 @@ fn export_writes_one_record_per_cluster_plain_or_compressed() {
     let clusters = read_jsonl(&out.join("clusters.jsonl"));
     let plain = dir.path().join("clean.jsonl");
     let gz = dir.path().join("clean.jsonl.gz");
-    for to in [&plain, &gz] {
+    let pq = dir.path().join("clean.parquet");
+    for to in [&plain, &gz, &pq] {
         let o = newsmerge(&[
             "export",
             out.to_str().unwrap(),
@@ -169,6 +352,7 @@ fn export_writes_one_record_per_cluster_plain_or_compressed() {
         .read_to_string(&mut unzipped)
         .unwrap();
     assert_eq!(unzipped, fs::read_to_string(&plain).unwrap());
+    assert_eq!(parquet_rows(&pq), records, "Parquet holds the same records");
     // An existing file is replaced only with --force.
     let again = newsmerge(&[
         "export",

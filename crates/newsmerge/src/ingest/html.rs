@@ -111,7 +111,10 @@ pub(super) fn page_entry(
         Ok(decoded) => decoded,
         Err(p) => return problem_entry(id, fallback, p),
     };
-    let page = extractor.extract(&html, url);
+    let page = match super::guarded("HTML extractor", || extractor.extract(&html, url)) {
+        Ok(page) => page,
+        Err(p) => return problem_entry(id, fallback, p),
+    };
     let url = page.url.or_else(|| url.map(str::to_string));
     let source = url
         .as_deref()

@@ -313,7 +313,8 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
     };
     match format {
         Format::Parquet => {
-            return parquet::read_file((&found.rel, &fallback), &found.path, None, fields);
+            let read = || parquet::read_file((&found.rel, &fallback), &found.path, None, fields);
+            return guarded("Parquet reader", read).unwrap_or_else(problem);
         }
         Format::Warc => return read_warc_file(found, &fallback),
         _ => {}
@@ -338,7 +339,10 @@ fn read_warc_file(found: &Found, fallback: &str) -> Vec<Entry> {
     };
     let named = Compression::of_name(&found.rel).0;
     match warc::open(file, named) {
-        Ok(reader) => warc::read_warc(&found.rel, fallback, reader, &Readability),
+        Ok(reader) => guarded("WARC reader", || {
+            warc::read_warc(&found.rel, fallback, reader, &Readability)
+        })
+        .unwrap_or_else(problem),
         Err(p) => problem(p),
     }
 }
@@ -357,6 +361,13 @@ pub(crate) fn read_regular(path: &std::path::Path) -> std::io::Result<Option<Vec
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
     Ok(Some(bytes))
+}
+
+/// Runs a parser from another crate, turning a panic in it into an error,
+/// so that one malformed page or file cannot end the run.
+fn guarded<T>(what: &str, parse: impl FnOnce() -> T) -> Result<T, Problem> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
+        .map_err(|_| Problem::Error(format!("the {what} failed on this input")))
 }
 
 /// Opens a file for reading, or `None` when it is not a regular file.
@@ -384,10 +395,16 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> 
                 &Readability,
             )];
         }
-        Format::Warc => return warc::read_warc(rel, &fallback, Box::new(bytes), &Readability),
-        Format::Parquet => {
-            let data = bytes::Bytes::copy_from_slice(bytes);
-            return parquet::read_rows((rel, &fallback), data, None, fields);
+        Format::Warc | Format::Parquet => {
+            let read = || match format {
+                Format::Warc => warc::read_warc(rel, &fallback, Box::new(bytes), &Readability),
+                _ => {
+                    let data = bytes::Bytes::copy_from_slice(bytes);
+                    parquet::read_rows((rel, &fallback), data, None, fields)
+                }
+            };
+            return guarded("reader", read)
+                .unwrap_or_else(|p| vec![html::problem_entry(rel.to_string(), &fallback, p)]);
         }
         _ => {}
     }
@@ -461,6 +478,25 @@ mod tests {
         assert_eq!(Format::of("a.txt.zst"), Some(Format::Text));
         assert_eq!(Format::of("a.gz"), None);
         assert_eq!(Format::of("README"), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_bytes_in_any_format_give_entries(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let mut inputs = vec![bytes.clone()];
+            // Bytes that start like each container, so the parsers get past
+            // their first check.
+            for head in [&b"PAR1"[..], b"WARC/1.0\r\n", b"<html><p>"] {
+                inputs.push([head, &bytes].concat());
+            }
+            for input in &inputs {
+                for format in [Format::Text, Format::Json, Format::JsonLines, Format::Html, Format::Warc, Format::Parquet] {
+                    let entries = parse_bytes("x", format, input, &Fields::default());
+                    proptest::prop_assert!(!entries.is_empty());
+                }
+            }
+        }
     }
 
     #[test]

@@ -80,8 +80,10 @@ fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
 pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
     let f = &found[part.file];
     if let Some(group) = part.group {
-        let names = (f.rel.as_str(), source_of_path(&f.rel));
-        return super::parquet::read_file((names.0, &names.1), &f.path, Some(group), fields);
+        let source = source_of_path(&f.rel);
+        let read = || super::parquet::read_file((&f.rel, &source), &f.path, Some(group), fields);
+        return super::guarded("Parquet reader", read)
+            .unwrap_or_else(|p| vec![bad_line(&f.rel, group.1 + 1, &source, p.reason().into())]);
     }
     let Some(span) = part.span else {
         return read(f, fields);

@@ -1,5 +1,7 @@
 //! The cleaned corpus: one record per cluster of an output folder, written
-//! as JSON Lines, plain or compressed.
+//! as JSON Lines (plain or compressed) or as Parquet.
+
+mod parquet_sink;
 
 use super::ClusterRecord;
 use crate::error::{Error, Result};
@@ -64,9 +66,11 @@ pub struct Exported {
 }
 
 /// Writes the cleaned corpus of the output folder `out` to `to`, one
-/// record per cluster, as JSON Lines: plain, or gzip or zstd compressed
-/// when `to` ends in `.gz` or `.zst`. An existing `to` is replaced only
-/// when `force` is set; the file appears only once complete.
+/// record per cluster: as Parquet when `to` ends in `.parquet` (zstd
+/// compressed, lists as lists of strings), else as JSON Lines, plain, or
+/// gzip or zstd compressed when `to` ends in `.gz` or `.zst`. An existing
+/// `to` is replaced only when `force` is set; the file appears only once
+/// complete.
 pub fn export(out: &Path, to: &Path, force: bool) -> Result<Exported> {
     if to.exists() && !force {
         return Err(Error::Exists {
@@ -131,19 +135,54 @@ fn write_records(
     to: &Path,
 ) -> Result<usize> {
     let file = File::create(partial).map_err(|e| Error::write(partial, e))?;
-    let mut w = encoder(to, BufWriter::new(file)).map_err(|e| Error::write(partial, e))?;
+    let mut sink = Sink::new(to, BufWriter::new(file)).map_err(|e| Error::write(partial, e))?;
     let mut records = 0;
     for (n, line) in clusters.lines().enumerate() {
         let line = line.map_err(|e| unreadable(clusters_path, e.to_string()))?;
         let cluster: ClusterRecord = serde_json::from_str(&line)
             .map_err(|e| unreadable(clusters_path, format!("line {}: {e}", n + 1)))?;
-        let record = record_of(cluster, docs);
-        serde_json::to_writer(&mut w, &record).map_err(|e| Error::write(partial, e.into()))?;
-        w.write_all(b"\n").map_err(|e| Error::write(partial, e))?;
+        sink.push(record_of(cluster, docs))
+            .map_err(|e| Error::write(partial, e))?;
         records += 1;
     }
-    w.finish().map_err(|e| Error::write(partial, e))?;
+    sink.finish().map_err(|e| Error::write(partial, e))?;
     Ok(records)
+}
+
+/// Where export records go: a JSON Lines stream, or Parquet row groups.
+enum Sink<W: Write + Send> {
+    Lines(Encoder<W>),
+    Parquet(Box<parquet_sink::ParquetSink<W>>),
+}
+
+impl<W: Write + Send> Sink<W> {
+    fn new(to: &Path, w: W) -> std::io::Result<Sink<W>> {
+        let parquet = to
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        Ok(if parquet {
+            Sink::Parquet(Box::new(parquet_sink::ParquetSink::new(w)?))
+        } else {
+            Sink::Lines(encoder(to, w)?)
+        })
+    }
+
+    fn push(&mut self, record: ExportRecord) -> std::io::Result<()> {
+        match self {
+            Sink::Lines(w) => {
+                serde_json::to_writer(&mut *w, &record)?;
+                w.write_all(b"\n")
+            }
+            Sink::Parquet(p) => p.push(record),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::Lines(w) => w.finish(),
+            Sink::Parquet(p) => p.finish(),
+        }
+    }
 }
 
 fn record_of(cluster: ClusterRecord, docs: &HashMap<String, DocRow>) -> ExportRecord {
