@@ -10,7 +10,7 @@
 //! `skipped` entry with its type, so the file's records are all accounted
 //! for. Pages are extracted in parallel, a batch of records at a time.
 
-use super::decode::{decode, has_words};
+use super::decode::{NO_WORDS, charset_param, decode, has_words};
 use super::html::{Extractor, page_entry, problem_entry};
 use super::{Compression, Entry, Meta, Problem, host_of};
 use rayon::prelude::*;
@@ -125,13 +125,13 @@ fn record_entry(
                 http.content_type.unwrap_or("unknown")
             )),
             Ok(http) => {
-                let charset = http.content_type.and_then(super::decode::charset_param);
+                let charset = http.content_type.and_then(charset_param);
                 page_entry((id, source), &http.body, charset, url, extractor)
             }
             Err(reason) => problem_entry(id, source, Problem::Error(reason)),
         },
         "resource" if is_html(header(h, WarcHeader::ContentType)) => {
-            let charset = header(h, WarcHeader::ContentType).and_then(super::decode::charset_param);
+            let charset = header(h, WarcHeader::ContentType).and_then(charset_param);
             page_entry((id, source), body, charset, url, extractor)
         }
         "conversion" => conversion_entry(id, source, body, url),
@@ -143,7 +143,7 @@ fn record_entry(
 fn conversion_entry(id: String, source: &str, body: &[u8], url: Option<&str>) -> Entry {
     let body = match decode(body, true) {
         Ok((text, _)) if has_words(&text) => Ok(text),
-        Ok(_) => Err(Problem::Empty(super::decode::NO_WORDS.into())),
+        Ok(_) => Err(Problem::Empty(NO_WORDS.into())),
         Err(p) => Err(p),
     };
     Entry {
