@@ -125,8 +125,8 @@ fn rows(
     }
 }
 
-/// One value of an Arrow array as JSON. Types with no JSON form (binary,
-/// intervals, decimals) are strings of their debug form, or null.
+/// One value of an Arrow array as JSON. Types with no plain JSON form
+/// (binary, decimals, intervals, maps, ...) are null.
 pub(super) fn value(array: &dyn Array, row: usize) -> Value {
     if array.is_null(row) {
         return Value::Null;
