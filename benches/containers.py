@@ -150,14 +150,11 @@ def main():
             stage = float(re.search(r"learning furniture\s+([\d.]+) s", open(log).read()).group(1))
             runs.append((wall, cpu, rss, stage))
         med = [statistics.median(r[i] for r in runs) for i in range(4)]
-        mb = sub_mb if "subset" in name else text_mb
+        subset = "subset" in name
+        mb = sub_mb if subset else text_mb
         groups = clusters_by_url(out, url_of)
-        key = "subset" if "subset" in name else "all"
-        if key not in reference:
-            reference[key] = groups if key == "all" else None
-        if key == "subset" and reference["subset"] is None:
-            reference["subset"] = groups
-        same = "yes" if groups == reference[key] else "NO"
+        # The first run of each size is the reference of the others.
+        same = "yes" if groups == reference.setdefault(subset, groups) else "NO"
         print(f"| {name} | {disk:.0f} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.0f} | "
               f"{mb / med[3]:.0f} | {same} |", flush=True)
 

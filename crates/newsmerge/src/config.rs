@@ -48,8 +48,17 @@ pub(crate) struct IngestConfig {
     pub(crate) include: Vec<String>,
     /// Glob patterns of the files and folders not to read.
     pub(crate) exclude: Vec<String>,
-    /// The patterns compiled, by [`ConfigBuilder::build`].
-    pub(crate) filter: Filter,
+}
+
+impl IngestConfig {
+    /// The include and exclude patterns compiled, or the first that is not
+    /// a glob.
+    pub(crate) fn filter(&self) -> Result<Filter> {
+        Filter::new(&self.include, &self.exclude).map_err(|reason| Error::Config {
+            setting: "include/exclude",
+            reason,
+        })
+    }
 }
 
 /// How `normalize` cleans and marks furniture.
@@ -150,7 +159,6 @@ impl Default for Config {
                 fields: Fields::default(),
                 include: Vec::new(),
                 exclude: Vec::new(),
-                filter: Filter::default(),
             },
             normalize: NormalizeConfig {
                 min_furniture_articles: 4,
@@ -327,12 +335,9 @@ impl ConfigBuilder {
 
     /// The configuration, once every setting is checked.
     pub fn build(self) -> Result<Config> {
-        let mut c = self.config;
+        let c = self.config;
         let bad = |setting: &'static str, reason: String| Err(Error::Config { setting, reason });
-        c.ingest.filter = match Filter::new(&c.ingest.include, &c.ingest.exclude) {
-            Ok(filter) => filter,
-            Err(reason) => return bad("include/exclude", reason),
-        };
+        c.ingest.filter()?;
         if c.threads > MAX_THREADS {
             return bad(
                 "threads",
@@ -407,6 +412,10 @@ mod tests {
         assert_eq!(
             refused(Config::builder().min_resemblance(0.0).min_containment(0.0)),
             "min_resemblance"
+        );
+        assert_eq!(
+            refused(Config::builder().exclude(vec!["a[".into()])),
+            "include/exclude"
         );
     }
 

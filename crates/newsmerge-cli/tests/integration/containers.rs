@@ -8,7 +8,7 @@ use crate::util::{newsmerge, read_jsonl, run, strings};
 use serde_json::Value;
 use std::fs;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Twelve records: four articles, each as a full copy, a cut copy and a
 /// copy with a typo.
@@ -55,15 +55,27 @@ fn grouping(out: &Path) -> Vec<Vec<String>> {
     g
 }
 
-/// Runs `run` over [`records`] as one JSON Lines file under `root`;
-/// returns the output folder.
-fn run_records(root: &Path) -> std::path::PathBuf {
+/// Writes `files` (name, bytes) into `root/in` and runs `run` on it with
+/// `flags`; returns the output folder, `root/out`, and the exit code.
+fn run_files<B: AsRef<[u8]>>(
+    root: &Path,
+    files: impl IntoIterator<Item = (String, B)>,
+    flags: &[&str],
+) -> (PathBuf, Option<i32>) {
     let input = root.join("in");
     fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("corpus.jsonl"), records()).unwrap();
+    for (name, bytes) in files {
+        fs::write(input.join(name), bytes).unwrap();
+    }
     let out = root.join("out");
-    run(&input, &out, &[]);
-    out
+    let code = run(&input, &out, flags).status.code();
+    (out, code)
+}
+
+/// Runs `run` over [`records`] as one JSON Lines file under `root`;
+/// returns the output folder.
+fn run_records(root: &Path) -> PathBuf {
+    run_files(root, [("corpus.jsonl".to_string(), records())], &[]).0
 }
 
 #[test]
@@ -91,11 +103,7 @@ fn gzip_and_zstd_inputs_give_the_clusters_of_plain_json_lines() {
         ("warc", "crawl.warc.gz", warc_file(&record_values())),
     ]);
     for (name, file, bytes) in inputs {
-        let input = dir.path().join(name);
-        fs::create_dir_all(&input).unwrap();
-        fs::write(input.join(file), bytes).unwrap();
-        let out = dir.path().join(format!("{name}-out"));
-        run(&input, &out, &[]);
+        let (out, _) = run_files(&dir.path().join(name), [(file.to_string(), bytes)], &[]);
         groupings.push(grouping(&out));
     }
     assert_eq!(groupings[0].len(), 4, "{:?}", groupings[0]);
@@ -179,14 +187,10 @@ fn warc_file(records: &[Value]) -> Vec<u8> {
 #[test]
 fn html_pages_give_the_clusters_of_their_texts() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    for r in record_values() {
-        let name = format!("{}.html", r["id"].as_str().unwrap());
-        fs::write(input.join(name), html_page(&r)).unwrap();
-    }
-    let out = dir.path().join("out");
-    run(&input, &out, &[]);
+    let pages = record_values()
+        .into_iter()
+        .map(|r| (format!("{}.html", r["id"].as_str().unwrap()), html_page(&r)));
+    let (out, _) = run_files(&dir.path().join("html"), pages, &[]);
     let plain = run_records(&dir.path().join("plain"));
     assert_eq!(grouping(&out), grouping(&plain));
     let docs = read_jsonl(&out.join("documents.jsonl"));
@@ -202,11 +206,8 @@ fn html_pages_give_the_clusters_of_their_texts() {
 #[test]
 fn warc_records_are_each_accounted_for() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("crawl.warc.gz"), warc_file(&record_values())).unwrap();
-    let out = dir.path().join("out");
-    run(&input, &out, &[]);
+    let crawl = ("crawl.warc.gz".to_string(), warc_file(&record_values()));
+    let (out, _) = run_files(dir.path(), [crawl], &[]);
     let docs = read_jsonl(&out.join("documents.jsonl"));
     assert_eq!(docs.len(), 1 + 2 * 12, "one line per record");
     let count = |status: &str| docs.iter().filter(|d| d["status"] == status).count();
@@ -218,15 +219,11 @@ fn warc_records_are_each_accounted_for() {
 #[test]
 fn parquet_rows_keep_their_ids_and_other_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    fs::write(
-        input.join("corpus.parquet"),
+    let rows = (
+        "corpus.parquet".to_string(),
         parquet_file(&record_values(), 5),
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    run(&input, &out, &[]);
+    );
+    let (out, _) = run_files(dir.path(), [rows], &[]);
     let docs = read_jsonl(&out.join("documents.jsonl"));
     let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
     let want: Vec<String> = (1..=12).map(|n| format!("corpus.parquet#{n}")).collect();
@@ -238,17 +235,15 @@ fn parquet_rows_keep_their_ids_and_other_fields() {
 #[test]
 fn a_file_named_compressed_that_is_not_is_an_error_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("fake.jsonl.gz"), records()).unwrap();
-    fs::write(
-        input.join("good.txt"),
-        "A headline\n\nSome text of the article, long enough.",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let output = run(&input, &out, &[]);
-    assert_eq!(output.status.code(), Some(1));
+    let files = [
+        ("fake.jsonl.gz".to_string(), records()),
+        (
+            "good.txt".to_string(),
+            "A headline\n\nSome text of the article, long enough.".to_string(),
+        ),
+    ];
+    let (out, code) = run_files(dir.path(), files, &[]);
+    assert_eq!(code, Some(1));
     let docs = read_jsonl(&out.join("documents.jsonl"));
     let fake = docs.iter().find(|d| d["id"] == "fake.jsonl.gz").unwrap();
     assert_eq!(fake["status"], "error");
@@ -367,8 +362,6 @@ fn export_writes_one_record_per_cluster_plain_or_compressed() {
 #[test]
 fn field_flags_read_corpora_that_name_their_fields_differently() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir_all(&input).unwrap();
     let plain = records();
     let renamed: Vec<String> = plain
         .lines()
@@ -382,8 +375,6 @@ fn field_flags_read_corpora_that_name_their_fields_differently() {
             .to_string()
         })
         .collect();
-    fs::write(input.join("cc.jsonl"), renamed.join("\n") + "\n").unwrap();
-    let out = dir.path().join("out");
     let flags = [
         "--text-field",
         "raw_content",
@@ -392,7 +383,8 @@ fn field_flags_read_corpora_that_name_their_fields_differently() {
         "--url-field",
         "metadata.url",
     ];
-    run(&input, &out, &flags);
+    let cc = ("cc.jsonl".to_string(), renamed.join("\n") + "\n");
+    let (out, _) = run_files(dir.path(), [cc], &flags);
     let docs = read_jsonl(&out.join("documents.jsonl"));
     assert!(docs.iter().all(|d| d["status"] == "ok"));
     assert!(

@@ -75,7 +75,7 @@ pub fn run_path(
 ) -> Result<Outcome> {
     in_pool(config, || {
         progress.stage("walking", 1);
-        let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter)?;
+        let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
         let parts = ingest::parts(&found);
         if mode == Mode::Dedup {
             return Ok(dedup_streaming(

@@ -7,7 +7,7 @@
 //! pages.
 
 use super::decode::{decode_html, has_words};
-use super::{Entry, Meta, Problem, host_of};
+use super::{Entry, Meta, Problem, host_of, problem_entry};
 
 /// What an extractor finds in a page.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -137,15 +137,6 @@ pub(super) fn page_entry(
             ..Meta::default()
         },
         body,
-    }
-}
-
-pub(super) fn problem_entry(id: String, source: &str, problem: Problem) -> Entry {
-    Entry {
-        id,
-        source: source.to_string(),
-        meta: Meta::default(),
-        body: Err(problem),
     }
 }
 

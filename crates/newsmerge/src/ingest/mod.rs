@@ -297,14 +297,7 @@ pub fn id_order(id: &str) -> (&str, u64) {
 /// field names `fields`.
 pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
     let fallback = source_of_path(&found.rel);
-    let problem = |p: Problem| {
-        vec![Entry {
-            id: found.rel.clone(),
-            source: fallback.clone(),
-            meta: Meta::default(),
-            body: Err(p),
-        }]
-    };
+    let problem = |p: Problem| vec![problem_entry(found.rel.clone(), &fallback, p)];
     if let Some(p) = &found.problem {
         return problem(p.clone());
     }
@@ -314,7 +307,7 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
     match format {
         Format::Parquet => {
             let read = || parquet::read_file((&found.rel, &fallback), &found.path, None, fields);
-            return guarded("Parquet reader", read).unwrap_or_else(problem);
+            return guarded_entries("Parquet reader", (&found.rel, &fallback), read);
         }
         Format::Warc => return read_warc_file(found, &fallback),
         _ => {}
@@ -331,7 +324,7 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
 
 /// Reads a WARC file as a stream, never whole.
 fn read_warc_file(found: &Found, fallback: &str) -> Vec<Entry> {
-    let problem = |p: Problem| vec![html::problem_entry(found.rel.clone(), fallback, p)];
+    let problem = |p: Problem| vec![problem_entry(found.rel.clone(), fallback, p)];
     let file = match open_regular(&found.path) {
         Ok(Some(file)) => file,
         Ok(None) => return problem(Problem::Skipped(NOT_REGULAR.into())),
@@ -339,10 +332,9 @@ fn read_warc_file(found: &Found, fallback: &str) -> Vec<Entry> {
     };
     let named = Compression::of_name(&found.rel).0;
     match warc::open(file, named) {
-        Ok(reader) => guarded("WARC reader", || {
+        Ok(reader) => guarded_entries("WARC reader", (&found.rel, fallback), || {
             warc::read_warc(&found.rel, fallback, reader, &Readability)
-        })
-        .unwrap_or_else(problem),
+        }),
         Err(p) => problem(p),
     }
 }
@@ -370,6 +362,26 @@ fn guarded<T>(what: &str, parse: impl FnOnce() -> T) -> Result<T, Problem> {
         .map_err(|_| Problem::Error(format!("the {what} failed on this input")))
 }
 
+/// The entries a parser from another crate reads from the input `id`, or,
+/// when it panics, one entry for the input saying so.
+fn guarded_entries(
+    what: &str,
+    (id, source): (&str, &str),
+    parse: impl FnOnce() -> Vec<Entry>,
+) -> Vec<Entry> {
+    guarded(what, parse).unwrap_or_else(|p| vec![problem_entry(id.to_string(), source, p)])
+}
+
+/// An input with no text: its id, its source, and why.
+fn problem_entry(id: String, source: &str, problem: Problem) -> Entry {
+    Entry {
+        id,
+        source: source.to_string(),
+        meta: Meta::default(),
+        body: Err(problem),
+    }
+}
+
 /// Opens a file for reading, or `None` when it is not a regular file.
 fn open_regular(path: &std::path::Path) -> std::io::Result<Option<std::fs::File>> {
     let mut options = std::fs::OpenOptions::new();
@@ -395,16 +407,16 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> 
                 &Readability,
             )];
         }
-        Format::Warc | Format::Parquet => {
-            let read = || match format {
-                Format::Warc => warc::read_warc(rel, &fallback, Box::new(bytes), &Readability),
-                _ => {
-                    let data = bytes::Bytes::copy_from_slice(bytes);
-                    parquet::read_rows((rel, &fallback), data, None, fields)
-                }
-            };
-            return guarded("reader", read)
-                .unwrap_or_else(|p| vec![html::problem_entry(rel.to_string(), &fallback, p)]);
+        Format::Warc => {
+            return guarded_entries("WARC reader", (rel, &fallback), || {
+                warc::read_warc(rel, &fallback, Box::new(bytes), &Readability)
+            });
+        }
+        Format::Parquet => {
+            return guarded_entries("Parquet reader", (rel, &fallback), || {
+                let data = bytes::Bytes::copy_from_slice(bytes);
+                parquet::read_rows((rel, &fallback), data, None, fields)
+            });
         }
         _ => {}
     }
@@ -417,12 +429,7 @@ pub fn parse_bytes(rel: &str, format: Format, bytes: &[u8], fields: &Fields) -> 
         }
     }
     match decoded {
-        Err(p) => vec![Entry {
-            id: rel.to_string(),
-            source: fallback,
-            meta: Meta::default(),
-            body: Err(p),
-        }],
+        Err(p) => vec![problem_entry(rel.to_string(), &fallback, p)],
         Ok((text, encoding)) => match format {
             Format::Text => vec![Entry {
                 id: rel.to_string(),

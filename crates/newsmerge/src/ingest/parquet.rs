@@ -98,7 +98,7 @@ pub(super) fn read_rows<R: ChunkReader + 'static>(
         }
     }
     if entries.is_empty() && group.is_none() {
-        return vec![super::html::problem_entry(
+        return vec![super::problem_entry(
             rel.to_string(),
             fallback,
             super::Problem::Empty("Parquet file holds no rows".into()),

@@ -1,6 +1,6 @@
 //! JSON and JSON Lines records.
 
-use super::{Entry, Fields, Meta, Problem, host_of};
+use super::{Entry, Fields, Meta, Problem, host_of, problem_entry};
 use serde_json::{Map, Value};
 
 /// The fields that may hold a record's text, in order of preference.
@@ -9,8 +9,8 @@ pub(super) const TEXT_FIELDS: [&str; 5] = ["text", "content", "body", "maintext"
 /// Reads a `.json` file: one record, or an array of records.
 pub(super) fn read_json(rel: &str, text: &str, fallback: &str, fields: &Fields) -> Vec<Entry> {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) if items.is_empty() => vec![whole_file(
-            rel,
+        Ok(Value::Array(items)) if items.is_empty() => vec![problem_entry(
+            rel.to_string(),
             fallback,
             Problem::Empty("JSON array holds no records".into()),
         )],
@@ -20,8 +20,8 @@ pub(super) fn read_json(rel: &str, text: &str, fallback: &str, fields: &Fields) 
             .map(|(i, v)| record(rel, i + 1, v, fallback, fields))
             .collect(),
         Ok(value) => vec![record(rel, 1, &value, fallback, fields)],
-        Err(e) => vec![whole_file(
-            rel,
+        Err(e) => vec![problem_entry(
+            rel.to_string(),
             fallback,
             Problem::Error(format!("malformed JSON: {e}")),
         )],
@@ -97,36 +97,15 @@ fn json_line(
 
 /// The `n`-th record of a `.jsonl` file, which cannot be read.
 pub(super) fn bad_line(rel: &str, n: usize, fallback: &str, reason: String) -> Entry {
-    Entry {
-        id: format!("{rel}#{n}"),
-        source: fallback.to_string(),
-        meta: Meta::default(),
-        body: Err(Problem::Error(reason)),
-    }
-}
-
-fn whole_file(rel: &str, fallback: &str, problem: Problem) -> Entry {
-    Entry {
-        id: rel.to_string(),
-        source: fallback.to_string(),
-        meta: Meta::default(),
-        body: Err(problem),
-    }
+    problem_entry(format!("{rel}#{n}"), fallback, Problem::Error(reason))
 }
 
 /// The `n`-th record of a file, from its JSON value.
 pub(super) fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -> Entry {
     let id = format!("{rel}#{n}");
     let Value::Object(map) = value else {
-        return Entry {
-            id,
-            source: fallback.to_string(),
-            meta: Meta::default(),
-            body: Err(Problem::Error(format!(
-                "record is {}, not a JSON object",
-                kind(value)
-            ))),
-        };
+        let reason = format!("record is {}, not a JSON object", kind(value));
+        return problem_entry(id, fallback, Problem::Error(reason));
     };
     let meta = Meta {
         title: scalar(map, &fields.title),

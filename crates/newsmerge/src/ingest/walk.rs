@@ -25,15 +25,8 @@ pub struct Found {
 /// walked. Files and folders passed over are reported as skipped.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    patterns: [Vec<String>; 2],
     include: Option<globset::GlobSet>,
     exclude: Option<globset::GlobSet>,
-}
-
-impl PartialEq for Filter {
-    fn eq(&self, other: &Filter) -> bool {
-        self.patterns == other.patterns
-    }
 }
 
 impl Filter {
@@ -41,7 +34,6 @@ impl Filter {
     /// that is not a glob and why.
     pub fn new(include: &[String], exclude: &[String]) -> std::result::Result<Filter, String> {
         Ok(Filter {
-            patterns: [include.to_vec(), exclude.to_vec()],
             include: glob_set(include)?,
             exclude: glob_set(exclude)?,
         })

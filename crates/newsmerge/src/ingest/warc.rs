@@ -11,8 +11,8 @@
 //! for. Pages are extracted in parallel, a batch of records at a time.
 
 use super::decode::{NO_WORDS, charset_param, decode, has_words};
-use super::html::{Extractor, page_entry, problem_entry};
-use super::{Compression, Entry, Meta, Problem, host_of};
+use super::html::{Extractor, page_entry};
+use super::{Compression, Entry, Meta, Problem, host_of, problem_entry};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use warc::WarcHeader;
