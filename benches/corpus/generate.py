@@ -25,7 +25,21 @@ Output:
   OUT/articles.jsonl one line per article: article, text (the true text,
                      paragraphs separated by blank lines)
 
+With --jsonl N the corpus is instead N JSON Lines files,
+OUT/corpus/part-NNN.jsonl, one record per document with its text, its
+site as "source" and, for the html site, its url; documents are spread
+over the files in turn. This is the form for large corpora (a million
+small files are slow to write and to read on most file systems).
+
+The rewritten articles draw on the Lee corpus's few thousand sentences,
+so at a million documents every sentence is reused, rewritten, about a
+thousand times and many shingles recur across unrelated articles.
+--rewrite sets the share of words swapped (default 0.35); a higher share
+gives more distinct text, to check that a figure is not an artefact of
+the small pool.
+
 Usage: generate.py --lee lee_background.cor --out DIR [--articles N] [--seed S]
+                   [--jsonl N] [--rewrite R]
 """
 
 import argparse
@@ -112,7 +126,7 @@ def rewrite(sentence, vocab, rng, rate=0.35):
     return re.sub(r"[A-Za-z]+", swap, sentence)
 
 
-def load_articles(path, count, rng):
+def load_articles(path, count, rng, rate=0.35):
     docs = [line.strip() for line in open(path, encoding="utf-8") if line.strip()]
     pools = [sentences(d) for d in distinct(docs)]
     pools = [p for p in pools if len(p) >= 4]
@@ -125,7 +139,7 @@ def load_articles(path, count, rng):
         n = rng.randint(8, 22)
         sents = rng.sample(all_sents, n)
         keep = rng.randrange(1, n)  # not the first: headlines come from it
-        articles.append([s if i == keep else rewrite(s, vocab, rng) for i, s in enumerate(sents)])
+        articles.append([s if i == keep else rewrite(s, vocab, rng, rate) for i, s in enumerate(sents)])
     out = []
     for sents in articles:
         title = headline(sents[0])
@@ -254,41 +268,87 @@ def publish(site, article, rng):
     raise ValueError(site)
 
 
+def url_of(n):
+    return f"https://www.htmlsite.example/story/{n}"
+
+
+class FolderSink:
+    """One file per document, in a folder per site; the html site's copies
+    as records of one JSON Lines feed."""
+
+    def __init__(self, corpus):
+        self.corpus, self.feed = corpus, []
+
+    def write(self, site, n, text):
+        if site == "html":
+            self.feed.append({"text": text, "url": url_of(n)})
+            return f"html/feed.jsonl#{len(self.feed)}"
+        os.makedirs(os.path.join(self.corpus, site), exist_ok=True)
+        doc_id = f"{site}/{n:06}.txt"
+        with open(os.path.join(self.corpus, doc_id), "w", encoding="utf-8") as f:
+            f.write(text)
+        return doc_id
+
+    def close(self):
+        if self.feed:
+            os.makedirs(os.path.join(self.corpus, "html"), exist_ok=True)
+            with open(os.path.join(self.corpus, "html", "feed.jsonl"), "w", encoding="utf-8") as f:
+                for r in self.feed:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+class ShardSink:
+    """Every document as a record of one of `shards` JSON Lines files, in turn."""
+
+    def __init__(self, corpus, shards):
+        names = [f"part-{i:03}.jsonl" for i in range(shards)]
+        self.names = names
+        self.files = [open(os.path.join(corpus, n), "w", encoding="utf-8") for n in names]
+        self.lines = [0] * shards
+        self.next = 0
+
+    def write(self, site, n, text):
+        i = self.next
+        self.next = (i + 1) % len(self.files)
+        record = {"text": text, "source": site}
+        if site == "html":
+            record["url"] = url_of(n)
+        self.files[i].write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.lines[i] += 1
+        return f"{self.names[i]}#{self.lines[i]}"
+
+    def close(self):
+        for f in self.files:
+            f.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lee", required=True, help="path to lee_background.cor")
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--articles", type=int, default=300, help="number of articles (default 300)")
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    ap.add_argument("--jsonl", type=int, default=0, metavar="N", help="write N JSON Lines files instead of one file per document")
+    ap.add_argument("--rewrite", type=float, default=0.35, help="share of words swapped in made-up articles (default 0.35)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    articles = load_articles(args.lee, args.articles, rng)
+    articles = load_articles(args.lee, args.articles, rng, args.rewrite)
     quote_press_releases(articles, rng)
 
     corpus = os.path.join(args.out, "corpus")
     os.makedirs(corpus, exist_ok=True)
-    truth, feed_records = [], []
     with open(os.path.join(args.out, "articles.jsonl"), "w", encoding="utf-8") as f:
         for n, article in enumerate(articles):
             f.write(json.dumps({"article": n, "text": "\n\n".join(article)}) + "\n")
+    sink = ShardSink(corpus, args.jsonl) if args.jsonl else FolderSink(corpus)
+    truth = []
     for n, article in enumerate(articles):
         sites = rng.sample(SITES, rng.randint(2, 5))
         for site in sorted(sites):
             text, truncated, paywalled, teaser = publish(site, article, rng)
-            if site == "html":
-                feed_records.append({"text": text, "url": f"https://www.htmlsite.example/story/{n}"})
-                doc_id = f"html/feed.jsonl#{len(feed_records)}"
-            else:
-                os.makedirs(os.path.join(corpus, site), exist_ok=True)
-                doc_id = f"{site}/{n:06}.txt"
-                with open(os.path.join(corpus, doc_id), "w", encoding="utf-8") as f:
-                    f.write(text)
+            doc_id = sink.write(site, n, text)
             truth.append({"id": doc_id, "article": n, "truncated": truncated, "paywalled": paywalled, "teaser": teaser})
-    if feed_records:
-        os.makedirs(os.path.join(corpus, "html"), exist_ok=True)
-        with open(os.path.join(corpus, "html", "feed.jsonl"), "w", encoding="utf-8") as f:
-            for r in feed_records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    sink.close()
     with open(os.path.join(args.out, "truth.jsonl"), "w", encoding="utf-8") as f:
         for t in truth:
             f.write(json.dumps(t) + "\n")

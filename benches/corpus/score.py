@@ -154,7 +154,7 @@ def main():
     clusters = read_jsonl(os.path.join(args.out_dir, "clusters.jsonl"))
     result = {"documents": len(documents), "clusters": cluster_scores(truth, clusters),
               "flags": flag_scores(truth, documents)}
-    if clusters and "lines" in clusters[0]:
+    if clusters and clusters[0].get("lines") is not None:
         result["canonical"] = canonical_scores(args.truth_dir, args.out_dir, truth, documents, clusters)
     if args.json:
         print(json.dumps(result))

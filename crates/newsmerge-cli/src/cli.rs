@@ -52,7 +52,8 @@ Output (in --out):
   clusters.jsonl    one line per cluster: members and canonical lines with sources
   sources.jsonl     one line per source: truncated, paywalled, furniture,
                     reliability, and its record in the vote on what is the article
-  canonical/        one text file per cluster
+  canonical.jsonl   one line per cluster: its id and canonical text
+  canonical/        one text file per cluster, with --canonical-files
   summary.json      counts and settings; present only once a run is complete
   .newsmerge        marks the folder as newsmerge's; locked while a run writes
 
@@ -74,7 +75,7 @@ Output (in --out):
                     and evidence each copy shows on its own
   clusters.jsonl    one line per cluster: its members
   sources.jsonl     one line per source: truncated, paywalled, duplicated, furniture
-  canonical/        empty
+  canonical.jsonl   empty
   summary.json      counts and settings; present only once a run is complete
   .newsmerge        marks the folder as newsmerge's; locked while a run writes
 
@@ -241,9 +242,14 @@ pub(crate) struct RunArgs {
     /// quotation) is never learned.
     #[arg(long)]
     pub no_learned_furniture: bool,
-    /// Print the time each stage took, on stderr.
+    /// Print the wall and CPU time each stage took, and the peak memory
+    /// so far, on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Also write each canonical text as a file of its own,
+    /// canonical/<cluster id>.txt (they are always in canonical.jsonl).
+    #[arg(long)]
+    pub canonical_files: bool,
 }
 
 /// A builder setting that takes a field name.

@@ -11,7 +11,7 @@ use cli::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newsmerge::engine::{self, Mode, Progress};
 use newsmerge::report::read::find_cluster;
-use newsmerge::report::{Outcome, check_paths, remove_temporaries, write_output};
+use newsmerge::report::{Outcome, WriteOptions, check_paths, remove_temporaries, write_output};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -76,7 +76,11 @@ fn execute(mode: Mode, args: &RunArgs) -> anyhow::Result<u8> {
     let bar = Bar::new(args.quiet, args.timings);
     let outcome = engine::run_path(&args.input, mode, &config, &bar)?;
     bar.stage("writing", 1);
-    write_output(&args.out, &outcome, args.force)?;
+    let options = WriteOptions {
+        force: args.force,
+        canonical_files: args.canonical_files,
+    };
+    write_output(&args.out, &outcome, options)?;
     bar.finish();
     if !args.quiet {
         print_summary(&outcome, args, started.elapsed());
@@ -135,12 +139,51 @@ fn print_summary(outcome: &Outcome, args: &RunArgs, elapsed: Duration) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// What the process has used so far, from `getrusage`.
+mod usage {
+    /// User and system CPU seconds of all threads.
+    #[cfg(unix)]
+    pub(crate) fn cpu_seconds() -> f64 {
+        let u = rusage();
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        secs(u.ru_utime) + secs(u.ru_stime)
+    }
+
+    /// Peak resident memory, in MiB.
+    #[cfg(unix)]
+    pub(crate) fn peak_mib() -> libc::c_long {
+        // Linux reports kibibytes.
+        rusage().ru_maxrss / 1024
+    }
+
+    #[cfg(unix)]
+    fn rusage() -> libc::rusage {
+        // SAFETY: `getrusage` fills the struct it is given; an all-zero
+        // `rusage` is a valid value of that plain C struct.
+        unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut u);
+            u
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn cpu_seconds() -> f64 {
+        0.0
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn peak_mib() -> i64 {
+        0
+    }
+}
+
 /// A progress bar on stderr, drawn only on a terminal, and the time each
 /// stage took when `--timings` asks for it.
 struct Bar {
     bar: ProgressBar,
     timings: bool,
-    current: Mutex<Option<(&'static str, Instant)>>,
+    current: Mutex<Option<(&'static str, Instant, f64)>>,
 }
 
 impl Bar {
@@ -170,15 +213,21 @@ impl Bar {
 
     fn end_stage(&self, next: Option<&'static str>) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((name, started)) = current.take()
+        let now = usage::cpu_seconds();
+        if let Some((name, started, cpu)) = current.take()
             && self.timings
         {
             self.bar.suspend(|| {
                 let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(std::io::stderr(), "newsmerge: {name:>18} {secs:8.3} s");
+                let cpu = now - cpu;
+                let peak = usage::peak_mib();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "newsmerge: {name:>18} {secs:8.3} s wall {cpu:8.3} s cpu {peak:6} MiB peak"
+                );
             });
         }
-        *current = next.map(|name| (name, Instant::now()));
+        *current = next.map(|name| (name, Instant::now(), now));
     }
 }
 

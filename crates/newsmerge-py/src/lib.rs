@@ -58,7 +58,11 @@ fn run(
     py.detach(|| {
         newsmerge::check_paths(&input, &out)?;
         let outcome = newsmerge::run_path(&input, Mode::Run, &config, &Silent)?;
-        newsmerge::write_output(&out, &outcome, force)?;
+        let options = newsmerge::WriteOptions {
+            force,
+            ..Default::default()
+        };
+        newsmerge::write_output(&out, &outcome, options)?;
         Ok(serde_json::to_string(&outcome.summary).expect("the summary serializes"))
     })
     .map_err(py_error)

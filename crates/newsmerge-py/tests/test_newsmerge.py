@@ -242,7 +242,7 @@ def test_run_writes_the_output_folder_and_returns_the_summary(tmp_path):
     assert summary["documents"]["total"] == summary["documents"]["ok"] > 0
     assert summary["format_version"] == newsmerge.FORMAT_VERSION
     assert json.loads((out / "summary.json").read_text()) == summary
-    for name in ("documents.jsonl", "clusters.jsonl", "sources.jsonl", "canonical"):
+    for name in ("documents.jsonl", "clusters.jsonl", "sources.jsonl", "canonical.jsonl"):
         assert (out / name).exists()
 
 

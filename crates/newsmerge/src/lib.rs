@@ -118,6 +118,6 @@ pub use report::export::{ExportRecord, Exported, export};
 pub use report::read::find_cluster;
 pub use report::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, OWNER_FILE, Outcome, PresenceRecord,
-    SourceRecord, StatusCounts, Summary, VariantRecord, check_paths, remove_temporaries,
-    write_output,
+    SourceRecord, StatusCounts, Summary, VariantRecord, WriteOptions, check_paths,
+    remove_temporaries, write_output,
 };

@@ -1,6 +1,6 @@
 //! The sample corpus in `data/`: the five seed documents.
 
-use crate::util::{by_id, data_dir, read_jsonl, run, squash, strings};
+use crate::util::{by_id, canonical_text, data_dir, read_jsonl, run, squash, strings};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -46,7 +46,7 @@ fn cluster_of(id: &str) -> &'static Value {
 
 fn canonical_of(id: &str) -> String {
     let cid = cluster_of(id)["id"].as_str().unwrap();
-    std::fs::read_to_string(sample().out.join("canonical").join(format!("{cid}.txt"))).unwrap()
+    canonical_text(&sample().out, cid)
 }
 
 fn lines_of(id: &str) -> Vec<String> {

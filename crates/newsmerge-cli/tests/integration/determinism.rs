@@ -1,7 +1,7 @@
 //! The same input gives byte-identical output for any thread count and any
 //! order in which the files were created.
 
-use crate::util::{data_dir, newsmerge, run};
+use crate::util::{data_dir, newsmerge, read_jsonl, run};
 use std::fs;
 use std::path::Path;
 
@@ -127,15 +127,19 @@ fn dedup_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
 fn rerunning_into_the_same_folder_replaces_the_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    run(&data_dir(), &out, &["--quiet"]);
+    let files = ["--quiet", "--canonical-files"];
+    run(&data_dir(), &out, &files);
     fs::write(out.join("canonical").join("c999999.txt"), "stale").unwrap();
-    run(
-        &data_dir().join("004_6728b0b06d372e06.txt"),
-        &out,
-        &["--quiet"],
-    );
+    let one = data_dir().join("004_6728b0b06d372e06.txt");
+    run(&one, &out, &files);
     let canonical: Vec<_> = fs::read_dir(out.join("canonical")).unwrap().collect();
     assert_eq!(canonical.len(), 1, "no stale canonical text survives");
+    assert_eq!(read_jsonl(&out.join("canonical.jsonl")).len(), 1);
     let docs = fs::read_to_string(out.join("documents.jsonl")).unwrap();
     assert_eq!(docs.lines().count(), 1);
+    run(&one, &out, &["--quiet"]);
+    assert!(
+        !out.join("canonical").exists(),
+        "without --canonical-files the old folder goes"
+    );
 }

@@ -124,7 +124,7 @@ fn temporaries_of_a_run_that_died_are_removed_by_the_next() {
         names,
         [
             ".newsmerge",
-            "canonical",
+            "canonical.jsonl",
             "clusters.jsonl",
             "documents.jsonl",
             "sources.jsonl",

@@ -46,6 +46,15 @@ pub(crate) fn read_jsonl(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The canonical text of cluster `id`, from `canonical.jsonl` in `out`.
+pub(crate) fn canonical_text(out: &Path, id: &str) -> String {
+    read_jsonl(&out.join("canonical.jsonl"))
+        .into_iter()
+        .find(|r| r["cluster"] == id)
+        .and_then(|r| r["text"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no canonical text for {id}"))
+}
+
 /// The record with `id` in a list of records.
 pub(crate) fn by_id<'a>(records: &'a [Value], id: &str) -> &'a Value {
     records

@@ -63,7 +63,7 @@ def run(
 
     This is the command ``newsmerge run INPUT --out OUT``: ``out`` gets
     ``documents.jsonl``, ``clusters.jsonl``, ``sources.jsonl``,
-    ``summary.json`` and ``canonical/``. A folder holding files newsmerge did
+    ``summary.json`` and ``canonical.jsonl``. A folder holding files newsmerge did
     not write is written into only with ``force=True``.
 
     Args:

@@ -3,7 +3,8 @@
 //! The output contract (documented in the README) is: `documents.jsonl`,
 //! one [`DocumentRecord`] per input document in id order;
 //! `clusters.jsonl`, one [`ClusterRecord`] per cluster in id order;
-//! `canonical/<cluster>.txt`; `sources.jsonl`, one [`SourceRecord`] per
+//! `canonical.jsonl`, one line per cluster with its canonical text (and
+//! `canonical/<cluster>.txt` on request); `sources.jsonl`, one [`SourceRecord`] per
 //! source; and `summary.json`, a [`Summary`]. Fields may
 //! be added; none is renamed or removed without a new
 //! [`FORMAT_VERSION`].
@@ -18,10 +19,12 @@ use crate::config::Config;
 use crate::ingest::Status;
 pub(crate) use assemble::{Known, Merged, assemble, cluster_names};
 use serde::{Deserialize, Serialize};
-pub use write::{OWNER_FILE, check_paths, is_output_folder, remove_temporaries, write_output};
+pub use write::{
+    OWNER_FILE, WriteOptions, check_paths, is_output_folder, remove_temporaries, write_output,
+};
 
 /// The version of the output format, written to `summary.json`.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One line of `documents.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -29,7 +29,12 @@ use std::path::{Path, PathBuf};
 pub use crate::ingest::OUTPUT_MARKER as OWNER_FILE;
 const SUMMARY: &str = "summary.json";
 const CANONICAL: &str = "canonical";
-const RECORDS: [&str; 3] = ["documents.jsonl", "clusters.jsonl", "sources.jsonl"];
+const RECORDS: [&str; 4] = [
+    "documents.jsonl",
+    "clusters.jsonl",
+    "sources.jsonl",
+    "canonical.jsonl",
+];
 const STAGING: &str = ".staging-";
 const TRASH: &str = ".trash-";
 
@@ -67,10 +72,30 @@ fn absolute(path: &Path) -> Option<PathBuf> {
     Some(base.join(path.file_name()?))
 }
 
+/// How an output folder is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Write into a folder that holds files newsmerge did not write (they
+    /// are left alone; only newsmerge's own names are replaced).
+    pub force: bool,
+    /// Also write each canonical text as a file of its own,
+    /// `canonical/<cluster id>.txt`. By default they are all in
+    /// `canonical.jsonl`: a million small files cost more to create (and
+    /// to delete on the next run) than everything else newsmerge writes.
+    pub canonical_files: bool,
+}
+
+/// One line of `canonical.jsonl`.
+#[derive(Serialize)]
+struct CanonicalLine<'a> {
+    cluster: &'a str,
+    text: &'a str,
+}
+
 /// Writes the outcome to `out` (see the module docs). A folder holding
-/// anything but newsmerge output is refused unless `force` is set.
-pub fn write_output(out: &Path, outcome: &Outcome, force: bool) -> Result<()> {
-    let owner = claim(out, force)?;
+/// anything but newsmerge output is refused unless `options.force` is set.
+pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Result<()> {
+    let owner = claim(out, options.force)?;
     remove_stale(out)?;
     remove_any(&out.join(SUMMARY))?;
     let staging = out.join(format!("{STAGING}{}", std::process::id()));
@@ -79,9 +104,18 @@ pub fn write_output(out: &Path, outcome: &Outcome, force: bool) -> Result<()> {
         || -> Result<()> {
             write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
             write_jsonl(&staging.join(RECORDS[1]), &outcome.clusters)?;
-            write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)
+            write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)?;
+            let lines: Vec<CanonicalLine<'_>> = outcome
+                .canonical
+                .iter()
+                .map(|(cluster, text)| CanonicalLine { cluster, text })
+                .collect();
+            write_jsonl(&staging.join(RECORDS[3]), &lines)
         },
-        || write_canonical(&staging.join(CANONICAL), &outcome.canonical),
+        || match options.canonical_files {
+            true => write_canonical(&staging.join(CANONICAL), &outcome.canonical),
+            false => Ok(()),
+        },
     );
     records.and(canonical)?;
     swap_in(out, &staging)?;
@@ -199,7 +233,8 @@ fn remove_any(path: &Path) -> Result<()> {
 
 /// Moves the staged files over the final names: the old canonical folder
 /// aside first (so new records never sit beside old canonical texts), the
-/// records one by one, the new canonical folder; then removes the old one.
+/// records one by one, the new canonical folder if there is one; then
+/// removes the old one, its files in parallel.
 fn swap_in(out: &Path, staging: &Path) -> Result<()> {
     let dir = out.join(CANONICAL);
     let trash = out.join(format!("{TRASH}{}", std::process::id()));
@@ -210,9 +245,25 @@ fn swap_in(out: &Path, staging: &Path) -> Result<()> {
         let (from, to) = (staging.join(name), out.join(name));
         fs::rename(&from, &to).map_err(|e| Error::write(&to, e))?;
     }
-    fs::rename(staging.join(CANONICAL), &dir).map_err(|e| Error::write(&dir, e))?;
-    remove_any(&trash)?;
+    let staged = staging.join(CANONICAL);
+    if staged.exists() {
+        fs::rename(&staged, &dir).map_err(|e| Error::write(&dir, e))?;
+    }
+    remove_folder(&trash)?;
     remove_any(staging)
+}
+
+/// Removes a folder of files (an old `canonical/`), the files in
+/// parallel: one by one, a million of them take minutes.
+fn remove_folder(path: &Path) -> Result<()> {
+    let entries = match fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::write(path, e)),
+    };
+    let paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    paths.par_iter().try_for_each(|p| remove_any(p))?;
+    remove_any(path)
 }
 
 /// Records serialized at once, in parallel, before they are written in
@@ -238,14 +289,13 @@ fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
     })
 }
 
-/// Writes every canonical text into `dir`, a new folder.
+/// Writes every canonical text into `dir`, a new folder, in parallel.
 fn write_canonical(dir: &Path, texts: &[(String, String)]) -> Result<()> {
     fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
-    for (id, text) in texts {
+    texts.par_iter().try_for_each(|(id, text)| {
         let path = dir.join(format!("{id}.txt"));
-        fs::write(&path, text).map_err(|e| Error::write(path, e))?;
-    }
-    Ok(())
+        fs::write(&path, text).map_err(|e| Error::write(path, e))
+    })
 }
 
 /// Writes a file under a temporary name, syncs it and renames it.

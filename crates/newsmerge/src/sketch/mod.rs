@@ -229,33 +229,18 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// with the first of its copies, plus near-copies (documents sharing one
 /// of four min-hashes, each paired with the largest of its group). Sorted,
 /// without duplicates.
+///
+/// Each pair is counted from its document with the smaller sample, with
+/// a prefix filter, which bounds the work by the rarer shingles: the common
+/// ones, whose postings are long, only add to pairs already found.
 pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
     let near = near_copies(signatures, &originals);
     let index = Index::build(signatures, &originals, config.sketch.max_posting);
     let mut pairs: Vec<CandidatePair> = originals
         .par_iter()
-        .map_init(HashMap::default, |counts: &mut HashMap<u32, u32>, &a| {
-            counts.clear();
-            for &h in &signatures[a as usize].sample {
-                for &b in index.posting(h).iter().filter(|&&b| b > a) {
-                    *counts.entry(b).or_insert(0) += 1;
-                }
-            }
-            let len_a = signatures[a as usize].sample.len();
-            let mut found: Vec<CandidatePair> = counts
-                .iter()
-                .filter(|&(&b, &n)| {
-                    let smaller = len_a.min(signatures[b as usize].sample.len());
-                    n >= shared_needed(smaller, config)
-                })
-                .map(|(&b, _)| CandidatePair {
-                    a: DocId(a),
-                    b: DocId(b),
-                })
-                .collect();
-            found.sort_unstable();
-            found
+        .map_init(Probe::default, |probe, &a| {
+            probe.pairs_of(a, signatures, &index, config)
         })
         .flatten_iter()
         .chain(copies)
@@ -264,6 +249,75 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// The candidate partners of one document, found with a prefix filter.
+///
+/// A pair is counted only from its *smaller* document (fewer sampled
+/// shingles, then lower number), so every partner `b` of `a` has at
+/// least as many as `a`, and the pair needs `t = shared_needed(|a|)`
+/// shared shingles. By pigeonhole, a partner sharing `t` of `a`'s shingles
+/// holds one of any `|a| - t + 1` of them. So `a`'s shingles are taken
+/// rarest first (shortest posting): the first `|a| - t + 1` walk their
+/// postings and find every partner; the rest, the most common, only count
+/// for partners already found, looked up in each partner's own sample.
+/// The counts, and so the pairs, are exactly those of counting every
+/// posting, without walking the longest postings.
+#[derive(Default)]
+struct Probe {
+    /// `a`'s indexed shingles with their posting lengths.
+    order: Vec<(u32, u64)>,
+    counts: HashMap<u32, u32>,
+}
+
+impl Probe {
+    fn pairs_of(
+        &mut self,
+        a: u32,
+        signatures: &[Signature],
+        index: &Index,
+        config: &Config,
+    ) -> Vec<CandidatePair> {
+        let sample = &signatures[a as usize].sample;
+        let key = |d: u32| (signatures[d as usize].sample.len(), d);
+        let key_a = key(a);
+        let needed = shared_needed(sample.len(), config);
+        self.order.clear();
+        self.order.extend(
+            sample
+                .iter()
+                .map(|&h| (index.posting(h).len() as u32, h))
+                .filter(|&(len, _)| len > 0),
+        );
+        self.order.sort_unstable();
+        // Shingles that are not indexed count for no pair, so the prefix is
+        // taken among the indexed ones.
+        let prefix = (self.order.len() + 1).saturating_sub(needed as usize);
+        self.counts.clear();
+        for &(_, h) in &self.order[..prefix] {
+            for &b in index.posting(h) {
+                if key(b) > key_a {
+                    *self.counts.entry(b).or_insert(0) += 1;
+                }
+            }
+        }
+        for &(_, h) in &self.order[prefix..] {
+            for (&b, n) in self.counts.iter_mut() {
+                *n += u32::from(signatures[b as usize].sample.binary_search(&h).is_ok());
+            }
+        }
+        let mut found: Vec<CandidatePair> = self
+            .counts
+            .iter()
+            .filter(|&(_, &n)| n >= needed)
+            .map(|(&b, _)| CandidatePair {
+                a: DocId(a.min(b)),
+                b: DocId(a.max(b)),
+            })
+            .collect();
+        found.sort_unstable();
+        found
+    }
 }
 
 /// How many independent min-hashes key the near-copy groups.
@@ -572,5 +626,59 @@ mod tests {
     fn short_texts_get_one_shingle() {
         assert_eq!(sig("two words").shingles.len(), 1);
         assert!(signature(&[], &Config::default()).shingles.is_empty());
+    }
+
+    /// The pairs counting every posting would find: what [`Probe`] must
+    /// find without walking the longest postings.
+    fn counted_pairs(signatures: &[Signature], config: &Config) -> Vec<(u32, u32)> {
+        let (originals, _) = exact_copies(signatures);
+        let index = Index::build(signatures, &originals, config.sketch.max_posting);
+        let mut out = Vec::new();
+        for (i, &a) in originals.iter().enumerate() {
+            for &b in &originals[i + 1..] {
+                let (sa, sb) = (
+                    &signatures[a as usize].sample,
+                    &signatures[b as usize].sample,
+                );
+                let shared = sa
+                    .iter()
+                    .filter(|&&h| sb.binary_search(&h).is_ok() && index.posting(h).len() > 1)
+                    .count() as u32;
+                if shared >= shared_needed(sa.len().min(sb.len()), config) {
+                    out.push((a, b));
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_prefix_filter_finds_exactly_the_counted_pairs(
+            samples in proptest::collection::vec(
+                proptest::collection::btree_set(0u64..40, 1..25), 2..40),
+            cap in 2usize..30,
+        ) {
+            let config = Config::builder().max_posting(cap).build().unwrap();
+            let signatures: Vec<Signature> = samples
+                .into_iter()
+                .map(|s| Signature {
+                    shingles: s.iter().map(|&h| h as u32).collect(),
+                    sample: s.into_iter().collect(),
+                    ..Signature::default()
+                })
+                .collect();
+            let (originals, _) = exact_copies(&signatures);
+            let index = Index::build(&signatures, &originals, cap);
+            let mut probe = Probe::default();
+            let mut found: Vec<(u32, u32)> = originals
+                .iter()
+                .flat_map(|&a| probe.pairs_of(a, &signatures, &index, &config))
+                .map(|p| (p.a.0, p.b.0))
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            proptest::prop_assert_eq!(found, counted_pairs(&signatures, &config));
+        }
     }
 }
