@@ -30,8 +30,10 @@ pub struct Signature {
     /// probability of 2^-32, so two 1,000-shingle articles share one by
     /// chance once in four thousand comparisons, which moves no ratio.
     pub shingles: Vec<u32>,
-    /// The full hashes of the shingles indexed for candidate search, sorted.
-    pub sample: Vec<u64>,
+    /// The shingles indexed for candidate search, those whose full hash is
+    /// 0 modulo `sample_modulus`: a subset of `shingles`, cut as they are,
+    /// sorted.
+    pub sample: Vec<u32>,
     /// The opening: the cut shingle hashes of each of the first
     /// [`OPENING_PARAGRAPHS`] paragraphs of at least [`MIN_OPENING_WORDS`]
     /// words (the headline and the lede, past the short lines a scrape may
@@ -194,12 +196,17 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
     full.sort_unstable();
     full.dedup();
     let modulus = config.sketch.sample_modulus.max(1);
-    let mut sample: Vec<u64> = full.iter().copied().filter(|h| h % modulus == 0).collect();
+    let mut sample: Vec<u32> = full
+        .iter()
+        .filter(|&h| h % modulus == 0)
+        .map(|&h| (h >> 32) as u32)
+        .collect();
+    sample.dedup();
     if sample.is_empty() {
         // A short text may have no selected shingle; its smallest hash
         // stands in, shared by a near-identical short text with a
         // probability equal to their resemblance.
-        sample.extend(full.first());
+        sample.extend(full.first().map(|&h| (h >> 32) as u32));
     }
     let mut shingles: Vec<u32> = full.iter().map(|&h| (h >> 32) as u32).collect();
     shingles.sort_unstable();
@@ -266,7 +273,7 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
 #[derive(Default)]
 struct Probe {
     /// `a`'s indexed shingles with their posting lengths.
-    order: Vec<(u32, u64)>,
+    order: Vec<(u32, u32)>,
     counts: HashMap<u32, u32>,
 }
 
@@ -341,7 +348,7 @@ fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair
                 let key = signatures[d as usize]
                     .sample
                     .iter()
-                    .map(|&h| mix(h, seed))
+                    .map(|&h| mix(u64::from(h), seed))
                     .min()?;
                 Some((key, d))
             })
@@ -415,7 +422,7 @@ fn exact_copies(signatures: &[Signature]) -> (Vec<u32>, Vec<CandidatePair>) {
 }
 
 fn fingerprint_key(s: &Signature) -> u64 {
-    let mut bytes = Vec::with_capacity(4 * s.shingles.len() + 8 * s.sample.len());
+    let mut bytes = Vec::with_capacity(4 * (s.shingles.len() + s.sample.len()));
     bytes.extend(s.shingles.iter().flat_map(|h| h.to_le_bytes()));
     bytes.extend(s.sample.iter().flat_map(|h| h.to_le_bytes()));
     xxh3_64_with_seed(&bytes, SEED)
@@ -438,13 +445,13 @@ fn shared_needed(smaller: usize, config: &Config) -> u32 {
 /// (shingle, document) pairs; the postings are slices of one array.
 struct Index {
     /// Posting of each kept shingle: a range of `docs`.
-    ranges: HashMap<u64, (u32, u32)>,
+    ranges: HashMap<u32, (u32, u32)>,
     docs: Vec<u32>,
 }
 
 impl Index {
     fn build(signatures: &[Signature], docs: &[u32], max_posting: usize) -> Index {
-        let mut entries: Vec<(u64, u32)> = docs
+        let mut entries: Vec<(u32, u32)> = docs
             .par_iter()
             .flat_map_iter(|&doc| {
                 signatures[doc as usize]
@@ -466,7 +473,7 @@ impl Index {
         Index { ranges, docs }
     }
 
-    fn posting(&self, shingle: u64) -> &[u32] {
+    fn posting(&self, shingle: u32) -> &[u32] {
         self.ranges.get(&shingle).map_or(&[], |&(start, end)| {
             &self.docs[start as usize..end as usize]
         })
@@ -656,14 +663,14 @@ mod tests {
         #[test]
         fn the_prefix_filter_finds_exactly_the_counted_pairs(
             samples in proptest::collection::vec(
-                proptest::collection::btree_set(0u64..40, 1..25), 2..40),
+                proptest::collection::btree_set(0u32..40, 1..25), 2..40),
             cap in 2usize..30,
         ) {
             let config = Config::builder().max_posting(cap).build().unwrap();
             let signatures: Vec<Signature> = samples
                 .into_iter()
                 .map(|s| Signature {
-                    shingles: s.iter().map(|&h| h as u32).collect(),
+                    shingles: s.iter().copied().collect(),
                     sample: s.into_iter().collect(),
                     ..Signature::default()
                 })
