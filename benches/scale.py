@@ -2,7 +2,7 @@
 """Measures how newsmerge's cost grows with the corpus, stage by stage.
 
   scale.py --work DIR [--sizes 10000,100000,1000000] [--threads 1,2]
-           [--commands dedup,run] [--runs N] [--rewrite R] [--score]
+           [--commands dedup,run] [--runs N] [--runs-large N] [--rewrite R] [--score]
            [--plot benches/scale.png] [--json results.json]
 
 For each size (documents, about), a corpus is generated once with
@@ -153,7 +153,9 @@ def main():
     ap.add_argument("--sizes", default="10000,100000,1000000", help="documents per corpus, comma-separated")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
     ap.add_argument("--commands", default="dedup,run", help="commands, comma-separated")
-    ap.add_argument("--runs", type=int, default=1, help="runs per setting; figures are medians")
+    ap.add_argument("--runs", type=int, default=3, help="runs per setting; figures are medians (default 3)")
+    ap.add_argument("--runs-large", type=int, default=1,
+                    help="runs per setting from a million documents up (default 1)")
     ap.add_argument("--rewrite", type=float, help="generator's --rewrite (more distinct text when higher)")
     ap.add_argument("--score", action="store_true", help="score the clusters against the truth (slow at 1M)")
     ap.add_argument("--plot", help="PNG to draw")
@@ -166,7 +168,8 @@ def main():
         gen = corpus(args.work, size, args.rewrite)
         for command in args.commands:
             for threads in [int(t) for t in args.threads.split(",")]:
-                r = median_run([measure(command, gen, threads, args.work) for _ in range(args.runs)])
+                runs = args.runs if size < 1_000_000 else args.runs_large
+                r = median_run([measure(command, gen, threads, args.work) for _ in range(runs)])
                 r.update(command=command, threads=threads, size=size)
                 if args.score:
                     r["f1"] = pair_f1(gen, r["out"])
