@@ -339,8 +339,21 @@ const NEAR_KEYS: u64 = 4;
 /// almost surely. Each group of documents sharing a key is proposed as a
 /// star around its largest member (most shingles, then lowest number): as
 /// many pairs as members, and the cluster stage verifies each exactly.
+///
+/// The centres of the groups one document belongs to are proposed with
+/// each other too. Otherwise the centre of a small group, whose members
+/// also sit in the large group of another key, is paired only with its
+/// own members: the cluster stage, which takes the largest documents
+/// first, would find none of its partners placed yet and found a cluster
+/// of its own beside the story's.
 fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair> {
+    let pair = |x: u32, y: u32| CandidatePair {
+        a: DocId(x.min(y)),
+        b: DocId(x.max(y)),
+    };
     let mut out = Vec::new();
+    // (document, centre of a group it belongs to), for every key.
+    let mut centres: Vec<(u32, u32)> = Vec::new();
     for seed in 0..NEAR_KEYS {
         let mut keyed: Vec<(u64, u32)> = originals
             .par_iter()
@@ -361,15 +374,19 @@ fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair
                 .map(|&(_, d)| d)
                 .max_by_key(|&d| (size(d), std::cmp::Reverse(d)))
                 .expect("a group has members");
-            out.extend(
-                group
-                    .iter()
-                    .filter(|&&(_, d)| d != centre)
-                    .map(|&(_, d)| CandidatePair {
-                        a: DocId(d.min(centre)),
-                        b: DocId(d.max(centre)),
-                    }),
-            );
+            for &(_, d) in group {
+                centres.push((d, centre));
+                if d != centre {
+                    out.push(pair(d, centre));
+                }
+            }
+        }
+    }
+    centres.par_sort_unstable();
+    centres.dedup();
+    for of_one in centres.chunk_by(|x, y| x.0 == y.0) {
+        for (i, &(_, x)) in of_one.iter().enumerate() {
+            out.extend(of_one[i + 1..].iter().map(|&(_, y)| pair(x, y)));
         }
     }
     out
