@@ -152,8 +152,13 @@ mod usage {
     /// Peak resident memory, in MiB.
     #[cfg(unix)]
     pub(crate) fn peak_mib() -> libc::c_long {
-        // Linux reports kibibytes.
-        rusage().ru_maxrss / 1024
+        // macOS reports bytes, Linux and the BSDs kibibytes.
+        let unit = if cfg!(target_os = "macos") {
+            1 << 20
+        } else {
+            1 << 10
+        };
+        rusage().ru_maxrss / unit
     }
 
     #[cfg(unix)]

@@ -112,9 +112,12 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
                 .collect();
             write_jsonl(&staging.join(RECORDS[3]), &lines)
         },
-        || match options.canonical_files {
-            true => write_canonical(&staging.join(CANONICAL), &outcome.canonical),
-            false => Ok(()),
+        || {
+            if options.canonical_files {
+                write_canonical(&staging.join(CANONICAL), &outcome.canonical)
+            } else {
+                Ok(())
+            }
         },
     );
     records.and(canonical)?;
