@@ -12,6 +12,12 @@
 //! copy's sample, and is found however low its Jaccard resemblance is,
 //! where LSH banding tuned for resemblance would miss it. Postings longer
 //! than a cap are boilerplate or stock phrases and propose nothing.
+//!
+//! Counting shared shingles through the index costs the sum of the squared
+//! posting lengths, and postings lengthen with the corpus. So each pair is
+//! counted from its smaller document with a prefix filter (the rarest
+//! shingles find the partners, the most common only add to them), which
+//! gives the same pairs without walking the longest postings.
 
 use crate::config::Config;
 use crate::normalize::{DocId, Document};
