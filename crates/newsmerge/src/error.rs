@@ -15,6 +15,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A stage run one at a time (see [`crate::engine::staged`]) got a
+    /// value it cannot use: bytes that are not a context, a cluster
+    /// merged before the model it needs was learned.
+    #[error("staged run: {0}")]
+    Staged(String),
     /// The input path does not exist or cannot be inspected.
     #[error("cannot read input {path}")]
     Input {

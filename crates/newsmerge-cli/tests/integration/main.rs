@@ -11,4 +11,5 @@ mod hostile;
 mod output_safety;
 mod properties;
 mod real_shapes;
+mod staged;
 mod util;

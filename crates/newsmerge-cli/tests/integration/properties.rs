@@ -91,7 +91,7 @@ fn publish(article: &[String], habit: &Habit) -> String {
 }
 
 /// A corpus: up to three articles, each published by up to four sites.
-fn corpus() -> impl Strategy<Value = Vec<Entry>> {
+pub(crate) fn corpus() -> impl Strategy<Value = Vec<Entry>> {
     let article = prop::collection::vec(paragraph(), 1..8);
     let copies = prop::collection::vec(habit(), 1..5);
     prop::collection::vec((article, copies), 1..4).prop_map(|articles| {

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::normalize::text::fold_key;
 use crate::normalize::{Document, Furniture, Kind, ending, word_count};
 use crate::reconcile::CanonicalText;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What newsmerge found out about one copy.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -38,7 +38,7 @@ pub struct CopyReport {
 }
 
 /// Why a copy is flagged truncated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Truncation {
     /// Share of the canonical text the copy carries, when measured.
     pub coverage: Option<f64>,
@@ -55,7 +55,7 @@ pub struct Truncation {
 }
 
 /// Why a copy is flagged paywalled.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Paywall {
     /// The paywall notice as the copy shows it.
     pub marker: String,
@@ -67,7 +67,7 @@ pub struct Paywall {
 }
 
 /// One piece of furniture dropped from a copy.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dropped {
     /// What kind of furniture it is.
     pub kind: Furniture,

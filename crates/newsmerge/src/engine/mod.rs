@@ -19,6 +19,7 @@
 
 mod dedup;
 mod run;
+pub mod staged;
 
 use crate::config::Config;
 use crate::error::{Error, Result};

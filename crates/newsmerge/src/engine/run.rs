@@ -66,12 +66,22 @@ pub(super) fn run_loaded(
         Mode::Run.name(),
         config,
     );
-    for s in &mut outcome.sources {
-        let r = &learned.reliability;
-        s.reliability = r.knows(&s.source).then(|| round3(r.of(&s.source)));
-        s.presence = learned.presence.get(&s.source).cloned();
-    }
+    describe_sources(&mut outcome, &learned.reliability, &learned.presence);
     outcome
+}
+
+/// Adds to each source's record what merging learned of it.
+pub(super) fn describe_sources(
+    outcome: &mut Outcome,
+    reliability: &Reliability,
+    presence: &std::collections::BTreeMap<String, PresenceRecord>,
+) {
+    for s in &mut outcome.sources {
+        s.reliability = reliability
+            .knows(&s.source)
+            .then(|| round3(reliability.of(&s.source)));
+        s.presence = presence.get(&s.source).cloned();
+    }
 }
 
 /// Fingerprints the documents, finds candidate pairs and verifies them
@@ -98,28 +108,35 @@ fn sketch_all(docs: &[Document], config: &Config, progress: &dyn Progress) -> Ve
 }
 
 /// One cluster aligned, before the presence vote.
-struct Aligned {
+pub(super) struct Aligned {
     /// The copies in alignment order, pivot first.
     order: Vec<DocId>,
     /// How many of them (the first) were aligned.
     aligned: usize,
     alignment: Alignment,
-    ballot: Ballot,
+    pub(super) ballot: Ballot,
     /// The source number of each aligned copy.
-    sources: Vec<usize>,
+    pub(super) sources: Vec<usize>,
 }
 
 /// Source numbers, in name order.
-struct SourceIndex<'a> {
-    names: Vec<&'a str>,
+pub(super) struct SourceIndex<'a> {
+    pub(super) names: Vec<&'a str>,
 }
 
 impl<'a> SourceIndex<'a> {
-    fn of(docs: &'a [Document]) -> SourceIndex<'a> {
+    pub(super) fn of(docs: &'a [Document]) -> SourceIndex<'a> {
         let mut names: Vec<&str> = docs.iter().map(|d| d.source.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         SourceIndex { names }
+    }
+
+    /// The index of names already sorted and distinct.
+    pub(super) fn of_sorted(names: &'a [String]) -> SourceIndex<'a> {
+        SourceIndex {
+            names: names.iter().map(String::as_str).collect(),
+        }
     }
 
     fn number(&self, name: &str) -> usize {
@@ -177,7 +194,11 @@ fn merge_all(
             merged
         })
         .collect();
-    let presence = presence_records(&aligned, &keeps, &merged, &model, &index);
+    let mut tallies = std::collections::BTreeMap::new();
+    for ((a, keep), m) in aligned.iter().zip(&keeps).zip(&merged) {
+        add_tally(&mut tallies, presence_tally(a, keep, m));
+    }
+    let presence = presence_records(&tallies, &model, &index);
     let reliability = learn_reliability(docs, &merged);
     progress.stage("re-voting ties", clusters.len() as u64);
     let merged = merged
@@ -224,7 +245,7 @@ fn learn_reliability(docs: &[Document], merged: &[Merged]) -> Reliability {
 
 /// Orders a cluster's copies by agreement and aligns the first
 /// [`crate::ConfigBuilder::max_aligned_copies`] of them.
-fn align_cluster(
+pub(super) fn align_cluster(
     docs: &[Document],
     cluster: &Cluster,
     index: &SourceIndex<'_>,
@@ -256,7 +277,7 @@ fn align_cluster(
 }
 
 /// Votes, reconciles and annotates one aligned cluster.
-fn merge_cluster(
+pub(super) fn merge_cluster(
     docs: &[Document],
     a: &Aligned,
     keep: &[bool],
@@ -287,49 +308,73 @@ fn merge_cluster(
     }
 }
 
-/// Each source's record in the presence vote, from every multi-copy
-/// cluster: the learned rates, and what the vote did to its copies.
-fn presence_records(
-    aligned: &[Aligned],
-    keeps: &[Vec<bool>],
-    merged: &[Merged],
+/// One source's tallies in the presence vote: copies that carried a
+/// slot, of them outvoted; slots the copy reached that were kept, of them
+/// missed; paragraph breaks agreed, of breaks voted.
+pub(super) type Tally = [u64; 6];
+
+/// Each source's tallies in one cluster's presence vote, by source
+/// number; empty for a cluster of one copy, which has no vote.
+pub(super) fn presence_tally(
+    a: &Aligned,
+    keep: &[bool],
+    m: &Merged,
+) -> std::collections::BTreeMap<usize, Tally> {
+    let mut counts = std::collections::BTreeMap::new();
+    if a.ballot.copies() < 2 {
+        return counts;
+    }
+    for &s in &a.sources {
+        counts.entry(s).or_insert([0u64; 6]);
+    }
+    for (slot, &kept) in keep.iter().enumerate() {
+        for (copy, vote) in a.ballot.votes(slot).iter().enumerate() {
+            let c = counts.entry(a.sources[copy]).or_insert([0; 6]);
+            match vote {
+                Vote::Carries => {
+                    c[0] += 1;
+                    c[1] += u64::from(!kept);
+                    c[2] += u64::from(kept);
+                }
+                Vote::Lacks if kept => {
+                    c[2] += 1;
+                    c[3] += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(canon) = &m.canon {
+        for (copy, &(agreed, voted)) in canon.paragraphing.iter().enumerate() {
+            let c = counts.entry(a.sources[copy]).or_insert([0; 6]);
+            c[4] += u64::from(agreed);
+            c[5] += u64::from(voted);
+        }
+    }
+    counts
+}
+
+/// Adds one cluster's tallies to the corpus's.
+pub(super) fn add_tally(
+    total: &mut std::collections::BTreeMap<usize, Tally>,
+    part: std::collections::BTreeMap<usize, Tally>,
+) {
+    for (s, c) in part {
+        let t = total.entry(s).or_insert([0; 6]);
+        for (x, y) in t.iter_mut().zip(c) {
+            *x += y;
+        }
+    }
+}
+
+/// Each source's record in the presence vote, from the tallies of every
+/// multi-copy cluster: the learned rates, and what the vote did to its
+/// copies.
+pub(super) fn presence_records(
+    tallies: &std::collections::BTreeMap<usize, Tally>,
     model: &Model,
     index: &SourceIndex<'_>,
 ) -> std::collections::BTreeMap<String, PresenceRecord> {
-    // Per source: carried, outvoted, reached kept, missed, breaks agreed, breaks.
-    let mut counts = vec![[0u64; 6]; index.names.len()];
-    let mut seen = vec![false; index.names.len()];
-    for ((a, m), keep) in aligned.iter().zip(merged).zip(keeps) {
-        if a.ballot.copies() < 2 {
-            continue;
-        }
-        for (slot, &kept) in keep.iter().enumerate() {
-            for (copy, vote) in a.ballot.votes(slot).iter().enumerate() {
-                let c = &mut counts[a.sources[copy]];
-                match vote {
-                    Vote::Carries => {
-                        c[0] += 1;
-                        c[1] += u64::from(!kept);
-                        c[2] += u64::from(kept);
-                    }
-                    Vote::Lacks if kept => {
-                        c[2] += 1;
-                        c[3] += 1;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if let Some(canon) = &m.canon {
-            for (copy, &(agreed, voted)) in canon.paragraphing.iter().enumerate() {
-                counts[a.sources[copy]][4] += u64::from(agreed);
-                counts[a.sources[copy]][5] += u64::from(voted);
-            }
-        }
-        for &s in &a.sources {
-            seen[s] = true;
-        }
-    }
     let share = |x: u64, of: u64| {
         if of == 0 {
             0.0
@@ -337,13 +382,10 @@ fn presence_records(
             round3(x as f64 / of as f64)
         }
     };
-    index
-        .names
+    tallies
         .iter()
-        .enumerate()
-        .filter(|&(s, _)| seen[s])
-        .map(|(s, name)| {
-            let c = counts[s];
+        .filter_map(|(&s, c)| {
+            let name = index.names.get(s)?;
             let rates = model.sources.get(s).copied().unwrap_or(model.fallback);
             let record = PresenceRecord {
                 carries_article: round3(rates.article[0]),
@@ -352,7 +394,7 @@ fn presence_records(
                 missed: share(c[3], c[2]),
                 paragraphing: share(c[4], c[5]),
             };
-            (name.to_string(), record)
+            Some((name.to_string(), record))
         })
         .collect()
 }

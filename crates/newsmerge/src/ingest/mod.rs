@@ -22,7 +22,7 @@ pub use record::{RECORDS_SOURCE, record_entry};
 pub use walk::{Filter, Found, OUTPUT_MARKER, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// Path relative to the input, with `/` separators; `#n` appended for
     /// the n-th record (1-based) of a JSON or JSONL file.
@@ -37,7 +37,7 @@ pub struct Entry {
 }
 
 /// Metadata fields of a record, when present.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     /// The record's `title`.
     pub title: Option<String>,
@@ -88,7 +88,7 @@ impl std::fmt::Display for Status {
 }
 
 /// Why an input yields no text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Problem {
     /// The input holds no text (or only whitespace).
     Empty(String),

@@ -20,7 +20,7 @@ pub const PART_BYTES: u64 = 32 << 20;
 
 /// A unit of reading: a whole file of the walk, a part of a large JSON
 /// Lines file, or one row group of a Parquet file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Part {
     /// The file's index in the walk.
     pub file: usize,
@@ -31,7 +31,7 @@ pub struct Part {
 }
 
 /// Where a part lies in its file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Span {
     /// Byte range, from a line start to a line start (or the end).
     start: u64,

@@ -7,7 +7,7 @@ use walkdir::WalkDir;
 
 /// One thing found by the walk: a file to read, or a path that already has
 /// a problem (a link not followed, a folder that cannot be listed, a loop).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Found {
     /// The path relative to the input, with `/` separators.
     pub rel: String,

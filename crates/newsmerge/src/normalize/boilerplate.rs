@@ -7,10 +7,10 @@
 //! that sentence.
 
 use super::markers::{MarkerKind, Markers, marker_key};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a paragraph is, besides article text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Article text.
@@ -24,7 +24,7 @@ pub enum Kind {
 }
 
 /// The kinds of site furniture newsmerge recognises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Furniture {
     /// A bare site name or domain, like `en.kremlin.ru`.

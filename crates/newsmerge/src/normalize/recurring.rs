@@ -66,6 +66,9 @@ pub fn mark_recurring(docs: &mut [Document], min_articles: usize) {
     }
 }
 
+/// Hashed (line, lede) pairs: a line, and the article it was seen in.
+pub type LinePairs = Vec<(u64, u64)>;
+
 /// What learning furniture needs of one document, hashed: its source, its
 /// lede (which tells its article from others), and its short lines that
 /// do not read as prose.
@@ -154,6 +157,15 @@ impl Lines {
         }
         collect.finish(source)
     }
+
+    /// The (line, lede) pairs of this document's short lines, then of its long
+    /// ones: what [`Learned::learn`] counts, for a learner that counts
+    /// them elsewhere (a distributed aggregation) and builds the result
+    /// with [`Learned::from_counted`].
+    pub fn pairs(&self) -> (LinePairs, LinePairs) {
+        let of = |lines: &[u64]| lines.iter().map(|&l| (l, self.lede)).collect();
+        (of(&self.short), of(&self.long))
+    }
 }
 
 /// A raw line as normalizing cleans it (entities decoded, invisible
@@ -168,7 +180,7 @@ fn cleaned(line: &str) -> Option<String> {
 }
 
 /// The lines learned as furniture, and as site text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Learned {
     /// The (source, short line) pairs seen in at least `min_articles`
     /// different articles: furniture.
@@ -210,6 +222,23 @@ impl Learned {
         Learned {
             seen: count_articles(pairs(|d| &d.short), min_articles),
             site: count_articles(pairs(|d| &d.long), min_articles),
+            min_articles,
+        }
+    }
+
+    /// What [`Learned::learn`] would learn, from lines already counted:
+    /// `seen` the short lines and `site` the long ones that at least
+    /// `min_articles` distinct (line, lede) pairs carry.
+    pub fn from_counted(seen: Vec<u64>, site: Vec<u64>, min_articles: usize) -> Learned {
+        if min_articles < 2 {
+            return Learned {
+                min_articles,
+                ..Learned::default()
+            };
+        }
+        Learned {
+            seen: seen.into_iter().collect(),
+            site: site.into_iter().collect(),
             min_articles,
         }
     }

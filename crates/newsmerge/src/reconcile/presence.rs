@@ -83,7 +83,7 @@ pub const ROUNDS: usize = 8;
 const RATE_FLOOR: f64 = 0.01;
 
 /// One copy's vote on one slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Vote {
     /// The copy carries the slot.
     Carries,
@@ -136,7 +136,7 @@ fn spans(alignment: &Alignment, copies: usize) -> Vec<Option<(usize, usize)>> {
 }
 
 /// The votes of one cluster's copies on each of its slots.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ballot {
     copies: usize,
     votes: Vec<Vote>,
@@ -191,7 +191,7 @@ impl Ballot {
 /// How a source's copies vote on article text and on other text: the
 /// chances of each [`Vote`] but abstaining, given that the slot is article
 /// text, and given that it is not.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rates {
     /// Chances of carrying, lacking and having ended cleanly, on article
     /// text.
@@ -246,7 +246,7 @@ fn distribution(counts: &[f64; OUTCOMES], prior: &[f64; OUTCOMES], pseudo: f64) 
 }
 
 /// The presence model: each source's rates.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     /// Rates by source number; sources past the end use `fallback`.
     pub sources: Vec<Rates>,

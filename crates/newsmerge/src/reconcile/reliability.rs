@@ -19,7 +19,7 @@ use crate::normalize::text::fold_key;
 use std::collections::BTreeMap;
 
 /// Agreements per source.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reliability {
     /// Per source: (agreements, observations).
     counts: BTreeMap<String, (u64, u64)>,

@@ -57,16 +57,9 @@ pub(crate) fn assemble(
     let mut canonical = Vec::new();
     for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
         let name = |d: DocId| docs.names[d.index()].to_string();
-        let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, &name));
-        if let Some(c) = &m.canon {
-            canonical.push((names[ci].clone(), c.to_text()));
-        }
-        records.push(ClusterRecord {
-            id: names[ci].clone(),
-            members: cluster.members.iter().map(|&d| name(d)).collect(),
-            pivot: m.canon.as_ref().map(|_| name(m.order[0])),
-            lines,
-        });
+        let (record, text) = cluster_record(&names[ci], cluster, &m, &name);
+        records.push(record);
+        canonical.extend(text.map(|t| (names[ci].clone(), t)));
         // The representative is first in the order: the pivot in `run`,
         // the centre in `dedup`.
         for (i, (d, report)) in m.order.iter().zip(m.reports).enumerate() {
@@ -74,6 +67,35 @@ pub(crate) fn assemble(
         }
     }
     let documents = document_records(entries, docs, names, per_doc);
+    finish(documents, records, canonical, command, config)
+}
+
+/// One cluster's record and canonical text; `name` names a document.
+pub(crate) fn cluster_record(
+    id: &str,
+    cluster: &Cluster,
+    m: &Merged,
+    name: &dyn Fn(DocId) -> String,
+) -> (ClusterRecord, Option<String>) {
+    let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, name));
+    let record = ClusterRecord {
+        id: id.to_string(),
+        members: cluster.members.iter().map(|&d| name(d)).collect(),
+        pivot: m.canon.as_ref().map(|_| name(m.order[0])),
+        lines,
+    };
+    (record, m.canon.as_ref().map(CanonicalText::to_text))
+}
+
+/// The outcome from every document's and cluster's record, in id order:
+/// the summary and the sources are counted from them.
+pub(crate) fn finish(
+    documents: Vec<DocumentRecord>,
+    records: Vec<ClusterRecord>,
+    canonical: Vec<(String, String)>,
+    command: &'static str,
+    config: &Config,
+) -> Outcome {
     let summary = summarize(&documents, &records, command, config);
     let sizes = records
         .iter()
@@ -128,46 +150,51 @@ fn document_records(
     entries
         .iter()
         .map(|e| {
-            let mut r = DocumentRecord {
-                id: e.id.clone(),
-                source: e.source.clone(),
-                status: Status::Ok,
-                error: None,
-                cluster: None,
-                truncated: false,
-                paywalled: false,
-                coverage: None,
-                truncation: None,
-                paywall: None,
-                boilerplate: Vec::new(),
-                words: None,
-                title: e.meta.title.clone(),
-                url: e.meta.url.clone(),
-                date: e.meta.date.clone(),
-                record_id: e.meta.record_id.clone(),
-                encoding: e.meta.encoding.clone(),
-                meta: e.meta.other.clone(),
-                keep: false,
-            };
-            match &e.body {
-                Err(p) => {
-                    r.status = p.status();
-                    r.error = Some(p.reason().to_string());
-                }
-                Ok(_) => {
-                    let d = next_doc;
-                    next_doc += 1;
-                    r.words = Some(docs.words[d]);
-                    if let Some((ci, report, keep)) = per_doc[d].take() {
-                        r.cluster = Some(names[ci].clone());
-                        r.keep = keep;
-                        r.set_report(report);
-                    }
+            let mut r = entry_record(e);
+            if e.body.is_ok() {
+                let d = next_doc;
+                next_doc += 1;
+                r.words = Some(docs.words[d]);
+                if let Some((ci, report, keep)) = per_doc[d].take() {
+                    r.cluster = Some(names[ci].clone());
+                    r.keep = keep;
+                    r.set_report(report);
                 }
             }
             r
         })
         .collect()
+}
+
+/// An entry's record before it is clustered: its id, source and metadata,
+/// and its status and reason when it has no text.
+pub(crate) fn entry_record(e: &Entry) -> DocumentRecord {
+    let mut r = DocumentRecord {
+        id: e.id.clone(),
+        source: e.source.clone(),
+        status: Status::Ok,
+        error: None,
+        cluster: None,
+        truncated: false,
+        paywalled: false,
+        coverage: None,
+        truncation: None,
+        paywall: None,
+        boilerplate: Vec::new(),
+        words: None,
+        title: e.meta.title.clone(),
+        url: e.meta.url.clone(),
+        date: e.meta.date.clone(),
+        record_id: e.meta.record_id.clone(),
+        encoding: e.meta.encoding.clone(),
+        meta: e.meta.other.clone(),
+        keep: false,
+    };
+    if let Err(p) = &e.body {
+        r.status = p.status();
+        r.error = Some(p.reason().to_string());
+    }
+    r
 }
 
 fn summarize(

@@ -17,7 +17,9 @@ mod write;
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use crate::ingest::Status;
-pub(crate) use assemble::{Known, Merged, assemble, cluster_names};
+pub(crate) use assemble::{
+    Known, Merged, assemble, cluster_names, cluster_record, entry_record, finish,
+};
 use serde::{Deserialize, Serialize};
 pub use write::{
     OWNER_FILE, WriteOptions, check_paths, is_output_folder, remove_temporaries, write_output,
@@ -27,7 +29,7 @@ pub use write::{
 pub const FORMAT_VERSION: u32 = 2;
 
 /// One line of `documents.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DocumentRecord {
     /// The document id: relative path, `#n` for the n-th record of a file.
     pub id: String,

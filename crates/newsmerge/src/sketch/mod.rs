@@ -28,7 +28,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 pub use crate::hashing::{SEED, intersection_size};
 
 /// A document's fingerprint.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
     /// Sorted, distinct shingle hashes of the article text, cut to their
     /// high 32 bits for exact verification: half the memory of the full

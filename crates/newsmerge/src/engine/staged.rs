@@ -1,0 +1,383 @@
+//! `run` one stage at a time, for a driver that spreads the stages over
+//! machines: the Spark job of the Python package.
+//!
+//! `run` learns three things from the whole corpus: the furniture of each
+//! source, the presence model (how each source's copies vote), and each
+//! source's reliability (how often its readings win). Between them, the
+//! work is per document or per cluster. This module cuts `run` at those
+//! three points: each function below does the per-document or per-cluster
+//! work of one stage, or learns from what every worker returned, and every
+//! value that crosses between them serializes ([`Context::to_bytes`],
+//! serde for the rest). The functions are the ones `run` calls, in the
+//! same order on the same values, so a driver that follows the order
+//! gets byte for byte the output of `run`:
+//!
+//! ```text
+//! plan → Split::read                       (driver, then per file part)
+//!   → furniture_lines → Context::learn_furniture    (per entry, then all)
+//!   → fingerprint → clusters               (per entry, then all: driver)
+//!   → ballot → Context::learn_presence     (per cluster, then all)
+//!   → tally → Context::learn_reliability   (per cluster, then all)
+//!   → merge → finish                       (per cluster, then all)
+//! ```
+//!
+//! A cluster's work gets the cluster's entries only: they are normalized
+//! again at each stage that needs their text, which costs CPU and saves
+//! moving normalized documents between machines.
+
+use super::run::{
+    Aligned, SourceIndex, Tally, add_tally, align_cluster, describe_sources, merge_cluster,
+    presence_records, presence_tally,
+};
+use super::{Mode, load_document};
+use crate::cluster::{Cluster, cluster};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Entry, Found, Part};
+use crate::normalize::recurring::{self, LinePairs};
+use crate::normalize::{DocId, Document};
+use crate::reconcile::presence::{Ballot, Model};
+use crate::reconcile::reliability::Reliability;
+use crate::report::{
+    ClusterRecord, DocumentRecord, Merged, Outcome, cluster_names, cluster_record, entry_record,
+    finish as finish_records,
+};
+use crate::sketch::{Signature, candidates, sketch};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A unit of reading handed to a worker: one file of the input, or one
+/// part of a large JSON Lines file, or one row group of a Parquet file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    found: Found,
+    part: Part,
+}
+
+/// Walks the input as `run` does and cuts it into splits, in input order.
+pub fn plan(input: &Path, config: &Config) -> Result<Vec<Split>> {
+    let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
+    let parts = ingest::parts(&found);
+    Ok(parts
+        .into_iter()
+        .map(|mut part| {
+            let found = found[part.file].clone();
+            part.file = 0;
+            Split { found, part }
+        })
+        .collect())
+}
+
+impl Split {
+    /// The entries of this split, as `run` reads them: every record, the
+    /// unreadable ones with their reason.
+    pub fn read(&self, config: &Config) -> Vec<Entry> {
+        ingest::read_part(
+            std::slice::from_ref(&self.found),
+            &self.part,
+            &config.ingest.fields,
+        )
+    }
+}
+
+/// An entry's lines as furniture learning counts them: (line, article)
+/// hash pairs of its short lines, then of its long ones (see
+/// [`recurring::Lines`]). A line is learned when at least
+/// [`crate::ConfigBuilder::min_furniture_articles`] distinct pairs carry it;
+/// [`Context::learn_furniture`] takes the lines so counted.
+pub fn furniture_lines(entry: &Entry) -> (LinePairs, LinePairs) {
+    let lines = entry
+        .body
+        .as_ref()
+        .ok()
+        .and_then(|raw| recurring::Lines::of_raw(&entry.source, raw));
+    lines.map(|l| l.pairs()).unwrap_or_default()
+}
+
+/// How many distinct (line, article) pairs must carry a line for it to be
+/// learned: [`crate::ConfigBuilder::min_furniture_articles`]; below 2,
+/// nothing is learned.
+pub fn furniture_threshold(config: &Config) -> usize {
+    config.normalize.min_furniture_articles
+}
+
+/// What the workers need of what was learned from the whole corpus, as
+/// far as it has been learned.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Context {
+    furniture: recurring::Learned,
+    /// Every source of a readable document, sorted: source numbers.
+    sources: Vec<String>,
+    model: Option<Model>,
+    reliability: Option<Reliability>,
+}
+
+impl Context {
+    /// The context as bytes, to hand to workers.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a context serializes")
+    }
+
+    /// A context from [`Context::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Context> {
+        postcard::from_bytes(bytes).map_err(|e| Error::Staged(format!("context: {e}")))
+    }
+
+    /// A context that knows the furniture: `seen` the short lines and
+    /// `site` the long ones that enough articles carry (see
+    /// [`furniture_lines`]), and `sources` every source of a readable
+    /// document, in any order.
+    pub fn learn_furniture(
+        seen: Vec<u64>,
+        site: Vec<u64>,
+        mut sources: Vec<String>,
+        config: &Config,
+    ) -> Context {
+        sources.sort_unstable();
+        sources.dedup();
+        Context {
+            furniture: recurring::Learned::from_counted(
+                seen,
+                site,
+                config.normalize.min_furniture_articles,
+            ),
+            sources,
+            model: None,
+            reliability: None,
+        }
+    }
+
+    /// Learns the presence model from every cluster's [`ballot`], in
+    /// cluster order.
+    pub fn learn_presence(&mut self, ballots: &[(Ballot, Vec<usize>)]) {
+        let voting: Vec<(&Ballot, &[usize])> = ballots
+            .iter()
+            .filter(|(b, _)| b.copies() > 1)
+            .map(|(b, s)| (b, s.as_slice()))
+            .collect();
+        self.model = Some(Model::learn(&voting, self.sources.len()));
+    }
+
+    /// Learns each source's reliability from every cluster's [`tally`],
+    /// in any order.
+    pub fn learn_reliability(
+        &mut self,
+        tallies: impl IntoIterator<Item = ClusterTally>,
+    ) -> Tallies {
+        let mut reliability = Reliability::default();
+        let mut presence = BTreeMap::new();
+        for t in tallies {
+            reliability.merge(t.reliability);
+            add_tally(&mut presence, t.presence);
+        }
+        self.reliability = Some(reliability);
+        Tallies(presence)
+    }
+
+    fn index(&self) -> SourceIndex<'_> {
+        SourceIndex::of_sorted(&self.sources)
+    }
+
+    fn model(&self) -> Result<&Model> {
+        self.model
+            .as_ref()
+            .ok_or_else(|| Error::Staged("the presence model is not learned yet".into()))
+    }
+}
+
+/// An entry's fingerprint and source, or `None` when it has no text.
+pub fn fingerprint(entry: Entry, context: &Context, config: &Config) -> Option<Signature> {
+    let (_, doc) = load_document(entry, &config.normalize.markers);
+    let mut doc = doc?;
+    context.furniture.mark(&mut doc);
+    Some(sketch(&doc, config))
+}
+
+/// The clusters of the readable documents, numbered in id order from 0,
+/// from their fingerprints in that order: each cluster's id and members,
+/// sorted by first member, as `run` finds them.
+pub fn clusters(signatures: &[Signature], config: &Config) -> Vec<(String, Vec<u32>)> {
+    let pairs = candidates(signatures, config);
+    let found = cluster(signatures, &pairs, config);
+    let names = cluster_names(&found);
+    names
+        .into_iter()
+        .zip(found)
+        .map(|(name, c)| (name, c.members.iter().map(|d| d.0).collect()))
+        .collect()
+}
+
+/// One cluster's copies normalized and aligned, in id order.
+struct Copies {
+    entries: Vec<Entry>,
+    docs: Vec<Document>,
+    cluster: Cluster,
+    aligned: Aligned,
+}
+
+fn align(mut members: Vec<Entry>, context: &Context, config: &Config) -> Result<Copies> {
+    members.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
+    let mut entries = Vec::with_capacity(members.len());
+    let mut docs = Vec::with_capacity(members.len());
+    for entry in members {
+        let (entry, doc) = load_document(entry, &config.normalize.markers);
+        let mut doc = doc.ok_or_else(|| Error::Staged(format!("{}: no text", entry.id)))?;
+        doc.id = DocId(docs.len() as u32);
+        context.furniture.mark(&mut doc);
+        entries.push(entry);
+        docs.push(doc);
+    }
+    let cluster = Cluster {
+        centre: DocId(0),
+        members: (0..docs.len() as u32).map(DocId).collect(),
+    };
+    let aligned = align_cluster(&docs, &cluster, &context.index(), config);
+    Ok(Copies {
+        entries,
+        docs,
+        cluster,
+        aligned,
+    })
+}
+
+/// One cluster's ballot in the presence vote, and the source number of
+/// each of its voting copies; `members` are the cluster's entries.
+pub fn ballot(
+    members: Vec<Entry>,
+    context: &Context,
+    config: &Config,
+) -> Result<(Ballot, Vec<usize>)> {
+    let c = align(members, context, config)?;
+    Ok((c.aligned.ballot, c.aligned.sources))
+}
+
+/// What one cluster teaches about its sources once merged under the
+/// presence model: their reliability and their tallies in the vote.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ClusterTally {
+    reliability: Reliability,
+    presence: BTreeMap<usize, Tally>,
+}
+
+/// The presence tallies of every source, summed over the clusters.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Tallies(BTreeMap<usize, Tally>);
+
+/// Merges one cluster under the presence model and tallies what it
+/// teaches (see [`Context::learn_reliability`]).
+pub fn tally(members: Vec<Entry>, context: &Context, config: &Config) -> Result<ClusterTally> {
+    let c = align(members, context, config)?;
+    let keep = context
+        .model()?
+        .decide(&c.aligned.ballot, &c.aligned.sources);
+    let m = merge_cluster(&c.docs, &c.aligned, &keep, None, config);
+    let mut reliability = Reliability::default();
+    if let Some(canon) = &m.canon {
+        let sources: Vec<&str> = m
+            .order
+            .iter()
+            .map(|d| c.docs[d.index()].source.as_str())
+            .collect();
+        reliability.observe(canon, &sources);
+    }
+    Ok(ClusterTally {
+        presence: presence_tally(&c.aligned, &keep, &m),
+        reliability,
+    })
+}
+
+/// One cluster's output: its record, its canonical text, and its
+/// members' records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterOutput {
+    /// The cluster's line of `clusters.jsonl`.
+    pub record: ClusterRecord,
+    /// Its canonical text.
+    pub canonical: Option<String>,
+    /// Its members' lines of `documents.jsonl`.
+    pub documents: Vec<DocumentRecord>,
+}
+
+/// Merges one cluster, named `id`, as `run` does: under the presence
+/// model, and again weighted by reliability where the vote tied.
+pub fn merge(
+    id: &str,
+    members: Vec<Entry>,
+    context: &Context,
+    config: &Config,
+) -> Result<ClusterOutput> {
+    let c = align(members, context, config)?;
+    let keep = context
+        .model()?
+        .decide(&c.aligned.ballot, &c.aligned.sources);
+    let mut m = merge_cluster(&c.docs, &c.aligned, &keep, None, config);
+    if m.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
+        let reliability = context
+            .reliability
+            .as_ref()
+            .ok_or_else(|| Error::Staged("reliability is not learned yet".into()))?;
+        m = merge_cluster(&c.docs, &c.aligned, &keep, Some(reliability), config);
+    }
+    let name = |d: DocId| c.docs[d.index()].name.clone();
+    let (record, canonical) = cluster_record(id, &c.cluster, &m, &name);
+    let documents = member_records(id, &c, m);
+    Ok(ClusterOutput {
+        record,
+        canonical,
+        documents,
+    })
+}
+
+fn member_records(id: &str, c: &Copies, m: Merged) -> Vec<DocumentRecord> {
+    let mut records: Vec<DocumentRecord> = c
+        .entries
+        .iter()
+        .zip(&c.docs)
+        .map(|(e, d)| {
+            let mut r = entry_record(e);
+            r.words = Some(d.content_words());
+            r.cluster = Some(id.to_string());
+            r
+        })
+        .collect();
+    for (i, (d, report)) in m.order.iter().zip(m.reports).enumerate() {
+        let r = &mut records[d.index()];
+        r.keep = i == 0;
+        r.set_report(report);
+    }
+    records
+}
+
+/// The record of an entry without text.
+pub fn problem_record(entry: &Entry) -> DocumentRecord {
+    entry_record(entry)
+}
+
+/// The outcome of `run` from every document's record (the unreadable
+/// ones' from [`problem_record`]), every cluster's [`merge`], and the
+/// summed [`Tallies`], in any order.
+pub fn finish(
+    mut documents: Vec<DocumentRecord>,
+    mut clusters: Vec<ClusterOutput>,
+    tallies: &Tallies,
+    context: &Context,
+    config: &Config,
+) -> Result<Outcome> {
+    clusters.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+    for c in &mut clusters {
+        documents.append(&mut c.documents);
+    }
+    documents.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
+    let mut canonical = Vec::new();
+    let mut records = Vec::with_capacity(clusters.len());
+    for c in clusters {
+        canonical.extend(c.canonical.map(|t| (c.record.id.clone(), t)));
+        records.push(c.record);
+    }
+    let mut outcome = finish_records(documents, records, canonical, Mode::Run.name(), config);
+    let presence = presence_records(&tallies.0, context.model()?, &context.index());
+    let reliability = context.reliability.clone().unwrap_or_default();
+    describe_sources(&mut outcome, &reliability, &presence);
+    Ok(outcome)
+}
