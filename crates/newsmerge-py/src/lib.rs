@@ -6,6 +6,8 @@
 //! Records are read from Python objects while holding the GIL; the work
 //! itself runs with the GIL released, on the library's own thread pool.
 
+mod staged;
+
 use newsmerge::{Config, DocumentRecord, Entry, Meta, Mode, Outcome, Silent, Status};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -389,6 +391,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup, m)?)?;
     m.add_function(wrap_pyfunction!(dedup_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
+    staged::register(m)?;
     m.add("FORMAT_VERSION", newsmerge::FORMAT_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,0 +1,376 @@
+"""newsmerge on Apache Spark: ``newsmerge run`` for corpora beyond one machine.
+
+Spark schedules and shuffles; the Rust library does every document's and
+every cluster's work, through the package's native module. The job follows
+the cut of ``newsmerge::engine::staged``: ``run`` learns three things from
+the whole corpus (each source's furniture, the presence model, each
+source's reliability), and between them the work is per document or per
+cluster::
+
+    read          each file part, on the executors (Rust reader)
+    furniture     (line, article) pairs per entry (mapInArrow), counted by
+                  a Spark aggregation; the learned lines are broadcast
+    fingerprints  per entry (mapInArrow)
+    candidates    a shuffle on the sampled shingles, over-common ones
+                  capped as ``run`` caps them, plus exact and near copies
+    verification  per candidate pair, on the joined fingerprints
+    clusters      union-find and the split by centre, in Rust on the driver
+    align         per cluster (grouped by a shuffle): ballots collected,
+                  the presence model learned on the driver and broadcast
+    tally         per cluster: reliability learned and broadcast
+    merge         per cluster; the records are written by the driver
+
+The output is ``run``'s, byte for byte: the same files, cluster ids and
+canonical texts, for any number of partitions or executors.
+
+The driver holds one fingerprint per document while it clusters, and every
+output record while it writes them, as the command does. The Spark job
+spreads reading, normalizing, fingerprinting, aligning and merging, which
+are most of the work; see ``benches/README.md`` for measurements.
+
+Run it as ``python -m newsmerge.spark INPUT --out OUT [--master URL]
+[--partitions N]``, or call :func:`run` (a path) or :func:`run_frame` (a
+DataFrame of records) from a PySpark job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+from . import _native
+
+__all__ = ["ENTRY_SCHEMA", "run", "run_frame", "main"]
+
+ENTRY_SCHEMA = "id string, path string, n long, ok boolean, source string, entry string"
+"""The entries the job works on: the document id, its sort key (path and
+record number), whether it has text, its source, and the entry as the
+library's JSON."""
+
+_contexts: Dict[str, Any] = {}
+
+
+def _share(sc: Any, context: Any) -> Any:
+    """Broadcasts a context as its bytes, under a name of its own."""
+    import uuid
+
+    return sc.broadcast((uuid.uuid4().hex, context.to_bytes()))
+
+
+def _context(broadcast: Any) -> Any:
+    """The decoded context of a broadcast, once per worker process."""
+    name, data = broadcast.value
+    if name not in _contexts:
+        _contexts.clear()
+        _contexts[name] = _native.Context.from_bytes(data)
+    return _contexts[name]
+
+
+def session(master: Optional[str] = None, app: str = "newsmerge") -> Any:
+    """A Spark session (the active one, or one on ``master``, ``local[*]``
+    by default) whose Python workers run this interpreter."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app)
+    if master is not None:
+        builder = builder.master(master)
+    elif SparkSession.getActiveSession() is None:
+        builder = builder.master("local[*]")
+    return builder.getOrCreate()
+
+
+def run(
+    input: Union[str, "os.PathLike[str]"],
+    out: Union[str, "os.PathLike[str]"],
+    *,
+    spark: Any = None,
+    partitions: Optional[int] = None,
+    force: bool = False,
+) -> Dict[str, Any]:
+    """Run every stage over a file or folder on Spark and write the output
+    folder, as ``newsmerge run INPUT --out OUT`` does.
+
+    The input is walked on the driver, as the command walks it, and cut into
+    parts (files, and parts of large JSON Lines files); each executor reads
+    its parts with the library's reader, so every record gets the id and the
+    status the command gives it. The path must be readable by the executors
+    (a local folder in local mode, a shared file system otherwise).
+
+    Args:
+        input: a file or folder.
+        out: the output folder, written by the driver.
+        spark: the session to use; by default the active one, or a new
+            ``local[*]`` one.
+        partitions: partitions of each stage; by default Spark's default
+            parallelism. The output is the same for any number.
+        force: write into a folder that holds other files.
+
+    Returns:
+        The run's summary (``summary.json``) as a dict.
+    """
+    spark = spark or session()
+    sc = spark.sparkContext
+    slices = partitions or sc.defaultParallelism
+    splits = _native.staged_plan(os.fspath(input))
+    rows = sc.parallelize(splits, max(1, min(slices, len(splits) or 1))).flatMap(
+        _native.staged_read
+    )
+    entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
+    return _run_entries(spark, entries, os.fspath(out), slices, force)
+
+
+def run_frame(
+    records: Any,
+    out: Union[str, "os.PathLike[str]"],
+    *,
+    id: str = "id",
+    text: str = "text",
+    source: str = "source",
+    url: str = "url",
+    title: str = "title",
+    date: str = "date",
+    partitions: Optional[int] = None,
+    force: bool = False,
+) -> Dict[str, Any]:
+    """Run every stage over a DataFrame of records, as read by any of
+    Spark's readers (``spark.read.json``, ``.parquet``, ``.text``), and write
+    the output folder; returns the output as DataFrames.
+
+    Each record needs an id (unique; any type, written as a string) and a
+    text; ``source``, ``url``, ``title`` and ``date`` are optional columns,
+    named as the command's ``--*-field`` options name them. A record whose
+    text is null or empty is reported in ``documents`` with its reason, as
+    the command reports it.
+
+    Returns:
+        A dict of DataFrames read back from the output: ``documents``,
+        ``clusters``, ``sources`` and ``canonical``, and ``summary`` as a
+        dict.
+    """
+    from pyspark.sql import functions as F
+
+    spark = records.sparkSession
+    slices = partitions or spark.sparkContext.defaultParallelism
+    cols = records.columns
+
+    def col(name: str) -> Any:
+        return F.col(name).cast("string") if name in cols else F.lit(None).cast("string")
+
+    if id not in cols or text not in cols:
+        raise ValueError(f"records need an {id!r} and a {text!r} column; they have {cols}")
+    picked = records.select(
+        col(id).alias("id"),
+        col(text).alias("text"),
+        col(source).alias("source"),
+        col(url).alias("url"),
+        col(title).alias("title"),
+        col(date).alias("date"),
+    )
+    duplicates = picked.groupBy("id").count().filter("count > 1 or id is null").limit(1).collect()
+    if duplicates:
+        raise ValueError(f"record ids must be unique and not null; {duplicates[0]['id']!r} is not")
+    entries = picked.mapInArrow(_records_to_entries, ENTRY_SCHEMA)
+    summary = _run_entries(spark, entries, os.fspath(out), slices, force)
+    base = os.path.abspath(os.fspath(out))
+    frames: Dict[str, Any] = {
+        name: spark.read.json(os.path.join(base, f"{name}.jsonl"))
+        for name in ("documents", "clusters", "sources", "canonical")
+    }
+    frames["summary"] = summary
+    return frames
+
+
+def _records_to_entries(batches: Iterator[Any]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        c = batch.to_pydict()
+        rows = _native.staged_records(
+            c["id"], c["text"], c["source"], c["url"], c["title"], c["date"]
+        )
+        yield _entry_batch(pa, rows)
+
+
+def _entry_batch(pa: Any, rows: List[Tuple[Any, ...]]) -> Any:
+    names = ["id", "path", "n", "ok", "source", "entry"]
+    columns = list(zip(*rows)) if rows else [[] for _ in names]
+    types = [pa.string(), pa.string(), pa.int64(), pa.bool_(), pa.string(), pa.string()]
+    arrays = [pa.array(list(v), type=t) for v, t in zip(columns, types)]
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _run_entries(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    entries = entries.repartition(slices).persist(StorageLevel.MEMORY_AND_DISK)
+    readable = entries.filter("ok")
+
+    learned = _learn_furniture(readable)
+    context = _share(sc, learned)
+    numbered = _fingerprint(readable, context)
+    names = _cluster(numbered)
+    members = _group(spark, readable, names, slices)
+
+    ballots = sorted(members.map(lambda g: (g[0], _ballot(g[1], context))).collect())
+    learned = _native.staged_learn_presence(learned, [b for _, b in ballots])
+    context = _share(sc, learned)
+
+    tallies = members.map(lambda g: _tally(g[1], context)).collect()
+    learned, summed = _native.staged_learn_reliability(learned, tallies)
+    context = _share(sc, learned)
+
+    outputs = members.map(lambda g: _merge(g[0], g[1], context)).collect()
+    problems = (
+        entries.filter("not ok").rdd.map(lambda r: _native.staged_problem_record(r.entry)).collect()
+    )
+    summary = _native.staged_finish(problems, outputs, summed, learned, out, force)
+    members.unpersist()
+    entries.unpersist()
+    return json.loads(summary)
+
+
+def _learn_furniture(readable: Any) -> Any:
+    """Counts each line's articles with a Spark aggregation."""
+    from pyspark.sql import functions as F
+
+    pairs = readable.select("entry").mapInArrow(
+        _furniture_lines, "long_line boolean, line long, lede long"
+    )
+    threshold = _native.staged_furniture_threshold()
+    learned = (
+        pairs.distinct()
+        .groupBy("long_line", "line")
+        .agg(F.count("*").alias("articles"))
+        .filter(F.col("articles") >= threshold)
+        .select("long_line", "line")
+        .collect()
+    )
+    seen = [r.line for r in learned if not r.long_line]
+    site = [r.line for r in learned if r.long_line]
+    sources = [r.source for r in readable.select("source").distinct().collect()]
+    return _native.staged_learn_furniture(seen, site, sources)
+
+
+def _furniture_lines(batches: Iterator[Any]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        kinds: List[bool] = []
+        lines: List[int] = []
+        ledes: List[int] = []
+        for entry in batch.column(0).to_pylist():
+            short, long_ = _native.staged_furniture_lines(entry)
+            for is_long, pairs in ((False, short), (True, long_)):
+                for line, lede in pairs:
+                    kinds.append(is_long)
+                    lines.append(line)
+                    ledes.append(lede)
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(kinds, pa.bool_()), pa.array(lines, pa.int64()), pa.array(ledes, pa.int64())],
+            names=["long_line", "line", "lede"],
+        )
+
+
+def _fingerprint(readable: Any, context: Any) -> Any:
+    """Each readable entry's sort key and fingerprint."""
+
+    def fingerprints(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        learned = _context(context)
+        for batch in batches:
+            c = batch.to_pydict()
+            prints = _native.staged_fingerprints(c["entry"], learned)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(c["id"]), pa.array(c["path"]), pa.array(c["n"], pa.int64()),
+                 pa.array(prints, pa.binary())],
+                names=["id", "path", "n", "print"],
+            )
+
+    return readable.select("id", "path", "n", "entry").mapInArrow(
+        fingerprints, "id string, path string, n long, print binary"
+    )
+
+
+def _cluster(numbered: Any) -> List[Tuple[str, str]]:
+    """Clusters on the driver: (document id, cluster id) pairs."""
+    rows = sorted((r.path, r.n, r.id, bytes(r["print"])) for r in numbered.toLocalIterator())
+    clusters = _native.staged_clusters([r[3] for r in rows])
+    return [(rows[d][2], name) for name, docs in clusters for d in docs]
+
+
+def _group(spark: Any, readable: Any, names: List[Tuple[str, str]], slices: int) -> Any:
+    """Each cluster's entries, grouped by a shuffle on the cluster id."""
+    from pyspark import StorageLevel
+
+    named = spark.createDataFrame(names, "id string, cluster string")
+    joined = readable.select("id", "entry").join(named, "id")
+    grouped = joined.rdd.map(lambda r: (r.cluster, r.entry)).groupByKey(slices)
+    return grouped.mapValues(list).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _ballot(members: List[str], context: Any) -> bytes:
+    return bytes(_native.staged_ballot(members, _context(context)))
+
+
+def _tally(members: List[str], context: Any) -> bytes:
+    return bytes(_native.staged_tally(members, _context(context)))
+
+
+def _merge(cluster: str, members: List[str], context: Any) -> str:
+    return _native.staged_merge(cluster, members, _context(context))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """The command line: ``python -m newsmerge.spark INPUT --out OUT``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m newsmerge.spark",
+        description=(
+            "Run newsmerge on Apache Spark: find the copies of each article in "
+            "INPUT and reconcile them, with the output of `newsmerge run` "
+            "(documents.jsonl, clusters.jsonl, sources.jsonl, summary.json, "
+            "canonical.jsonl) written to OUT by the driver."
+        ),
+        epilog=(
+            "Example: python -m newsmerge.spark corpus/ --out cleaned/ "
+            "--master local[4] --partitions 16"
+        ),
+    )
+    parser.add_argument("input", help="a file or folder, as for `newsmerge run`")
+    parser.add_argument("--out", required=True, help="the output folder")
+    parser.add_argument(
+        "--master", help="Spark master URL (default: the session's, else local[*])"
+    )
+    parser.add_argument(
+        "--partitions", type=int, help="partitions per stage (default: Spark's parallelism)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="write into a folder that holds other files"
+    )
+    args = parser.parse_args(argv)
+    if args.partitions is not None and args.partitions < 1:
+        parser.error("--partitions must be at least 1")
+    spark = session(args.master)
+    try:
+        summary = run(args.input, args.out, spark=spark, partitions=args.partitions, force=args.force)
+    except _native.NewsmergeError as e:
+        print(f"newsmerge: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        spark.stop()
+    docs = summary["documents"]
+    print(
+        f"{docs['total']} documents, {summary['clusters']} clusters, "
+        f"{summary['copies_merged']} copies merged; output in {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

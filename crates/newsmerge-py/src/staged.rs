@@ -1,0 +1,327 @@
+//! Bindings of [`newsmerge::engine::staged`]: `run` one stage at a time,
+//! for the Spark job (`newsmerge.spark`). Entries cross as JSON strings,
+//! fingerprints, ballots and tallies as bytes, and the learned context as
+//! a [`Context`] object built once per worker from its bytes.
+
+use crate::py_error;
+use newsmerge::engine::staged::{self, ClusterTally, Split};
+use newsmerge::{Config, Entry, Error};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::path::PathBuf;
+
+fn bad(what: &str, e: impl std::fmt::Display) -> PyErr {
+    py_error(Error::Staged(format!("{what}: {e}")))
+}
+
+fn entry(json: &str) -> PyResult<Entry> {
+    serde_json::from_str(json).map_err(|e| bad("entry", e))
+}
+
+fn entries(json: Vec<String>) -> PyResult<Vec<Entry>> {
+    json.iter().map(|j| entry(j)).collect()
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).expect("staged values serialize")
+}
+
+fn to_bytes<'py>(py: Python<'py>, value: &impl serde::Serialize) -> Bound<'py, PyBytes> {
+    PyBytes::new(
+        py,
+        &postcard::to_allocvec(value).expect("staged values serialize"),
+    )
+}
+
+fn from_bytes<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> PyResult<T> {
+    postcard::from_bytes(bytes).map_err(|e| bad(what, e))
+}
+
+/// The settings of a staged run: the defaults, on one thread (the
+/// cluster's executors are the parallelism).
+fn config() -> PyResult<Config> {
+    Config::builder().threads(1).build().map_err(py_error)
+}
+
+/// What has been learned from the whole corpus, decoded once per worker.
+#[pyclass(frozen, module = "newsmerge._native")]
+pub(crate) struct Context(staged::Context);
+
+#[pymethods]
+impl Context {
+    /// Decodes a context from its bytes.
+    #[staticmethod]
+    fn from_bytes(bytes: &[u8]) -> PyResult<Context> {
+        staged::Context::from_bytes(bytes)
+            .map(Context)
+            .map_err(py_error)
+    }
+
+    /// The context as bytes, to broadcast.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.to_bytes())
+    }
+}
+
+/// The input cut into splits, as JSON strings, in input order.
+#[pyfunction]
+fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
+    let config = config()?;
+    let splits = py
+        .detach(|| staged::plan(&input, &config))
+        .map_err(py_error)?;
+    Ok(splits.iter().map(to_json).collect())
+}
+
+/// One split's entries: (id, id path, record number, readable, source,
+/// entry JSON) each.
+#[pyfunction]
+fn staged_read(
+    py: Python<'_>,
+    split: &str,
+) -> PyResult<Vec<(String, String, u64, bool, String, String)>> {
+    let split: Split = serde_json::from_str(split).map_err(|e| bad("split", e))?;
+    let config = config()?;
+    let read = py.detach(|| split.read(&config));
+    Ok(read
+        .into_iter()
+        .map(|e| {
+            let (path, n) = newsmerge::ingest::id_order(&e.id);
+            let (path, json) = (path.to_string(), to_json(&e));
+            (e.id, path, n, e.body.is_ok(), e.source, json)
+        })
+        .collect())
+}
+
+/// Records handed over as columns, as entries: (id, id path, record
+/// number, readable, source, entry JSON) each. A missing text is an
+/// error entry, as for the package's `dedup`.
+#[pyfunction]
+fn staged_records(
+    ids: Vec<String>,
+    texts: Vec<Option<String>>,
+    sources: Vec<Option<String>>,
+    urls: Vec<Option<String>>,
+    titles: Vec<Option<String>>,
+    dates: Vec<Option<String>>,
+) -> Vec<(String, String, u64, bool, String, String)> {
+    let rows = ids.into_iter().zip(texts).zip(sources).zip(urls);
+    rows.zip(titles)
+        .zip(dates)
+        .map(|(((((id, text), source), url), title), date)| {
+            let meta = newsmerge::Meta {
+                url,
+                title,
+                date,
+                ..Default::default()
+            };
+            let text = text.ok_or_else(|| "the text is missing".to_string());
+            let e = newsmerge::record_entry(id, text, source, meta);
+            let (path, n) = newsmerge::ingest::id_order(&e.id);
+            let (path, json) = (path.to_string(), to_json(&e));
+            (e.id, path, n, e.body.is_ok(), e.source, json)
+        })
+        .collect()
+}
+
+/// The (line, article) pairs furniture learning counts, of short lines
+/// then long ones, as signed 64-bit integers (Spark's longs).
+#[pyfunction]
+fn staged_furniture_lines(entry_json: &str) -> PyResult<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
+    let (short, long) = staged::furniture_lines(&entry(entry_json)?);
+    let signed = |v: Vec<(u64, u64)>| v.into_iter().map(|(a, b)| (a as i64, b as i64)).collect();
+    Ok((signed(short), signed(long)))
+}
+
+/// How many distinct articles must carry a line for it to be learned.
+#[pyfunction]
+fn staged_furniture_threshold() -> PyResult<usize> {
+    Ok(staged::furniture_threshold(&config()?))
+}
+
+/// The first context: the learned furniture lines (longs) and every
+/// readable document's source.
+#[pyfunction]
+fn staged_learn_furniture(
+    seen: Vec<i64>,
+    site: Vec<i64>,
+    sources: Vec<String>,
+) -> PyResult<Context> {
+    let unsigned = |v: Vec<i64>| v.into_iter().map(|x| x as u64).collect();
+    let learned =
+        staged::Context::learn_furniture(unsigned(seen), unsigned(site), sources, &config()?);
+    Ok(Context(learned))
+}
+
+/// Each entry's fingerprint as bytes, or None when it has no text.
+#[pyfunction]
+fn staged_fingerprints<'py>(
+    py: Python<'py>,
+    entries_json: Vec<String>,
+    context: &Context,
+) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
+    let config = config()?;
+    let entries = entries(entries_json)?;
+    let signatures: Vec<_> = py.detach(|| {
+        entries
+            .into_iter()
+            .map(|e| staged::fingerprint(e, &context.0, &config))
+            .collect()
+    });
+    Ok(signatures
+        .iter()
+        .map(|s| s.as_ref().map(|s| to_bytes(py, s)))
+        .collect())
+}
+
+/// The clusters of the readable documents from their fingerprints, in id
+/// order: (cluster id, member numbers) each, on every core.
+#[pyfunction]
+fn staged_clusters(py: Python<'_>, signatures: Vec<Vec<u8>>) -> PyResult<Vec<(String, Vec<u32>)>> {
+    let signatures: Vec<_> = signatures
+        .iter()
+        .map(|b| from_bytes("fingerprint", b))
+        .collect::<PyResult<_>>()?;
+    let config = Config::builder().build().map_err(py_error)?;
+    Ok(py.detach(|| staged::clusters(&signatures, &config)))
+}
+
+/// One cluster's ballot and its copies' source numbers, as bytes.
+#[pyfunction]
+fn staged_ballot<'py>(
+    py: Python<'py>,
+    members: Vec<String>,
+    context: &Context,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (config, members) = (config()?, entries(members)?);
+    let ballot = py
+        .detach(|| staged::ballot(members, &context.0, &config))
+        .map_err(py_error)?;
+    Ok(to_bytes(py, &ballot))
+}
+
+/// The context with the presence model learned from every cluster's
+/// ballot, in cluster order.
+#[pyfunction]
+fn staged_learn_presence(
+    py: Python<'_>,
+    context: &Context,
+    ballots: Vec<Vec<u8>>,
+) -> PyResult<Context> {
+    let ballots: Vec<_> = ballots
+        .iter()
+        .map(|b| from_bytes("ballot", b))
+        .collect::<PyResult<_>>()?;
+    let mut learned = context.0.clone();
+    py.detach(|| learned.learn_presence(&ballots));
+    Ok(Context(learned))
+}
+
+/// One cluster's tally under the presence model, as bytes.
+#[pyfunction]
+fn staged_tally<'py>(
+    py: Python<'py>,
+    members: Vec<String>,
+    context: &Context,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (config, members) = (config()?, entries(members)?);
+    let tally = py
+        .detach(|| staged::tally(members, &context.0, &config))
+        .map_err(py_error)?;
+    Ok(to_bytes(py, &tally))
+}
+
+/// The context with reliability learned from every cluster's tally, and
+/// the summed tallies as bytes.
+#[pyfunction]
+fn staged_learn_reliability<'py>(
+    py: Python<'py>,
+    context: &Context,
+    tallies: Vec<Vec<u8>>,
+) -> PyResult<(Context, Bound<'py, PyBytes>)> {
+    let tallies: Vec<ClusterTally> = tallies
+        .iter()
+        .map(|b| from_bytes("tally", b))
+        .collect::<PyResult<_>>()?;
+    let mut learned = context.0.clone();
+    let summed = learned.learn_reliability(tallies);
+    Ok((Context(learned), to_bytes(py, &summed)))
+}
+
+/// One cluster merged: its output (record, canonical text, members'
+/// records) as JSON.
+#[pyfunction]
+fn staged_merge(
+    py: Python<'_>,
+    id: &str,
+    members: Vec<String>,
+    context: &Context,
+) -> PyResult<String> {
+    let (config, members) = (config()?, entries(members)?);
+    let output = py
+        .detach(|| staged::merge(id, members, &context.0, &config))
+        .map_err(py_error)?;
+    Ok(to_json(&output))
+}
+
+/// The `documents.jsonl` record of an entry without text, as JSON.
+#[pyfunction]
+fn staged_problem_record(entry_json: &str) -> PyResult<String> {
+    Ok(to_json(&staged::problem_record(&entry(entry_json)?)))
+}
+
+/// Assembles the outcome from every record and writes the output folder;
+/// returns `summary.json` as a string.
+#[pyfunction]
+#[pyo3(signature = (problems, outputs, tallies, context, out, force=false))]
+fn staged_finish(
+    py: Python<'_>,
+    problems: Vec<String>,
+    outputs: Vec<String>,
+    tallies: &[u8],
+    context: &Context,
+    out: PathBuf,
+    force: bool,
+) -> PyResult<String> {
+    let problems = problems
+        .iter()
+        .map(|j| serde_json::from_str(j).map_err(|e| bad("record", e)))
+        .collect::<PyResult<_>>()?;
+    let outputs = outputs
+        .iter()
+        .map(|j| serde_json::from_str(j).map_err(|e| bad("cluster output", e)))
+        .collect::<PyResult<_>>()?;
+    let tallies = from_bytes("tallies", tallies)?;
+    let config = config()?;
+    py.detach(|| {
+        let outcome = staged::finish(problems, outputs, &tallies, &context.0, &config)?;
+        let options = newsmerge::WriteOptions {
+            force,
+            ..Default::default()
+        };
+        newsmerge::write_output(&out, &outcome, options)?;
+        Ok(serde_json::to_string(&outcome.summary).expect("the summary serializes"))
+    })
+    .map_err(py_error)
+}
+
+/// Adds the staged functions to the native module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Context>()?;
+    m.add_function(wrap_pyfunction!(staged_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_read, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_records, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_furniture_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_furniture_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_learn_furniture, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_fingerprints, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_clusters, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_ballot, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_learn_presence, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_tally, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_learn_reliability, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_problem_record, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_finish, m)?)?;
+    Ok(())
+}
