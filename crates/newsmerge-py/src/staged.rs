@@ -63,6 +63,17 @@ impl Context {
     }
 }
 
+/// An entry as the Spark job's rows hold it: its id, its sort key (path
+/// and record number), whether it has text, its source, and the entry as
+/// JSON.
+type EntryRow = (String, String, u64, bool, String, String);
+
+fn entry_row(e: Entry) -> EntryRow {
+    let (path, n) = newsmerge::ingest::id_order(&e.id);
+    let (path, json) = (path.to_string(), to_json(&e));
+    (e.id, path, n, e.body.is_ok(), e.source, json)
+}
+
 /// The input cut into splits, as JSON strings, in input order.
 #[pyfunction]
 fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
@@ -76,21 +87,11 @@ fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
 /// One split's entries: (id, id path, record number, readable, source,
 /// entry JSON) each.
 #[pyfunction]
-fn staged_read(
-    py: Python<'_>,
-    split: &str,
-) -> PyResult<Vec<(String, String, u64, bool, String, String)>> {
+fn staged_read(py: Python<'_>, split: &str) -> PyResult<Vec<EntryRow>> {
     let split: Split = serde_json::from_str(split).map_err(|e| bad("split", e))?;
     let config = config()?;
     let read = py.detach(|| split.read(&config));
-    Ok(read
-        .into_iter()
-        .map(|e| {
-            let (path, n) = newsmerge::ingest::id_order(&e.id);
-            let (path, json) = (path.to_string(), to_json(&e));
-            (e.id, path, n, e.body.is_ok(), e.source, json)
-        })
-        .collect())
+    Ok(read.into_iter().map(entry_row).collect())
 }
 
 /// Records handed over as columns, as entries: (id, id path, record
@@ -104,7 +105,7 @@ fn staged_records(
     urls: Vec<Option<String>>,
     titles: Vec<Option<String>>,
     dates: Vec<Option<String>>,
-) -> Vec<(String, String, u64, bool, String, String)> {
+) -> Vec<EntryRow> {
     let rows = ids.into_iter().zip(texts).zip(sources).zip(urls);
     rows.zip(titles)
         .zip(dates)
@@ -116,10 +117,7 @@ fn staged_records(
                 ..Default::default()
             };
             let text = text.ok_or_else(|| "the text is missing".to_string());
-            let e = newsmerge::record_entry(id, text, source, meta);
-            let (path, n) = newsmerge::ingest::id_order(&e.id);
-            let (path, json) = (path.to_string(), to_json(&e));
-            (e.id, path, n, e.body.is_ok(), e.source, json)
+            entry_row(newsmerge::record_entry(id, text, source, meta))
         })
         .collect()
 }
