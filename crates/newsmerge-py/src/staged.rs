@@ -122,13 +122,23 @@ fn staged_records(
         .collect()
 }
 
-/// The (line, article) pairs furniture learning counts, of short lines
-/// then long ones, as signed 64-bit integers (Spark's longs).
+/// The (line, article) pairs furniture learning counts, of every entry:
+/// three columns, whether the line is long (prose), the line and the
+/// article, as signed 64-bit integers (Spark's longs).
 #[pyfunction]
-fn staged_furniture_lines(entry_json: &str) -> PyResult<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
-    let (short, long) = staged::furniture_lines(&entry(entry_json)?);
-    let signed = |v: Vec<(u64, u64)>| v.into_iter().map(|(a, b)| (a as i64, b as i64)).collect();
-    Ok((signed(short), signed(long)))
+fn staged_furniture_lines(entries_json: Vec<String>) -> PyResult<(Vec<bool>, Vec<i64>, Vec<i64>)> {
+    let (mut long, mut lines, mut ledes) = (Vec::new(), Vec::new(), Vec::new());
+    for json in &entries_json {
+        let (short_pairs, long_pairs) = staged::furniture_lines(&entry(json)?);
+        for (is_long, pairs) in [(false, short_pairs), (true, long_pairs)] {
+            for (line, lede) in pairs {
+                long.push(is_long);
+                lines.push(line as i64);
+                ledes.push(lede as i64);
+            }
+        }
+    }
+    Ok((long, lines, ledes))
 }
 
 /// How many distinct articles must carry a line for it to be learned.

@@ -261,16 +261,7 @@ def _furniture_lines(batches: Iterator[Any]) -> Iterator[Any]:
     import pyarrow as pa
 
     for batch in batches:
-        kinds: List[bool] = []
-        lines: List[int] = []
-        ledes: List[int] = []
-        for entry in batch.column(0).to_pylist():
-            short, long_ = _native.staged_furniture_lines(entry)
-            for is_long, pairs in ((False, short), (True, long_)):
-                for line, lede in pairs:
-                    kinds.append(is_long)
-                    lines.append(line)
-                    ledes.append(lede)
+        kinds, lines, ledes = _native.staged_furniture_lines(batch.column(0).to_pylist())
         yield pa.RecordBatch.from_arrays(
             [pa.array(kinds, pa.bool_()), pa.array(lines, pa.int64()), pa.array(ledes, pa.int64())],
             names=["long_line", "line", "lede"],
