@@ -93,8 +93,42 @@ pub fn cluster(signatures: &[Signature], pairs: &[CandidatePair], config: &Confi
     clusters
 }
 
-/// Connected components of the verified-pair graph, each sorted.
-fn components(n: usize, pairs: &[CandidatePair]) -> Vec<Vec<DocId>> {
+/// Splits one connected component of verified pairs into clusters, as
+/// [`cluster`] does: `members` are its documents with their
+/// fingerprints, in number order, and `verified` its verified pairs.
+/// Returns each cluster's centre and members, by document number.
+pub fn split_component(
+    members: &[(u32, &Signature)],
+    verified: &[CandidatePair],
+    config: &Config,
+) -> Vec<Cluster> {
+    let local = |d: DocId| {
+        let i = members.binary_search_by_key(&d.0, |m| m.0);
+        DocId(i.expect("a verified pair joins two members") as u32)
+    };
+    let pairs: Vec<CandidatePair> = verified
+        .iter()
+        .map(|p| CandidatePair {
+            a: local(p.a),
+            b: local(p.b),
+        })
+        .collect();
+    let signatures: Vec<Signature> = members.iter().map(|m| m.1.clone()).collect();
+    let ids: Vec<DocId> = (0..members.len() as u32).map(DocId).collect();
+    let neighbours = neighbours(members.len(), &pairs);
+    let global = |d: DocId| DocId(members[d.index()].0);
+    split_by_centre(&ids, &neighbours, &signatures, config)
+        .into_iter()
+        .map(|c| Cluster {
+            centre: global(c.centre),
+            members: c.members.into_iter().map(global).collect(),
+        })
+        .collect()
+}
+
+/// Connected components of the verified-pair graph over `n` documents,
+/// each sorted, in order of their first member.
+pub fn components(n: usize, pairs: &[CandidatePair]) -> Vec<Vec<DocId>> {
     let mut parent: Vec<u32> = (0..n as u32).collect();
     for p in pairs {
         let (ra, rb) = (find(&mut parent, p.a.0), find(&mut parent, p.b.0));

@@ -30,7 +30,7 @@ use super::run::{
     presence_records, presence_tally,
 };
 use super::{Mode, load_document};
-use crate::cluster::{Cluster, cluster};
+use crate::cluster::{Cluster, cluster, matches, split_component};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry, Found, Part};
@@ -42,7 +42,7 @@ use crate::report::{
     ClusterRecord, DocumentRecord, Merged, Outcome, cluster_names, cluster_record, entry_record,
     finish as finish_records,
 };
-use crate::sketch::{Signature, candidates, sketch};
+use crate::sketch::{self, CandidatePair, Signature, candidates, sketch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -206,6 +206,133 @@ pub fn clusters(signatures: &[Signature], config: &Config) -> Vec<(String, Vec<u
         .zip(found)
         .map(|(name, c)| (name, c.members.iter().map(|d| d.0).collect()))
         .collect()
+}
+
+/// What the candidate search of [`crate::sketch::candidates`] keys a
+/// document by, for a driver that finds candidates by shuffles: three
+/// kinds of pairs, each from a grouping.
+///
+/// - Exact copies: documents grouped by `exact`, in number order, give
+///   [`exact_copies`] their originals and (original, copy) pairs. Only
+///   originals take part in the two searches below.
+/// - Near copies: originals grouped by each `near` key; a group of two or
+///   more is paired with its centre (most `shingles`, then lowest number),
+///   and the centres of the groups one document belongs to with each other.
+/// - Shared shingles: originals grouped by each shingle of `sample`; a
+///   shingle of 2 to [`max_posting`] documents counts one for each pair of
+///   them, and a pair counted at least [`shared_needed`] of its smaller
+///   sample is a candidate.
+///
+/// Every candidate is then verified ([`verify`]), the verified pairs
+/// joined into components ([`components`]), and each component split by
+/// centre ([`split`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateKeys {
+    /// The key of identical fingerprints.
+    pub exact: u64,
+    /// How many shingles the document has.
+    pub shingles: usize,
+    /// Its sampled shingles.
+    pub sample: Vec<u32>,
+    /// Its near-copy keys, one per seed; `None` without a sample.
+    pub near: Vec<Option<u64>>,
+}
+
+/// The candidate keys of a fingerprint; `None` when it has no shingles
+/// (a document that is no one's candidate).
+pub fn candidate_keys(s: &Signature) -> Option<CandidateKeys> {
+    (!s.shingles.is_empty()).then(|| CandidateKeys {
+        exact: sketch::fingerprint_key(s),
+        shingles: s.shingles.len(),
+        sample: s.sample.clone(),
+        near: (0..sketch::NEAR_KEYS)
+            .map(|seed| sketch::near_key(s, seed))
+            .collect(),
+    })
+}
+
+/// The originals among documents of one exact key, given in number
+/// order, and the (original, copy) pairs of the others.
+pub fn exact_copies(group: &[(u32, Signature)]) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let group: Vec<(u32, &Signature)> = group.iter().map(|(d, s)| (*d, s)).collect();
+    let mut copies = Vec::new();
+    let originals = sketch::originals_of(&group, &mut copies);
+    (originals, copies.iter().map(|p| (p.a.0, p.b.0)).collect())
+}
+
+/// The most documents a sampled shingle may have and still count.
+pub fn max_posting(config: &Config) -> usize {
+    config.sketch.max_posting
+}
+
+/// How many sampled shingles a pair whose smaller sample has `smaller`
+/// of them must share to be a candidate.
+pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
+    sketch::shared_needed(smaller, config)
+}
+
+/// Whether two candidates are copies of one article.
+pub fn verify(a: &Signature, b: &Signature, config: &Config) -> bool {
+    matches(a, b, config).is_some()
+}
+
+/// The connected components of two or more documents, from the verified
+/// pairs of `n` documents: each sorted, in order of first member.
+pub fn components(n: usize, verified: &[(u32, u32)]) -> Vec<Vec<u32>> {
+    let pairs: Vec<CandidatePair> = verified.iter().map(|&(a, b)| pair(a, b)).collect();
+    crate::cluster::components(n, &pairs)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| c.iter().map(|d| d.0).collect())
+        .collect()
+}
+
+fn pair(a: u32, b: u32) -> CandidatePair {
+    CandidatePair {
+        a: DocId(a.min(b)),
+        b: DocId(a.max(b)),
+    }
+}
+
+/// Splits one component, its members with their fingerprints and its
+/// verified pairs, by centre: the members of each of its clusters.
+pub fn split(
+    mut members: Vec<(u32, Signature)>,
+    verified: &[(u32, u32)],
+    config: &Config,
+) -> Vec<Vec<u32>> {
+    members.sort_by_key(|m| m.0);
+    let members: Vec<(u32, &Signature)> = members.iter().map(|(d, s)| (*d, s)).collect();
+    let mut pairs: Vec<CandidatePair> = verified.iter().map(|&(a, b)| pair(a, b)).collect();
+    pairs.sort_unstable();
+    split_component(&members, &pairs, config)
+        .into_iter()
+        .map(|c| c.members.iter().map(|d| d.0).collect())
+        .collect()
+}
+
+/// Every cluster of `n` documents, named and in order of first member,
+/// from the clusters of the components: documents in none are clusters
+/// of their own.
+pub fn name_clusters(n: usize, mut found: Vec<Vec<u32>>) -> Vec<(String, Vec<u32>)> {
+    let mut placed = vec![false; n];
+    for &d in found.iter().flatten() {
+        placed[d as usize] = true;
+    }
+    found.extend(
+        (0..n as u32)
+            .filter(|&d| !placed[d as usize])
+            .map(|d| vec![d]),
+    );
+    found.sort_by_key(|c| c[0]);
+    let clusters: Vec<Cluster> = found
+        .iter()
+        .map(|m| Cluster {
+            centre: DocId(m[0]),
+            members: m.iter().map(|&d| DocId(d)).collect(),
+        })
+        .collect();
+    cluster_names(&clusters).into_iter().zip(found).collect()
 }
 
 /// One cluster's copies normalized and aligned, in id order.

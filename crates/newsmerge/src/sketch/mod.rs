@@ -334,7 +334,14 @@ impl Probe {
 }
 
 /// How many independent min-hashes key the near-copy groups.
-const NEAR_KEYS: u64 = 4;
+pub const NEAR_KEYS: u64 = 4;
+
+/// The near-copy key of a fingerprint under `seed` (below [`NEAR_KEYS`]):
+/// the least of its sampled shingles' hashes under that seed, `None`
+/// without a sample.
+pub fn near_key(s: &Signature, seed: u64) -> Option<u64> {
+    s.sample.iter().map(|&h| mix(u64::from(h), seed)).min()
+}
 
 /// Pairs that make near-copies join however common their text is. A story
 /// syndicated thousands of times with small edits has every shingle in
@@ -363,14 +370,7 @@ fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair
     for seed in 0..NEAR_KEYS {
         let mut keyed: Vec<(u64, u32)> = originals
             .par_iter()
-            .filter_map(|&d| {
-                let key = signatures[d as usize]
-                    .sample
-                    .iter()
-                    .map(|&h| mix(u64::from(h), seed))
-                    .min()?;
-                Some((key, d))
-            })
+            .filter_map(|&d| Some((near_key(&signatures[d as usize], seed)?, d)))
             .collect();
         keyed.par_sort_unstable();
         for group in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
@@ -425,26 +425,37 @@ fn exact_copies(signatures: &[Signature]) -> (Vec<u32>, Vec<CandidatePair>) {
     let mut originals = Vec::with_capacity(keyed.len());
     let mut copies = Vec::new();
     for group in keyed.chunk_by(|x, y| x.0 == y.0) {
-        // Within one key, documents are in id order; a key collision
-        // between different fingerprints only makes another original.
-        let mut firsts: Vec<u32> = Vec::new();
-        for &(_, d) in group {
-            let same = |&f: &u32| signatures[f as usize] == signatures[d as usize];
-            match firsts.iter().find(|f| same(f)) {
-                Some(&f) => copies.push(CandidatePair {
-                    a: DocId(f),
-                    b: DocId(d),
-                }),
-                None => firsts.push(d),
-            }
-        }
-        originals.extend(firsts);
+        let group: Vec<(u32, &Signature)> = group
+            .iter()
+            .map(|&(_, d)| (d, &signatures[d as usize]))
+            .collect();
+        originals.extend(originals_of(&group, &mut copies));
     }
     originals.sort_unstable();
     (originals, copies)
 }
 
-fn fingerprint_key(s: &Signature) -> u64 {
+/// The originals among documents of one [`fingerprint_key`], given in
+/// number order: the first of each set of identical fingerprints. Each
+/// other document is added to `copies`, paired with its original. A key
+/// collision between different fingerprints only makes another original.
+pub fn originals_of(group: &[(u32, &Signature)], copies: &mut Vec<CandidatePair>) -> Vec<u32> {
+    let mut firsts: Vec<(u32, &Signature)> = Vec::new();
+    for &(d, s) in group {
+        match firsts.iter().find(|(_, f)| *f == s) {
+            Some(&(f, _)) => copies.push(CandidatePair {
+                a: DocId(f),
+                b: DocId(d),
+            }),
+            None => firsts.push((d, s)),
+        }
+    }
+    firsts.into_iter().map(|(d, _)| d).collect()
+}
+
+/// The key that groups identical fingerprints: a hash of the shingles
+/// and the sample.
+pub fn fingerprint_key(s: &Signature) -> u64 {
     let mut bytes = Vec::with_capacity(4 * (s.shingles.len() + s.sample.len()));
     bytes.extend(s.shingles.iter().flat_map(|h| h.to_le_bytes()));
     bytes.extend(s.sample.iter().flat_map(|h| h.to_le_bytes()));
@@ -453,7 +464,7 @@ fn fingerprint_key(s: &Signature) -> u64 {
 
 /// How many indexed shingles a pair whose smaller sample has `smaller`
 /// of them must share to be a candidate.
-fn shared_needed(smaller: usize, config: &Config) -> u32 {
+pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
     let by_fraction = (config.sketch.min_shared_fraction * smaller as f64).ceil() as u32;
     config
         .sketch
