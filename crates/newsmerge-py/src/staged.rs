@@ -5,6 +5,7 @@
 
 use crate::py_error;
 use newsmerge::engine::staged::{self, ClusterTally, Split};
+use newsmerge::sketch::Signature;
 use newsmerge::{Config, Entry, Error};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -182,16 +183,92 @@ fn staged_fingerprints<'py>(
         .collect())
 }
 
-/// The clusters of the readable documents from their fingerprints, in id
-/// order: (cluster id, member numbers) each, on every core.
+fn signature(bytes: &[u8]) -> PyResult<Signature> {
+    from_bytes("fingerprint", bytes)
+}
+
+fn signatures(prints: &[Vec<u8>]) -> PyResult<Vec<Signature>> {
+    prints.iter().map(|b| signature(b)).collect()
+}
+
+/// A document's candidate keys: (exact key, shingles, sample, near keys),
+/// or None when it is no one's candidate.
+type KeysRow = Option<(i64, usize, Vec<u32>, Vec<Option<i64>>)>;
+
+/// Each fingerprint's candidate keys (see the library's
+/// `staged::CandidateKeys`), 64-bit keys as signed longs.
 #[pyfunction]
-fn staged_clusters(py: Python<'_>, signatures: Vec<Vec<u8>>) -> PyResult<Vec<(String, Vec<u32>)>> {
-    let signatures: Vec<_> = signatures
+fn staged_candidate_keys(prints: Vec<Vec<u8>>) -> PyResult<Vec<KeysRow>> {
+    let signatures = signatures(&prints)?;
+    Ok(signatures
         .iter()
-        .map(|b| from_bytes("fingerprint", b))
-        .collect::<PyResult<_>>()?;
-    let config = Config::builder().build().map_err(py_error)?;
-    Ok(py.detach(|| staged::clusters(&signatures, &config)))
+        .map(|s| {
+            let k = staged::candidate_keys(s)?;
+            let near = k.near.iter().map(|n| n.map(|x| x as i64)).collect();
+            Some((k.exact as i64, k.shingles, k.sample, near))
+        })
+        .collect())
+}
+
+/// The originals among documents of one exact key, and the (original,
+/// copy) pairs of the others.
+#[pyfunction]
+fn staged_exact_copies(docs: Vec<u32>, prints: Vec<Vec<u8>>) -> PyResult<(Vec<u32>, Vec<(u32, u32)>)> {
+    let mut group: Vec<(u32, Signature)> = docs.into_iter().zip(signatures(&prints)?).collect();
+    group.sort_by_key(|g| g.0);
+    Ok(staged::exact_copies(&group))
+}
+
+/// The posting cap, and how many shingles a pair must share for each
+/// size of its smaller sample up to `largest`.
+#[pyfunction]
+fn staged_sharing(largest: usize) -> PyResult<(usize, Vec<u32>)> {
+    let config = config()?;
+    let needed = (0..=largest)
+        .map(|n| staged::shared_needed(n, &config))
+        .collect();
+    Ok((staged::max_posting(&config), needed))
+}
+
+/// Whether each pair of fingerprints are copies of one article.
+#[pyfunction]
+fn staged_verify(py: Python<'_>, a: Vec<Vec<u8>>, b: Vec<Vec<u8>>) -> PyResult<Vec<bool>> {
+    let (a, b, config) = (signatures(&a)?, signatures(&b)?, config()?);
+    Ok(py.detach(|| {
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| staged::verify(x, y, &config))
+            .collect()
+    }))
+}
+
+/// The components of two or more documents of the verified pairs among
+/// `n` documents.
+#[pyfunction]
+fn staged_components(py: Python<'_>, n: usize, a: Vec<u32>, b: Vec<u32>) -> Vec<Vec<u32>> {
+    let pairs: Vec<(u32, u32)> = a.into_iter().zip(b).collect();
+    py.detach(|| staged::components(n, &pairs))
+}
+
+/// One component split by centre: its clusters' members.
+#[pyfunction]
+fn staged_split(
+    py: Python<'_>,
+    docs: Vec<u32>,
+    prints: Vec<Vec<u8>>,
+    a: Vec<u32>,
+    b: Vec<u32>,
+) -> PyResult<Vec<Vec<u32>>> {
+    let members = docs.into_iter().zip(signatures(&prints)?).collect();
+    let pairs: Vec<(u32, u32)> = a.into_iter().zip(b).collect();
+    let config = config()?;
+    Ok(py.detach(|| staged::split(members, &pairs, &config)))
+}
+
+/// Every cluster of `n` documents, named, from the components' clusters.
+#[pyfunction]
+fn staged_name_clusters(n: usize, found: Vec<Vec<u32>>) -> Vec<(String, Vec<u32>)> {
+    staged::name_clusters(n, found)
 }
 
 /// One cluster's ballot and its copies' source numbers, as bytes.
@@ -323,7 +400,13 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(staged_furniture_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(staged_learn_furniture, m)?)?;
     m.add_function(wrap_pyfunction!(staged_fingerprints, m)?)?;
-    m.add_function(wrap_pyfunction!(staged_clusters, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_candidate_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_exact_copies, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_sharing, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_components, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_split, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_name_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(staged_ballot, m)?)?;
     m.add_function(wrap_pyfunction!(staged_learn_presence, m)?)?;
     m.add_function(wrap_pyfunction!(staged_tally, m)?)?;

@@ -205,6 +205,16 @@ def _entry_batch(pa: Any, rows: List[Tuple[Any, ...]]) -> Any:
 
 
 def _run_entries(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
+    sc = spark.sparkContext
+    shuffle = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", str(slices))
+    try:
+        return _stages(spark, entries, out, slices, force)
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", shuffle)
+
+
+def _stages(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
     from pyspark import StorageLevel
 
     sc = spark.sparkContext
@@ -213,9 +223,10 @@ def _run_entries(spark: Any, entries: Any, out: str, slices: int, force: bool) -
 
     learned = _learn_furniture(readable)
     context = _share(sc, learned)
-    numbered = _fingerprint(readable, context)
-    names = _cluster(numbered)
-    members = _group(spark, readable, names, slices)
+    numbered = _fingerprint(readable, context, slices).persist(StorageLevel.MEMORY_AND_DISK)
+    names = _cluster(numbered, slices)
+    members = _group(readable, names, slices)
+    numbered.unpersist()
 
     ballots = sorted(members.map(lambda g: (g[0], _ballot(g[1], context))).collect())
     learned = _native.staged_learn_presence(learned, [b for _, b in ballots])
@@ -268,8 +279,9 @@ def _furniture_lines(batches: Iterator[Any]) -> Iterator[Any]:
         )
 
 
-def _fingerprint(readable: Any, context: Any) -> Any:
-    """Each readable entry's sort key and fingerprint."""
+def _fingerprint(readable: Any, context: Any, slices: int) -> Any:
+    """Each readable entry's fingerprint, numbered in id order: (docno, id,
+    print), by a distributed sort."""
 
     def fingerprints(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
@@ -284,24 +296,171 @@ def _fingerprint(readable: Any, context: Any) -> Any:
                 names=["id", "path", "n", "print"],
             )
 
-    return readable.select("id", "path", "n", "entry").mapInArrow(
+    prints = readable.select("id", "path", "n", "entry").mapInArrow(
         fingerprints, "id string, path string, n long, print binary"
+    )
+    ordered = prints.rdd.map(lambda r: ((r.path, r.n), (r.id, r["print"])))
+    numbered = ordered.sortByKey(numPartitions=slices).zipWithIndex()
+    rows = numbered.map(lambda x: (x[1], x[0][1][0], bytes(x[0][1][1])))
+    spark = readable.sparkSession
+    return spark.createDataFrame(rows, "doc long, id string, print binary")
+
+
+def _candidates(numbered: Any) -> Any:
+    """Candidate pairs (a, b), a < b, as ``run`` finds them, by shuffles:
+    exact copies by fingerprint key, near copies by min-hash key, and pairs
+    that share enough sampled shingles by shingle."""
+    from pyspark.sql import functions as F
+
+    spark = numbered.sparkSession
+    keys = numbered.mapInArrow(
+        _candidate_keys,
+        "doc long, exact long, shingles long, sample array<long>, near array<long>",
+    ).persist()
+
+    # Exact copies: only documents whose key is shared need comparing.
+    sizes = keys.groupBy("exact").agg(F.count("*").alias("size"))
+    shared = keys.join(sizes.filter("size > 1"), "exact").select("exact", "doc")
+    groups = shared.join(numbered.select("doc", "print"), "doc").rdd.map(
+        lambda r: (r.exact, (r.doc, bytes(r["print"])))
+    )
+    exact = groups.groupByKey().map(lambda g: _native.staged_exact_copies(
+        [d for d, _ in g[1]], [p for _, p in g[1]]
+    )).persist()
+    copies = spark.createDataFrame(
+        exact.flatMap(lambda x: x[1]), "a long, b long"
+    )
+    firsts = spark.createDataFrame(exact.flatMap(lambda x: [(d,) for d in x[0]]), "doc long")
+    singles = keys.join(sizes.filter("size = 1"), "exact").select("doc")
+    originals = keys.join(singles.union(firsts), "doc").persist()
+
+    # Near copies: each group of a min-hash key around its largest member.
+    near = originals.select(
+        "doc", "shingles", F.posexplode("near").alias("seed", "key")
+    ).filter("key is not null")
+    centres = near.groupBy("seed", "key").agg(
+        F.count("*").alias("size"),
+        F.max_by("doc", F.struct("shingles", (-F.col("doc")).alias("first"))).alias("centre"),
+    ).filter("size > 1")
+    belongs = near.join(centres, ["seed", "key"]).select("doc", "centre").distinct()
+    to_centre = belongs.filter("doc != centre").select(
+        F.least("doc", "centre").alias("a"), F.greatest("doc", "centre").alias("b")
+    )
+    x, y = belongs.alias("x"), belongs.alias("y")
+    between = x.join(y, (F.col("x.doc") == F.col("y.doc")) & (F.col("x.centre") < F.col("y.centre")))
+    between = between.select(F.col("x.centre").alias("a"), F.col("y.centre").alias("b"))
+
+    # Shared shingles: each posting of 2 to the cap documents counts once
+    # for each of its pairs.
+    longest = originals.agg(F.max(F.size("sample"))).first()[0] or 0
+    cap, needed = _native.staged_sharing(longest)
+    needs = spark.createDataFrame(list(enumerate(needed)), "smaller long, needed long")
+    postings = originals.select(
+        "doc", F.size("sample").alias("len"), F.explode("sample").alias("h")
+    )
+    kept = postings.groupBy("h").count().filter(F.col("count").between(2, cap)).select("h")
+    postings = postings.join(kept, "h")
+    p, q = postings.alias("p"), postings.alias("q")
+    counted = (
+        p.join(q, (F.col("p.h") == F.col("q.h")) & (F.col("p.doc") < F.col("q.doc")))
+        .groupBy(F.col("p.doc").alias("a"), F.col("q.doc").alias("b"))
+        .agg(F.count("*").alias("shared"), F.least(F.min("p.len"), F.min("q.len")).alias("smaller"))
+    )
+    sharing = counted.join(needs, "smaller").filter("shared >= needed").select("a", "b")
+
+    pairs = copies.union(to_centre).union(between).union(sharing).distinct()
+    return pairs, [keys, exact, originals]
+
+
+def _candidate_keys(batches: Iterator[Any]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        c = batch.to_pydict()
+        rows = [
+            (d, *k) for d, k in zip(c["doc"], _native.staged_candidate_keys(c["print"]))
+            if k is not None
+        ]
+        cols = list(zip(*rows)) if rows else [[], [], [], [], []]
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()),
+             pa.array(cols[2], pa.int64()), pa.array(cols[3], pa.list_(pa.int64())),
+             pa.array(cols[4], pa.list_(pa.int64()))],
+            names=["doc", "exact", "shingles", "sample", "near"],
+        )
+
+
+def _verify(pairs: Any, numbered: Any) -> Any:
+    """The candidate pairs that are copies of one article."""
+    from pyspark.sql import functions as F
+
+    prints = numbered.select("doc", "print")
+    joined = (
+        pairs.join(prints.select(F.col("doc").alias("a"), F.col("print").alias("pa")), "a")
+        .join(prints.select(F.col("doc").alias("b"), F.col("print").alias("pb")), "b")
+        .select("a", "b", "pa", "pb")
+    )
+
+    def verify(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        for batch in batches:
+            c = batch.to_pydict()
+            ok = _native.staged_verify(c["pa"], c["pb"])
+            a = [x for x, k in zip(c["a"], ok) if k]
+            b = [x for x, k in zip(c["b"], ok) if k]
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(a, pa.int64()), pa.array(b, pa.int64())], names=["a", "b"]
+            )
+
+    return joined.mapInArrow(verify, "a long, b long")
+
+
+def _cluster(numbered: Any, slices: int) -> Any:
+    """Each readable document's cluster: (id, cluster id) rows.
+
+    Candidates and their verification are shuffles; the verified pairs
+    (two longs each) are joined into components by union-find in Rust on
+    the driver, and each component is split by centre on the executors.
+    """
+    spark = numbered.sparkSession
+    pairs, cached = _candidates(numbered)
+    verified = _verify(pairs, numbered).persist()
+    edges = verified.collect()
+    count = numbered.count()
+    components = _native.staged_components(count, [e.a for e in edges], [e.b for e in edges])
+    comp = spark.createDataFrame(
+        [(d, i) for i, members in enumerate(components) for d in members], "doc long, comp long"
+    )
+    members = comp.join(numbered.select("doc", "print"), "doc").rdd.map(
+        lambda r: (r.comp, (r.doc, bytes(r["print"])))
+    )
+    within = verified.join(comp.withColumnRenamed("doc", "a"), "a").rdd.map(
+        lambda r: (r.comp, (r.a, r.b))
+    )
+    found = members.cogroup(within, slices).flatMap(lambda g: _split(*g[1])).collect()
+    named = _native.staged_name_clusters(count, found)
+    for frame in cached + [verified]:
+        frame.unpersist()
+    docs = spark.createDataFrame(
+        [(d, name) for name, docs in named for d in docs], "doc long, cluster string"
+    )
+    return docs.join(numbered.select("doc", "id"), "doc").select("id", "cluster")
+
+
+def _split(members: Any, within: Any) -> List[List[int]]:
+    members, within = list(members), list(within)
+    return _native.staged_split(
+        [d for d, _ in members], [p for _, p in members],
+        [a for a, _ in within], [b for _, b in within],
     )
 
 
-def _cluster(numbered: Any) -> List[Tuple[str, str]]:
-    """Clusters on the driver: (document id, cluster id) pairs."""
-    rows = sorted((r.path, r.n, r.id, bytes(r["print"])) for r in numbered.toLocalIterator())
-    clusters = _native.staged_clusters([r[3] for r in rows])
-    return [(rows[d][2], name) for name, docs in clusters for d in docs]
-
-
-def _group(spark: Any, readable: Any, names: List[Tuple[str, str]], slices: int) -> Any:
+def _group(readable: Any, names: Any, slices: int) -> Any:
     """Each cluster's entries, grouped by a shuffle on the cluster id."""
     from pyspark import StorageLevel
 
-    named = spark.createDataFrame(names, "id string, cluster string")
-    joined = readable.select("id", "entry").join(named, "id")
+    joined = readable.select("id", "entry").join(names, "id")
     grouped = joined.rdd.map(lambda r: (r.cluster, r.entry)).groupByKey(slices)
     return grouped.mapValues(list).persist(StorageLevel.MEMORY_AND_DISK)
 
