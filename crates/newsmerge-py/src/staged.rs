@@ -210,10 +210,13 @@ fn staged_candidate_keys(prints: Vec<Vec<u8>>) -> PyResult<Vec<KeysRow>> {
         .collect())
 }
 
+/// The originals of one exact key, and the (original, copy) pairs.
+type Originals = (Vec<u32>, Vec<(u32, u32)>);
+
 /// The originals among documents of one exact key, and the (original,
 /// copy) pairs of the others.
 #[pyfunction]
-fn staged_exact_copies(docs: Vec<u32>, prints: Vec<Vec<u8>>) -> PyResult<(Vec<u32>, Vec<(u32, u32)>)> {
+fn staged_exact_copies(docs: Vec<u32>, prints: Vec<Vec<u8>>) -> PyResult<Originals> {
     let mut group: Vec<(u32, Signature)> = docs.into_iter().zip(signatures(&prints)?).collect();
     group.sort_by_key(|g| g.0);
     Ok(staged::exact_copies(&group))

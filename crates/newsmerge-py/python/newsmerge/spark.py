@@ -515,11 +515,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         spark.stop()
     docs = summary["documents"]
+    problems = docs["total"] - docs["ok"]
     print(
-        f"{docs['total']} documents, {summary['clusters']} clusters, "
-        f"{summary['copies_merged']} copies merged; output in {args.out}"
+        f"{docs['total']} documents ({problems} not read, see documents.jsonl), "
+        f"{summary['clusters']} clusters, {summary['copies_merged']} copies merged; "
+        f"output in {args.out}"
     )
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,172 @@
+"""The Spark job (``newsmerge.spark``) in ``local[2]``: the same output as
+``newsmerge run`` on a generated corpus, for 1 and 4 partitions."""
+
+import filecmp
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import newsmerge
+
+if os.environ.get("CI"):
+    import pyspark  # noqa: F401  (in CI the job must be tested, not skipped)
+else:
+    pytest.importorskip("pyspark")
+
+from newsmerge import spark as nspark  # noqa: E402
+
+from test_newsmerge import cli_binary  # noqa: E402
+
+WORDS = (
+    "minister council budget vote talks border treaty said monday agreement troops "
+    "prices market rose fell report court ruling police storm school energy plan "
+    "leaders meeting crisis river bridge harbour museum election farmers hospital "
+    "workers strike airline company shares profit season coach league final"
+).split()
+
+
+def sentence(rng):
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 18))]
+    return " ".join(words).capitalize() + "."
+
+
+def make_article(rng):
+    headline = " ".join(rng.choice(WORDS) for _ in range(6)).title()
+    paragraphs = [" ".join(sentence(rng) for _ in range(rng.randint(2, 4))) for _ in range(6)]
+    return headline, paragraphs
+
+
+def write(root, rel, text, binary=False):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if binary:
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+
+
+def generated_corpus(root):
+    """Articles published by several sites, each with its habits: a wire
+    copy, a page dump with the site's menu and footer, a feed copy cut with
+    "To be continued.", a paywalled copy, an OCR copy with typos and hard
+    wraps, an exact mirror; beside unrelated articles, a JSON Lines file of
+    records, and inputs that cannot be read."""
+    rng = random.Random(20261123)
+    records = []
+    for a in range(12):
+        headline, paras = make_article(rng)
+        body = "\n\n".join(paras)
+        write(root, f"wire/{a:02}.txt", f"{headline}\n\n{body}")
+        write(root, f"mirror/{a:02}.txt", f"{headline}\n\n{body}")
+        menu = "Home | World | Business | Sport | Contact"
+        footer = "Copyright 2026 The Daily Page. All rights reserved."
+        write(root, f"page/{a:02}.txt", f"{menu}\n\n{headline}\n\n{body}\n\n{footer}")
+        if a % 2 == 0:
+            cut = "\n\n".join(paras[:2])
+            write(root, f"feed/{a:02}.txt", f"{headline}\n\n{cut}\n\nTo be continued.")
+        if a % 3 == 0:
+            cut = "\n\n".join(paras[:3])
+            notice = "Subscribe to continue reading. You have reached your free article limit."
+            write(root, f"paper/{a:02}.txt", f"{headline}\n\n{cut}\n\n{notice}")
+        if a % 4 == 1:
+            typo = body.replace("the", "tbe").replace("market", "rnarket")
+            wrapped = "\n".join(
+                typo[i : i + 70] for i in range(0, len(typo), 70)
+            )
+            write(root, f"ocr/{a:02}.txt", f"{headline}\n\n{wrapped}")
+        records.append(
+            {"id": f"agg-{a}", "source": "aggregator", "title": headline, "text": f"{headline}\n\n{body}"}
+        )
+    for a in range(5):
+        headline, paras = make_article(rng)
+        write(root, f"local/{a:02}.txt", headline + "\n\n" + "\n\n".join(paras))
+    lines = [json.dumps(r) for r in records]
+    lines.insert(3, "{not json")
+    lines.insert(5, json.dumps({"id": "empty", "text": ""}))
+    write(root, "feeds/records.jsonl", "\n".join(lines) + "\n")
+    write(root, "broken/latin.txt", b"\xff\xfe\x00bad\xc3", binary=True)
+    write(root, "broken/empty.txt", "")
+    return root
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = nspark.session("local[2]", app="newsmerge-tests")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return generated_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def reference(corpus, out):
+    """``newsmerge run`` on the corpus: the command when it is built, else
+    the package's run (the same engine)."""
+    binary = cli_binary()
+    if binary:
+        done = subprocess.run([binary, "run", str(corpus), "--out", str(out), "-q"])
+        assert done.returncode == 1  # finished, with the unreadable inputs listed
+    else:
+        newsmerge.run(corpus, out)
+    return out
+
+
+def same_files(a, b):
+    names = sorted(p.name for p in Path(a).iterdir())
+    assert names == sorted(p.name for p in Path(b).iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+    return names
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_spark_run_writes_what_the_command_writes(spark, corpus, tmp_path, partitions):
+    expected = reference(corpus, tmp_path / "cli")
+    summary = nspark.run(corpus, tmp_path / "spark", spark=spark, partitions=partitions)
+    names = same_files(expected, tmp_path / "spark")
+    assert "canonical.jsonl" in names and "clusters.jsonl" in names
+    assert summary["multi_copy_clusters"] >= 12
+    assert summary["documents"]["error"] >= 2
+    assert summary["truncated"] >= 6
+
+
+def test_run_frame_takes_records_from_a_spark_reader(spark, corpus, tmp_path):
+    path = str(corpus / "feeds" / "records.jsonl")
+    records = spark.read.json(path, mode="DROPMALFORMED")
+    frames = nspark.run_frame(records, tmp_path / "out", partitions=3)
+    docs = {r["id"]: r for r in frames["documents"].collect()}
+    assert len(docs) == records.count()
+    assert docs["empty"]["status"] == "empty"
+    # The aggregator's copies are twelve different articles.
+    clusters = {r["cluster"] for r in docs.values() if r["status"] == "ok"}
+    assert len(clusters) == 12
+    assert frames["summary"]["clusters"] == 12
+    canonical = {r["cluster"]: r["text"] for r in frames["canonical"].collect()}
+    assert canonical[docs["agg-0"]["cluster"]].startswith(docs["agg-0"]["title"])
+
+
+def test_run_frame_refuses_duplicate_ids(spark, tmp_path):
+    records = spark.createDataFrame([("a", "one text"), ("a", "another text")], "id string, text string")
+    with pytest.raises(ValueError, match="unique"):
+        nspark.run_frame(records, tmp_path / "out")
+
+
+def test_the_command_line_teaches_and_refuses_bad_options():
+    done = subprocess.run(
+        [sys.executable, "-m", "newsmerge.spark", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "--partitions" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "newsmerge.spark", "in", "--out", "out", "--partitions", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "at least 1" in done.stderr
