@@ -10,7 +10,8 @@ master's cores) and `python -m newsmerge.spark DIR --master MASTER`, each
 sys of the whole process tree, from the kernel's accounting of children)
 and peak resident memory of the whole process tree (sampled from /proc
 every 0.2 s: in local mode the driver, its executors and the Python
-workers). It checks that both outputs are byte-identical.
+workers; CPU is the larger of the kernel's count for reaped children and
+the sampled tree's). It checks that both outputs are byte-identical.
 
 From Spark's event log it reports the bytes each stage wrote to the
 shuffle and read from it, and their totals per input document: what the
@@ -38,32 +39,34 @@ ROOT = os.path.dirname(HERE)
 BIN = os.path.join(ROOT, "target", "release", "newsmerge")
 
 
-def tree_rss(pid):
-    """Resident bytes of a process and all its descendants."""
-    children = {}
-    total = 0
+def tree(pid):
+    """Resident bytes of a process and all its descendants, and the CPU
+    seconds (user + sys) each of them has used so far, by pid."""
+    procs = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            rss_pages = int(stat.rsplit(")", 1)[1].split()[21])
-        except (OSError, IndexError, ValueError):
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
-        children.setdefault(ppid, []).append((int(entry), rss_pages))
-    todo = [pid]
-    seen = set()
-    own = {p: r for kids in children.values() for p, r in kids}
+        # After the name: state, ppid, ... utime (12th), stime (13th), ... rss (22nd).
+        procs[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]))
+    children = {}
+    for p, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(p)
+    rss, cpu, todo, seen = 0, {}, [pid], set()
     while todo:
         p = todo.pop()
-        if p in seen:
+        if p in seen or p not in procs:
             continue
         seen.add(p)
-        total += own.get(p, 0)
-        todo.extend(c for c, _ in children.get(p, []))
-    return total * os.sysconf("SC_PAGE_SIZE")
+        _, ticks, pages = procs[p]
+        rss += pages * os.sysconf("SC_PAGE_SIZE")
+        cpu[p] = ticks / os.sysconf("SC_CLK_TCK")
+        todo.extend(children.get(p, []))
+    return rss, cpu
 
 
 def measure(cmd, env=None):
@@ -72,10 +75,13 @@ def measure(cmd, env=None):
     start = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
+    used = {}
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            rss, cpu = tree(proc.pid)
+            peak[0] = max(peak[0], rss)
+            used.update(cpu)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -84,11 +90,23 @@ def measure(cmd, env=None):
     wall = time.monotonic() - start
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # The kernel counts a descendant only once its parent has waited for
+    # it, which the JVM's Python workers may not be; the sampled tree sees
+    # them, up to the last 0.2 s of each process.
+    reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(reaped, sum(used.values()))
     if proc.returncode not in (0, 1):
         sys.stderr.write(err.decode(errors="replace")[-4000:])
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
     return wall, cpu, peak[0]
+
+
+def events(files):
+    """The events of an event log's files, in order."""
+    for path in files:
+        with open(path) as f:
+            for line in f:
+                yield json.loads(line)
 
 
 def shuffle_by_stage(log_dir):
@@ -96,22 +114,22 @@ def shuffle_by_stage(log_dir):
     logs = sorted(glob.glob(os.path.join(log_dir, "*")), key=os.path.getmtime)
     if not logs:
         return {}
+    newest = logs[-1]
+    files = sorted(glob.glob(os.path.join(newest, "events_*"))) if os.path.isdir(newest) else [newest]
     names, written, read = {}, {}, {}
-    with open(logs[-1]) as f:
-        for line in f:
-            event = json.loads(line)
-            kind = event.get("Event")
-            if kind == "SparkListenerStageCompleted":
-                info = event["Stage Info"]
-                names[info["Stage ID"]] = re.sub(r" at .*", "", info["Stage Name"])
-            elif kind == "SparkListenerTaskEnd" and "Task Metrics" in event:
-                m = event["Task Metrics"]
-                stage = event["Stage ID"]
-                w = m.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
-                r = m.get("Shuffle Read Metrics", {})
-                rb = r.get("Remote Bytes Read", 0) + r.get("Local Bytes Read", 0)
-                written[stage] = written.get(stage, 0) + w
-                read[stage] = read.get(stage, 0) + rb
+    for event in events(files):
+        kind = event.get("Event")
+        if kind == "SparkListenerStageCompleted":
+            info = event["Stage Info"]
+            names[info["Stage ID"]] = re.sub(r" at .*", "", info["Stage Name"])
+        elif kind == "SparkListenerTaskEnd" and "Task Metrics" in event:
+            m = event["Task Metrics"]
+            stage = event["Stage ID"]
+            w = m.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
+            r = m.get("Shuffle Read Metrics", {})
+            rb = r.get("Remote Bytes Read", 0) + r.get("Local Bytes Read", 0)
+            written[stage] = written.get(stage, 0) + w
+            read[stage] = read.get(stage, 0) + rb
     out = {}
     for stage in sorted(set(written) | set(read)):
         if written.get(stage, 0) or read.get(stage, 0):
@@ -158,6 +176,7 @@ def main():
         "--conf spark.driver.maxResultSize=0 "
         "--conf spark.ui.showConsoleProgress=false "
         f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{logs} "
+        "--conf spark.eventLog.compress=false --conf spark.eventLog.rolling.enabled=false "
         "pyspark-shell"
     )
     spark_cmd = [sys.executable, "-m", "newsmerge.spark", args.corpus, "--out", spark_out,
