@@ -75,6 +75,17 @@ fn entry_row(e: Entry) -> EntryRow {
     (e.id, path, n, e.body.is_ok(), e.source, json)
 }
 
+/// Refuses an output folder the run could not write at its end (inside
+/// the input, or holding other files without `force`), before any work.
+#[pyfunction]
+#[pyo3(signature = (out, input=None, force=false))]
+fn staged_check_output(out: PathBuf, input: Option<PathBuf>, force: bool) -> PyResult<()> {
+    if let Some(input) = input {
+        newsmerge::check_paths(&input, &out).map_err(py_error)?;
+    }
+    newsmerge::report::check_writable(&out, force).map_err(py_error)
+}
+
 /// The input cut into splits, as JSON strings, in input order.
 #[pyfunction]
 fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
@@ -396,6 +407,7 @@ fn staged_finish(
 /// Adds the staged functions to the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Context>()?;
+    m.add_function(wrap_pyfunction!(staged_check_output, m)?)?;
     m.add_function(wrap_pyfunction!(staged_plan, m)?)?;
     m.add_function(wrap_pyfunction!(staged_read, m)?)?;
     m.add_function(wrap_pyfunction!(staged_records, m)?)?;

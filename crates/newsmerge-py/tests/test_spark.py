@@ -153,10 +153,37 @@ def test_run_frame_takes_records_from_a_spark_reader(spark, corpus, tmp_path):
     assert canonical[docs["agg-0"]["cluster"]].startswith(docs["agg-0"]["title"])
 
 
+def test_an_output_it_may_not_write_is_refused_before_any_work(spark, corpus, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(newsmerge.NewsmergeError, match="did not write"):
+        nspark.run(corpus, tmp_path / "mine", spark=spark)
+    with pytest.raises(newsmerge.NewsmergeError, match="input"):
+        nspark.run(corpus, corpus / "out", spark=spark)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    assert not (corpus / "out").exists()
+
+
 def test_run_frame_refuses_duplicate_ids(spark, tmp_path):
     records = spark.createDataFrame([("a", "one text"), ("a", "another text")], "id string, text string")
     with pytest.raises(ValueError, match="unique"):
         nspark.run_frame(records, tmp_path / "out")
+
+
+def test_the_command_line_writes_parquet_beside_the_output(corpus, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "newsmerge.spark", str(corpus), "--out", str(tmp_path / "out"),
+         "--master", "local[2]", "--partitions", "2", "--parquet", str(tmp_path / "pq")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]  # two unreadable inputs
+    assert "not read" in done.stdout
+    import pyarrow.parquet as pq
+
+    documents = pq.read_table(tmp_path / "pq" / "documents")
+    with open(tmp_path / "out" / "documents.jsonl") as f:
+        assert documents.num_rows == sum(1 for _ in f)
 
 
 def test_the_command_line_teaches_and_refuses_bad_options():

@@ -43,7 +43,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from . import _native
 
-__all__ = ["ENTRY_SCHEMA", "run", "run_frame", "main"]
+__all__ = ["ENTRY_SCHEMA", "OUTPUTS", "main", "run", "run_frame", "session", "to_parquet"]
 
 ENTRY_SCHEMA = "id string, path string, n long, ok boolean, source string, entry string"
 """The entries the job works on: the document id, its sort key (path and
@@ -113,6 +113,7 @@ def run(
     Returns:
         The run's summary (``summary.json``) as a dict.
     """
+    _native.staged_check_output(os.fspath(out), os.fspath(input), force)
     spark = spark or session()
     sc = spark.sparkContext
     slices = partitions or sc.defaultParallelism
@@ -161,6 +162,7 @@ def run_frame(
     def col(name: str) -> Any:
         return F.col(name).cast("string") if name in cols else F.lit(None).cast("string")
 
+    _native.staged_check_output(os.fspath(out), None, force)
     if id not in cols or text not in cols:
         raise ValueError(f"records need an {id!r} and a {text!r} column; they have {cols}")
     picked = records.select(
@@ -178,8 +180,7 @@ def run_frame(
     summary = _run_entries(spark, entries, os.fspath(out), slices, force)
     base = os.path.abspath(os.fspath(out))
     frames: Dict[str, Any] = {
-        name: spark.read.json(os.path.join(base, f"{name}.jsonl"))
-        for name in ("documents", "clusters", "sources", "canonical")
+        name: spark.read.json(os.path.join(base, f"{name}.jsonl")) for name in OUTPUTS
     }
     frames["summary"] = summary
     return frames
@@ -205,7 +206,6 @@ def _entry_batch(pa: Any, rows: List[Tuple[Any, ...]]) -> Any:
 
 
 def _run_entries(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
-    sc = spark.sparkContext
     shuffle = spark.conf.get("spark.sql.shuffle.partitions")
     spark.conf.set("spark.sql.shuffle.partitions", str(slices))
     try:
@@ -226,9 +226,9 @@ def _stages(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dic
     numbered = _fingerprint(readable, context, slices).persist(StorageLevel.MEMORY_AND_DISK)
     names = _cluster(numbered, slices)
     members = _group(readable, names, slices)
-    numbered.unpersist()
 
     ballots = sorted(members.map(lambda g: (g[0], _ballot(g[1], context))).collect())
+    numbered.unpersist()
     learned = _native.staged_learn_presence(learned, [b for _, b in ballots])
     context = _share(sc, learned)
 
@@ -477,6 +477,20 @@ def _merge(cluster: str, members: List[str], context: Any) -> str:
     return _native.staged_merge(cluster, members, _context(context))
 
 
+OUTPUTS = ("documents", "clusters", "sources", "canonical")
+"""The JSON Lines files of the output, by name."""
+
+
+def to_parquet(spark: Any, out: Union[str, "os.PathLike[str]"], dest: Union[str, "os.PathLike[str]"]) -> None:
+    """Writes the JSON Lines files of an output folder as Parquet datasets,
+    ``dest/<name>/``, for corpora whose output is read by Spark again.
+    ``dest`` must not exist."""
+    base = os.path.abspath(os.fspath(out))
+    for name in OUTPUTS:
+        frame = spark.read.json(os.path.join(base, f"{name}.jsonl"))
+        frame.write.mode("errorifexists").parquet(os.path.join(os.fspath(dest), name))
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """The command line: ``python -m newsmerge.spark INPUT --out OUT``."""
     parser = argparse.ArgumentParser(
@@ -503,12 +517,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="write into a folder that holds other files"
     )
+    parser.add_argument(
+        "--parquet",
+        metavar="DIR",
+        help="also write the output's records as Parquet datasets, DIR/documents/ and so on",
+    )
     args = parser.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         parser.error("--partitions must be at least 1")
     spark = session(args.master)
     try:
+        if args.parquet and os.path.exists(args.parquet):
+            raise _native.NewsmergeError(f"{args.parquet} exists; Parquet output needs a new folder")
         summary = run(args.input, args.out, spark=spark, partitions=args.partitions, force=args.force)
+        if args.parquet:
+            to_parquet(spark, args.out, args.parquet)
     except _native.NewsmergeError as e:
         print(f"newsmerge: error: {e}", file=sys.stderr)
         return 2

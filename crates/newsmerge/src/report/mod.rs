@@ -22,7 +22,8 @@ pub(crate) use assemble::{
 };
 use serde::{Deserialize, Serialize};
 pub use write::{
-    OWNER_FILE, WriteOptions, check_paths, is_output_folder, remove_temporaries, write_output,
+    OWNER_FILE, WriteOptions, check_paths, check_writable, is_output_folder, remove_temporaries,
+    write_output,
 };
 
 /// The version of the output format, written to `summary.json`.

@@ -43,6 +43,23 @@ pub fn is_output_folder(path: &Path) -> bool {
     path.join(OWNER_FILE).is_file()
 }
 
+/// Refuses, without writing anything, an output folder that
+/// [`write_output`] would refuse for holding files newsmerge did not write
+/// (unless `force`): a long job checks before it starts. A folder that
+/// does not exist yet passes.
+pub fn check_writable(out: &Path, force: bool) -> Result<()> {
+    if force || is_output_folder(out) || !out.is_dir() {
+        return Ok(());
+    }
+    let mut entries = fs::read_dir(out).map_err(|e| Error::write(out, e))?;
+    if entries.next().is_some() {
+        return Err(Error::OutputNotEmpty {
+            path: out.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses an output folder that is, holds or lies inside the input,
 /// unless it is an earlier newsmerge output (whose files the walk skips).
 pub fn check_paths(input: &Path, out: &Path) -> Result<()> {
@@ -134,14 +151,7 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
 /// the lock lasts as long as the returned file is open.
 fn claim(out: &Path, force: bool) -> Result<fs::File> {
     fs::create_dir_all(out).map_err(|e| Error::write(out, e))?;
-    if !is_output_folder(out) && !force {
-        let mut entries = fs::read_dir(out).map_err(|e| Error::write(out, e))?;
-        if entries.next().is_some() {
-            return Err(Error::OutputNotEmpty {
-                path: out.to_path_buf(),
-            });
-        }
-    }
+    check_writable(out, force)?;
     let path = out.join(OWNER_FILE);
     let mut file = fs::OpenOptions::new()
         .create(true)
