@@ -350,26 +350,57 @@ def _candidates(numbered: Any) -> Any:
     between = x.join(y, (F.col("x.doc") == F.col("y.doc")) & (F.col("x.centre") < F.col("y.centre")))
     between = between.select(F.col("x.centre").alias("a"), F.col("y.centre").alias("b"))
 
-    # Shared shingles: each posting of 2 to the cap documents counts once
-    # for each of its pairs.
-    longest = originals.agg(F.max(F.size("sample"))).first()[0] or 0
-    cap, needed = _native.staged_sharing(longest)
-    needs = spark.createDataFrame(list(enumerate(needed)), "smaller long, needed long")
-    postings = originals.select(
-        "doc", F.size("sample").alias("len"), F.explode("sample").alias("h")
-    )
-    kept = postings.groupBy("h").count().filter(F.col("count").between(2, cap)).select("h")
-    postings = postings.join(kept, "h")
-    p, q = postings.alias("p"), postings.alias("q")
-    counted = (
-        p.join(q, (F.col("p.h") == F.col("q.h")) & (F.col("p.doc") < F.col("q.doc")))
-        .groupBy(F.col("p.doc").alias("a"), F.col("q.doc").alias("b"))
-        .agg(F.count("*").alias("shared"), F.least(F.min("p.len"), F.min("q.len")).alias("smaller"))
-    )
-    sharing = counted.join(needs, "smaller").filter("shared >= needed").select("a", "b")
-
+    sharing = _sharing(originals)
     pairs = copies.union(to_centre).union(between).union(sharing).distinct()
     return pairs, [keys, exact, originals]
+
+
+def _sharing(originals: Any) -> Any:
+    """Pairs that share enough sampled shingles, with the prefix filter of
+    the command's candidate search.
+
+    A shingle counts when 2 to the cap documents have it (it is indexed).
+    A pair is looked for from its smaller document ``a`` (shorter sample,
+    then lower number), and needs ``t`` shared indexed shingles, ``t`` from
+    ``a``'s sample. By pigeonhole, a partner sharing ``t`` of ``a``'s
+    indexed shingles has one of any ``n - t + 1`` of them; so only ``a``'s
+    rarest ``n - t + 1`` shingles (shortest postings) are joined with the
+    postings, which finds every partner without the long postings' pairs.
+    Each pair found is then counted exactly, as the size of the
+    intersection of the two documents' indexed samples.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    spark = originals.sparkSession
+    longest = originals.agg(F.max(F.size("sample"))).first()[0] or 0
+    cap, needed = _native.staged_sharing(longest)
+    needs = spark.createDataFrame(list(enumerate(needed)), "len long, needed long")
+    postings = originals.select("doc", F.size("sample").alias("len"), F.explode("sample").alias("h"))
+    sizes = postings.groupBy("h").agg(F.count("*").alias("size"))
+    indexed = postings.join(sizes.filter(F.col("size").between(2, cap)), "h").join(needs, "len")
+    by_rarity = Window.partitionBy("doc").orderBy("size", "h")
+    ranked = indexed.withColumn("rank", F.row_number().over(by_rarity)).withColumn(
+        "indexed", F.count("*").over(Window.partitionBy("doc"))
+    )
+    probes = ranked.filter(F.col("rank") <= F.col("indexed") - F.col("needed") + 1)
+    p, q = probes.alias("p"), indexed.alias("q")
+    larger = (F.col("q.len") > F.col("p.len")) | (
+        (F.col("q.len") == F.col("p.len")) & (F.col("q.doc") > F.col("p.doc"))
+    )
+    partners = (
+        p.join(q, (F.col("p.h") == F.col("q.h")) & larger)
+        .select(F.col("p.doc").alias("a"), F.col("q.doc").alias("b"), F.col("p.needed").alias("needed"))
+        .distinct()
+    )
+    samples = indexed.groupBy("doc").agg(F.array_sort(F.collect_list("h")).alias("sample"))
+    sa = samples.select(F.col("doc").alias("a"), F.col("sample").alias("sa"))
+    sb = samples.select(F.col("doc").alias("b"), F.col("sample").alias("sb"))
+    counted = partners.join(sa, "a").join(sb, "b")
+    shared = F.size(F.array_intersect("sa", "sb"))
+    return counted.filter(shared >= F.col("needed")).select(
+        F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")
+    )
 
 
 def _candidate_keys(batches: Iterator[Any]) -> Iterator[Any]:
@@ -534,6 +565,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             to_parquet(spark, args.out, args.parquet)
     except _native.NewsmergeError as e:
         print(f"newsmerge: error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # a failed Spark job: exit 2, not 1 ("finished with problems")
+        print(f"newsmerge: error: the Spark job failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     finally:
         spark.stop()
