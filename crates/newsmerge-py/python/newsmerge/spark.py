@@ -91,6 +91,7 @@ def run(
     spark: Any = None,
     partitions: Optional[int] = None,
     force: bool = False,
+    driver_pairs: int = 50_000_000,
 ) -> Dict[str, Any]:
     """Run every stage over a file or folder on Spark and write the output
     folder, as ``newsmerge run INPUT --out OUT`` does.
@@ -109,6 +110,9 @@ def run(
         partitions: partitions of each stage; by default Spark's default
             parallelism. The output is the same for any number.
         force: write into a folder that holds other files.
+        driver_pairs: the most verified pairs joined into components by
+            union-find on the driver; past it, components are found by
+            label propagation in Spark. The output is the same either way.
 
     Returns:
         The run's summary (``summary.json``) as a dict.
@@ -122,7 +126,7 @@ def run(
         _native.staged_read
     )
     entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
-    return _run_entries(spark, entries, os.fspath(out), slices, force)
+    return _run_entries(spark, entries, os.fspath(out), slices, force, driver_pairs)
 
 
 def run_frame(
@@ -137,6 +141,7 @@ def run_frame(
     date: str = "date",
     partitions: Optional[int] = None,
     force: bool = False,
+    driver_pairs: int = 50_000_000,
 ) -> Dict[str, Any]:
     """Run every stage over a DataFrame of records, as read by any of
     Spark's readers (``spark.read.json``, ``.parquet``, ``.text``), and write
@@ -146,7 +151,8 @@ def run_frame(
     text; ``source``, ``url``, ``title`` and ``date`` are optional columns,
     named as the command's ``--*-field`` options name them. A record whose
     text is null or empty is reported in ``documents`` with its reason, as
-    the command reports it.
+    the command reports it. ``partitions``, ``force`` and ``driver_pairs``
+    are as for :func:`run`.
 
     Returns:
         A dict of DataFrames read back from the output: ``documents``,
@@ -177,7 +183,7 @@ def run_frame(
     if duplicates:
         raise ValueError(f"record ids must be unique and not null; {duplicates[0]['id']!r} is not")
     entries = picked.mapInArrow(_records_to_entries, ENTRY_SCHEMA)
-    summary = _run_entries(spark, entries, os.fspath(out), slices, force)
+    summary = _run_entries(spark, entries, os.fspath(out), slices, force, driver_pairs)
     base = os.path.abspath(os.fspath(out))
     frames: Dict[str, Any] = {
         name: spark.read.json(os.path.join(base, f"{name}.jsonl")) for name in OUTPUTS
@@ -205,16 +211,20 @@ def _entry_batch(pa: Any, rows: List[Tuple[Any, ...]]) -> Any:
     return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
-def _run_entries(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
+def _run_entries(
+    spark: Any, entries: Any, out: str, slices: int, force: bool, driver_pairs: int
+) -> Dict[str, Any]:
     shuffle = spark.conf.get("spark.sql.shuffle.partitions")
     spark.conf.set("spark.sql.shuffle.partitions", str(slices))
     try:
-        return _stages(spark, entries, out, slices, force)
+        return _stages(spark, entries, out, slices, force, driver_pairs)
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", shuffle)
 
 
-def _stages(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dict[str, Any]:
+def _stages(
+    spark: Any, entries: Any, out: str, slices: int, force: bool, driver_pairs: int
+) -> Dict[str, Any]:
     from pyspark import StorageLevel
 
     sc = spark.sparkContext
@@ -224,7 +234,7 @@ def _stages(spark: Any, entries: Any, out: str, slices: int, force: bool) -> Dic
     learned = _learn_furniture(readable)
     context = _share(sc, learned)
     numbered = _fingerprint(readable, context, slices).persist(StorageLevel.MEMORY_AND_DISK)
-    names = _cluster(numbered, slices)
+    names = _cluster(numbered, slices, driver_pairs)
     members = _group(readable, names, slices)
 
     ballots = sorted(members.map(lambda g: (g[0], _ballot(g[1], context))).collect())
@@ -447,22 +457,28 @@ def _verify(pairs: Any, numbered: Any) -> Any:
     return joined.mapInArrow(verify, "a long, b long")
 
 
-def _cluster(numbered: Any, slices: int) -> Any:
+def _cluster(numbered: Any, slices: int, driver_pairs: int) -> Any:
     """Each readable document's cluster: (id, cluster id) rows.
 
-    Candidates and their verification are shuffles; the verified pairs
-    (two longs each) are joined into components by union-find in Rust on
-    the driver, and each component is split by centre on the executors.
+    Candidates and their verification are shuffles. The verified pairs
+    are joined into components by union-find in Rust on the driver while
+    there are at most ``driver_pairs`` of them (two longs each), else by
+    label propagation in Spark; each component is split by centre on the
+    executors.
     """
     spark = numbered.sparkSession
     pairs, cached = _candidates(numbered)
     verified = _verify(pairs, numbered).persist()
-    edges = verified.collect()
     count = numbered.count()
-    components = _native.staged_components(count, [e.a for e in edges], [e.b for e in edges])
-    comp = spark.createDataFrame(
-        [(d, i) for i, members in enumerate(components) for d in members], "doc long, comp long"
-    )
+    if verified.count() <= driver_pairs:
+        edges = verified.collect()
+        components = _native.staged_components(count, [e.a for e in edges], [e.b for e in edges])
+        comp = spark.createDataFrame(
+            [(d, i) for i, members in enumerate(components) for d in members],
+            "doc long, comp long",
+        )
+    else:
+        comp = _components(verified)
     members = comp.join(numbered.select("doc", "print"), "doc").rdd.map(
         lambda r: (r.comp, (r.doc, bytes(r["print"])))
     )
@@ -477,6 +493,32 @@ def _cluster(numbered: Any, slices: int) -> Any:
         [(d, name) for name, docs in named for d in docs], "doc long, cluster string"
     )
     return docs.join(numbered.select("doc", "id"), "doc").select("id", "cluster")
+
+
+def _components(verified: Any) -> Any:
+    """Connected components of the verified pairs in Spark: (doc, comp)
+    rows, ``comp`` the component's least document. Each round gives every
+    document the least label among its own and its partners', then lets
+    it take its label's label (pointer jumping), until no label changes."""
+    from pyspark.sql import functions as F
+
+    both = verified.select("a", "b").union(verified.select(F.col("b").alias("a"), F.col("a").alias("b")))
+    labels = both.select(F.col("a").alias("doc")).distinct().withColumn("label", F.col("doc"))
+    while True:
+        offered = both.join(labels.withColumnRenamed("doc", "b"), "b").select(
+            F.col("a").alias("doc"), "label"
+        )
+        least = offered.union(labels).groupBy("doc").agg(F.min("label").alias("label"))
+        up = least.select(F.col("doc").alias("label"), F.col("label").alias("up"))
+        jumped = least.join(up, "label").select("doc", F.least("label", "up").alias("label"))
+        jumped = jumped.localCheckpoint()
+        changed = jumped.join(labels.withColumnRenamed("label", "old"), "doc").filter(
+            "label != old"
+        )
+        done = changed.limit(1).count() == 0
+        labels = jumped
+        if done:
+            return labels.withColumnRenamed("label", "comp")
 
 
 def _split(members: Any, within: Any) -> List[List[int]]:
@@ -549,6 +591,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--force", action="store_true", help="write into a folder that holds other files"
     )
     parser.add_argument(
+        "--driver-pairs",
+        type=int,
+        default=50_000_000,
+        metavar="N",
+        help="join up to N verified pairs into components on the driver; "
+        "past that, in Spark (default: 50,000,000)",
+    )
+    parser.add_argument(
         "--parquet",
         metavar="DIR",
         help="also write the output's records as Parquet datasets, DIR/documents/ and so on",
@@ -560,7 +610,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.parquet and os.path.exists(args.parquet):
             raise _native.NewsmergeError(f"{args.parquet} exists; Parquet output needs a new folder")
-        summary = run(args.input, args.out, spark=spark, partitions=args.partitions, force=args.force)
+        summary = run(
+            args.input,
+            args.out,
+            spark=spark,
+            partitions=args.partitions,
+            force=args.force,
+            driver_pairs=args.driver_pairs,
+        )
         if args.parquet:
             to_parquet(spark, args.out, args.parquet)
     except _native.NewsmergeError as e:
