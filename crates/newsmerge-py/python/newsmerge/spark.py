@@ -12,9 +12,12 @@ cluster::
                   a Spark aggregation; the learned lines are broadcast
     fingerprints  per entry (mapInArrow)
     candidates    a shuffle on the sampled shingles, over-common ones
-                  capped as ``run`` caps them, plus exact and near copies
+                  capped and the rarest probed first, as ``run`` does,
+                  plus exact and near copies
     verification  per candidate pair, on the joined fingerprints
-    clusters      union-find and the split by centre, in Rust on the driver
+    components    union-find in Rust on the driver up to ``driver_pairs``
+                  verified pairs, else label propagation in Spark
+    clusters      each component split by centre, on the executors
     align         per cluster (grouped by a shuffle): ballots collected,
                   the presence model learned on the driver and broadcast
     tally         per cluster: reliability learned and broadcast
@@ -23,10 +26,11 @@ cluster::
 The output is ``run``'s, byte for byte: the same files, cluster ids and
 canonical texts, for any number of partitions or executors.
 
-The driver holds one fingerprint per document while it clusters, and every
-output record while it writes them, as the command does. The Spark job
-spreads reading, normalizing, fingerprinting, aligning and merging, which
-are most of the work; see ``benches/README.md`` for measurements.
+The driver holds the verified pairs (up to ``driver_pairs``), a cluster id
+per document, and every output record while it writes them, as the
+command does. The job spreads reading, normalizing, fingerprinting, the
+candidate search, aligning and merging, which are most of the work; see
+``benches/README.md`` for measurements and limits.
 
 Run it as ``python -m newsmerge.spark INPUT --out OUT [--master URL]
 [--partitions N]``, or call :func:`run` (a path) or :func:`run_frame` (a
