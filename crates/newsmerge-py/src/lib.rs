@@ -13,7 +13,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pyo3::create_exception!(
     _native,
@@ -60,14 +60,19 @@ fn run(
     py.detach(|| {
         newsmerge::check_paths(&input, &out)?;
         let outcome = newsmerge::run_path(&input, Mode::Run, &config, &Silent)?;
-        let options = newsmerge::WriteOptions {
-            force,
-            ..Default::default()
-        };
-        newsmerge::write_output(&out, &outcome, options)?;
-        Ok(serde_json::to_string(&outcome.summary).expect("the summary serializes"))
+        write_summarized(&out, &outcome, force)
     })
     .map_err(py_error)
+}
+
+/// Writes the output folder; returns `summary.json` as a string.
+fn write_summarized(out: &Path, outcome: &Outcome, force: bool) -> newsmerge::Result<String> {
+    let options = newsmerge::WriteOptions {
+        force,
+        ..Default::default()
+    };
+    newsmerge::write_output(out, outcome, options)?;
+    Ok(serde_json::to_string(&outcome.summary).expect("the summary serializes"))
 }
 
 /// Records read from Python: the entries (taken for the run), each

@@ -194,12 +194,15 @@ fn staged_fingerprints<'py>(
         .collect())
 }
 
-fn signature(bytes: &[u8]) -> PyResult<Signature> {
-    from_bytes("fingerprint", bytes)
+fn signatures(prints: &[Vec<u8>]) -> PyResult<Vec<Signature>> {
+    all_from_bytes("fingerprint", prints)
 }
 
-fn signatures(prints: &[Vec<u8>]) -> PyResult<Vec<Signature>> {
-    prints.iter().map(|b| signature(b)).collect()
+fn all_from_bytes<T: serde::de::DeserializeOwned>(
+    what: &str,
+    items: &[Vec<u8>],
+) -> PyResult<Vec<T>> {
+    items.iter().map(|b| from_bytes(what, b)).collect()
 }
 
 /// A document's candidate keys: (exact key, shingles, sample, near keys),
@@ -285,6 +288,20 @@ fn staged_name_clusters(n: usize, found: Vec<Vec<u32>>) -> Vec<(String, Vec<u32>
     staged::name_clusters(n, found)
 }
 
+/// One per-cluster stage on a cluster's entries, its result as bytes.
+fn cluster_stage<'py, T: serde::Serialize + Send>(
+    py: Python<'py>,
+    members: Vec<String>,
+    context: &Context,
+    stage: fn(Vec<Entry>, &staged::Context, &Config) -> newsmerge::Result<T>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (config, members) = (config()?, entries(members)?);
+    let result = py
+        .detach(|| stage(members, &context.0, &config))
+        .map_err(py_error)?;
+    Ok(to_bytes(py, &result))
+}
+
 /// One cluster's ballot and its copies' source numbers, as bytes.
 #[pyfunction]
 fn staged_ballot<'py>(
@@ -292,11 +309,7 @@ fn staged_ballot<'py>(
     members: Vec<String>,
     context: &Context,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (config, members) = (config()?, entries(members)?);
-    let ballot = py
-        .detach(|| staged::ballot(members, &context.0, &config))
-        .map_err(py_error)?;
-    Ok(to_bytes(py, &ballot))
+    cluster_stage(py, members, context, staged::ballot)
 }
 
 /// The context with the presence model learned from every cluster's
@@ -307,10 +320,7 @@ fn staged_learn_presence(
     context: &Context,
     ballots: Vec<Vec<u8>>,
 ) -> PyResult<Context> {
-    let ballots: Vec<_> = ballots
-        .iter()
-        .map(|b| from_bytes("ballot", b))
-        .collect::<PyResult<_>>()?;
+    let ballots: Vec<_> = all_from_bytes("ballot", &ballots)?;
     let mut learned = context.0.clone();
     py.detach(|| learned.learn_presence(&ballots));
     Ok(Context(learned))
@@ -323,11 +333,7 @@ fn staged_tally<'py>(
     members: Vec<String>,
     context: &Context,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (config, members) = (config()?, entries(members)?);
-    let tally = py
-        .detach(|| staged::tally(members, &context.0, &config))
-        .map_err(py_error)?;
-    Ok(to_bytes(py, &tally))
+    cluster_stage(py, members, context, staged::tally)
 }
 
 /// The context with reliability learned from every cluster's tally, and
@@ -338,10 +344,7 @@ fn staged_learn_reliability<'py>(
     context: &Context,
     tallies: Vec<Vec<u8>>,
 ) -> PyResult<(Context, Bound<'py, PyBytes>)> {
-    let tallies: Vec<ClusterTally> = tallies
-        .iter()
-        .map(|b| from_bytes("tally", b))
-        .collect::<PyResult<_>>()?;
+    let tallies: Vec<ClusterTally> = all_from_bytes("tally", &tallies)?;
     let mut learned = context.0.clone();
     let summed = learned.learn_reliability(tallies);
     Ok((Context(learned), to_bytes(py, &summed)))
@@ -394,12 +397,7 @@ fn staged_finish(
     let config = config()?;
     py.detach(|| {
         let outcome = staged::finish(problems, outputs, &tallies, &context.0, &config)?;
-        let options = newsmerge::WriteOptions {
-            force,
-            ..Default::default()
-        };
-        newsmerge::write_output(&out, &outcome, options)?;
-        Ok(serde_json::to_string(&outcome.summary).expect("the summary serializes"))
+        crate::write_summarized(&out, &outcome, force)
     })
     .map_err(py_error)
 }
