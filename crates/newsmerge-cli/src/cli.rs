@@ -1,7 +1,7 @@
 //! Command-line flags, turned into a [`Config`]; nothing else.
 
 use clap::{Args, Parser, Subcommand};
-use newsmerge::{Config, ConfigBuilder, Markers};
+use newsmerge::{Config, Options};
 use std::path::PathBuf;
 
 /// Exit code: every input was read and merged.
@@ -252,39 +252,23 @@ pub(crate) struct RunArgs {
     pub canonical_files: bool,
 }
 
-/// A builder setting that takes a field name.
-type SetField = fn(ConfigBuilder, String) -> ConfigBuilder;
-
 impl RunArgs {
     /// The library settings these flags ask for.
     pub(crate) fn config(&self) -> newsmerge::Result<Config> {
-        let markers = match &self.markers {
-            Some(path) => Markers::load(path)?,
-            None => Markers::builtin(),
-        };
-        let mut builder = Config::builder()
-            .follow_links(self.follow_links)
-            .include(self.include.clone())
-            .exclude(self.exclude.clone())
-            .threads(self.threads)
-            .markers(markers);
-        if self.no_learned_furniture {
-            builder = builder.min_furniture_articles(0);
+        Options {
+            text_field: self.text_field.clone(),
+            id_field: self.id_field.clone(),
+            url_field: self.url_field.clone(),
+            title_field: self.title_field.clone(),
+            date_field: self.date_field.clone(),
+            glob: self.include.clone(),
+            exclude: self.exclude.clone(),
+            follow_links: self.follow_links,
+            markers: self.markers.clone(),
+            markers_text: None,
+            no_learned_furniture: self.no_learned_furniture,
+            threads: self.threads,
         }
-        if let Some(f) = &self.text_field {
-            builder = builder.text_field(f);
-        }
-        let named: [(&Option<String>, SetField); 4] = [
-            (&self.id_field, ConfigBuilder::id_field),
-            (&self.url_field, ConfigBuilder::url_field),
-            (&self.title_field, ConfigBuilder::title_field),
-            (&self.date_field, ConfigBuilder::date_field),
-        ];
-        for (value, set) in named {
-            if let Some(f) = value {
-                builder = set(builder, f.clone());
-            }
-        }
-        builder.build()
+        .config()
     }
 }

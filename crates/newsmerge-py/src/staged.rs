@@ -4,9 +4,9 @@
 //! a [`Context`] object built once per worker from its bytes.
 
 use crate::py_error;
-use newsmerge::engine::staged::{self, ClusterTally, Split};
+use newsmerge::engine::staged::{self, ClusterTally, Reading, Split};
 use newsmerge::sketch::Signature;
-use newsmerge::{Config, Entry, Error};
+use newsmerge::{Config, Entry, Error, Options};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::path::PathBuf;
@@ -38,29 +38,69 @@ fn from_bytes<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> PyRes
     postcard::from_bytes(bytes).map_err(|e| bad(what, e))
 }
 
-/// The settings of a staged run: the defaults, on one thread (the
-/// cluster's executors are the parallelism).
-fn config() -> PyResult<Config> {
-    Config::builder().threads(1).build().map_err(py_error)
+/// The command's settings of a staged run, on one thread (the cluster's
+/// executors are the parallelism).
+fn config_of(options: &Options) -> newsmerge::Result<Config> {
+    Options {
+        threads: 1,
+        ..options.clone()
+    }
+    .config()
 }
 
-/// What has been learned from the whole corpus, decoded once per worker.
+/// The settings of the run and what has been learned from the whole
+/// corpus so far, decoded once per worker.
 #[pyclass(frozen, module = "newsmerge._native")]
-pub(crate) struct Context(staged::Context);
+pub(crate) struct Context {
+    settings: String,
+    config: Config,
+    learned: staged::Context,
+}
+
+impl Context {
+    fn with(&self, learned: staged::Context) -> Context {
+        Context {
+            settings: self.settings.clone(),
+            config: self.config.clone(),
+            learned,
+        }
+    }
+
+    fn of(settings: String, learned: staged::Context) -> PyResult<Context> {
+        let options: Options = serde_json::from_str(&settings).map_err(|e| bad("settings", e))?;
+        let config = config_of(&options).map_err(py_error)?;
+        Ok(Context {
+            settings,
+            config,
+            learned,
+        })
+    }
+}
 
 #[pymethods]
 impl Context {
+    /// The context a run starts with: its settings (JSON: ``text_field``,
+    /// ``glob``, ``markers`` and the other options of ``newsmerge run``),
+    /// checked, the marker file read, nothing learned yet.
+    #[staticmethod]
+    fn start(settings: &str) -> PyResult<Context> {
+        let mut options: Options =
+            serde_json::from_str(settings).map_err(|e| bad("settings", e))?;
+        options.read_markers().map_err(py_error)?;
+        Context::of(to_json(&options), staged::Context::default())
+    }
+
     /// Decodes a context from its bytes.
     #[staticmethod]
     fn from_bytes(bytes: &[u8]) -> PyResult<Context> {
-        staged::Context::from_bytes(bytes)
-            .map(Context)
-            .map_err(py_error)
+        let (settings, learned): (String, Vec<u8>) = from_bytes("context", bytes)?;
+        let learned = staged::Context::from_bytes(&learned).map_err(py_error)?;
+        Context::of(settings, learned)
     }
 
     /// The context as bytes, to broadcast.
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.0.to_bytes())
+        to_bytes(py, &(&self.settings, self.learned.to_bytes()))
     }
 }
 
@@ -88,10 +128,9 @@ fn staged_check_output(out: PathBuf, input: Option<PathBuf>, force: bool) -> PyR
 
 /// The input cut into splits, as JSON strings, in input order.
 #[pyfunction]
-fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
-    let config = config()?;
+fn staged_plan(py: Python<'_>, input: PathBuf, context: &Context) -> PyResult<Vec<String>> {
     let splits = py
-        .detach(|| staged::plan(&input, &config))
+        .detach(|| staged::plan(&input, &context.config))
         .map_err(py_error)?;
     Ok(splits.iter().map(to_json).collect())
 }
@@ -99,11 +138,112 @@ fn staged_plan(py: Python<'_>, input: PathBuf) -> PyResult<Vec<String>> {
 /// One split's entries: (id, id path, record number, readable, source,
 /// entry JSON) each.
 #[pyfunction]
-fn staged_read(py: Python<'_>, split: &str) -> PyResult<Vec<EntryRow>> {
+fn staged_read(py: Python<'_>, split: &str, context: &Context) -> PyResult<Vec<EntryRow>> {
     let split: Split = serde_json::from_str(split).map_err(|e| bad("split", e))?;
-    let config = config()?;
-    let read = py.detach(|| split.read(&config));
+    let read = py.detach(|| split.read(&context.config));
     Ok(read.into_iter().map(entry_row).collect())
+}
+
+/// A file of the walk: (file as JSON, path relative to the input, path,
+/// how it is read: "lines", "rows", "whole" or "walked").
+type FileRow = (String, String, PathBuf, &'static str);
+
+/// The input's files in input order, each with the way to read it; JSON
+/// Lines files larger than `lines_from` bytes are read line by line.
+#[pyfunction]
+fn staged_files(
+    py: Python<'_>,
+    input: PathBuf,
+    context: &Context,
+    lines_from: u64,
+) -> PyResult<Vec<FileRow>> {
+    let files = py
+        .detach(|| staged::files(&input, &context.config, lines_from))
+        .map_err(py_error)?;
+    let reading = |f: &staged::InputFile| match f.reading() {
+        Reading::Lines => "lines",
+        Reading::Rows => "rows",
+        Reading::Whole => "whole",
+        Reading::Walked => "walked",
+    };
+    Ok(files
+        .iter()
+        .map(|f| {
+            (
+                to_json(f),
+                f.rel().to_string(),
+                f.path().to_path_buf(),
+                reading(f),
+            )
+        })
+        .collect())
+}
+
+/// The entries of a file of [`staged_files`] read here (passed over by
+/// the walk, or read by lines and holding no record).
+#[pyfunction]
+fn staged_read_file(file: &str, context: &Context) -> PyResult<Vec<EntryRow>> {
+    let file: staged::InputFile = serde_json::from_str(file).map_err(|e| bad("file", e))?;
+    Ok(file
+        .read(&context.config)
+        .into_iter()
+        .map(entry_row)
+        .collect())
+}
+
+/// How many of these lines of a JSON Lines file hold a record.
+#[pyfunction]
+fn staged_count_records(lines: Vec<Vec<u8>>) -> usize {
+    lines
+        .iter()
+        .filter(|l| newsmerge::ingest::is_record_line(l))
+        .count()
+}
+
+/// The entries of consecutive lines of the JSON Lines file `rel`, after
+/// `records_before` records on `lines_before` lines.
+#[pyfunction]
+fn staged_read_lines(
+    py: Python<'_>,
+    rel: &str,
+    lines: Vec<Vec<u8>>,
+    records_before: usize,
+    lines_before: usize,
+    context: &Context,
+) -> Vec<EntryRow> {
+    let lines: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+    let before = (records_before, lines_before);
+    let read = py.detach(|| staged::read_lines(rel, &lines, before, &context.config));
+    read.into_iter().map(entry_row).collect()
+}
+
+/// The entries of Parquet rows as an Arrow IPC stream, each row with its
+/// file (relative to the input) and row number (1-based).
+#[pyfunction]
+fn staged_read_rows(
+    py: Python<'_>,
+    ipc: &[u8],
+    rels: Vec<String>,
+    rows: Vec<usize>,
+    context: &Context,
+) -> PyResult<Vec<EntryRow>> {
+    let rows: Vec<(String, usize)> = rels.into_iter().zip(rows).collect();
+    let read = py
+        .detach(|| staged::read_rows(ipc, &rows, &context.config))
+        .map_err(py_error)?;
+    Ok(read.into_iter().map(entry_row).collect())
+}
+
+/// The entries of the bytes of the file `rel`.
+#[pyfunction]
+fn staged_read_bytes(
+    py: Python<'_>,
+    rel: &str,
+    bytes: Vec<u8>,
+    context: &Context,
+) -> Vec<EntryRow> {
+    let read = py.detach(|| staged::read_bytes(rel, bytes, &context.config));
+    read.into_iter().map(entry_row).collect()
 }
 
 /// Records handed over as columns, as entries: (id, id path, record
@@ -155,22 +295,27 @@ fn staged_furniture_lines(entries_json: Vec<String>) -> PyResult<(Vec<bool>, Vec
 
 /// How many distinct articles must carry a line for it to be learned.
 #[pyfunction]
-fn staged_furniture_threshold() -> PyResult<usize> {
-    Ok(staged::furniture_threshold(&config()?))
+fn staged_furniture_threshold(context: &Context) -> usize {
+    staged::furniture_threshold(&context.config)
 }
 
 /// The first context: the learned furniture lines (longs) and every
 /// readable document's source.
 #[pyfunction]
 fn staged_learn_furniture(
+    context: &Context,
     seen: Vec<i64>,
     site: Vec<i64>,
     sources: Vec<String>,
-) -> PyResult<Context> {
+) -> Context {
     let unsigned = |v: Vec<i64>| v.into_iter().map(|x| x as u64).collect();
-    let learned =
-        staged::Context::learn_furniture(unsigned(seen), unsigned(site), sources, &config()?);
-    Ok(Context(learned))
+    let config = &context.config;
+    context.with(staged::Context::learn_furniture(
+        unsigned(seen),
+        unsigned(site),
+        sources,
+        config,
+    ))
 }
 
 /// Each entry's fingerprint as bytes, or None when it has no text.
@@ -180,12 +325,11 @@ fn staged_fingerprints<'py>(
     entries_json: Vec<String>,
     context: &Context,
 ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
-    let config = config()?;
     let entries = entries(entries_json)?;
     let signatures: Vec<_> = py.detach(|| {
         entries
             .into_iter()
-            .map(|e| staged::fingerprint(e, &context.0, &config))
+            .map(|e| staged::fingerprint(e, &context.learned, &context.config))
             .collect()
     });
     Ok(signatures
@@ -239,22 +383,27 @@ fn staged_exact_copies(docs: Vec<u32>, prints: Vec<Vec<u8>>) -> PyResult<Origina
 /// The posting cap, and how many shingles a pair must share for each
 /// size of its smaller sample up to `largest`.
 #[pyfunction]
-fn staged_sharing(largest: usize) -> PyResult<(usize, Vec<u32>)> {
-    let config = config()?;
+fn staged_sharing(largest: usize, context: &Context) -> (usize, Vec<u32>) {
+    let config = &context.config;
     let needed = (0..=largest)
-        .map(|n| staged::shared_needed(n, &config))
+        .map(|n| staged::shared_needed(n, config))
         .collect();
-    Ok((staged::max_posting(&config), needed))
+    (staged::max_posting(config), needed)
 }
 
 /// Whether each pair of fingerprints are copies of one article.
 #[pyfunction]
-fn staged_verify(py: Python<'_>, a: Vec<Vec<u8>>, b: Vec<Vec<u8>>) -> PyResult<Vec<bool>> {
-    let (a, b, config) = (signatures(&a)?, signatures(&b)?, config()?);
+fn staged_verify(
+    py: Python<'_>,
+    a: Vec<Vec<u8>>,
+    b: Vec<Vec<u8>>,
+    context: &Context,
+) -> PyResult<Vec<bool>> {
+    let (a, b) = (signatures(&a)?, signatures(&b)?);
     Ok(py.detach(|| {
         a.iter()
             .zip(&b)
-            .map(|(x, y)| staged::verify(x, y, &config))
+            .map(|(x, y)| staged::verify(x, y, &context.config))
             .collect()
     }))
 }
@@ -275,11 +424,11 @@ fn staged_split(
     prints: Vec<Vec<u8>>,
     a: Vec<u32>,
     b: Vec<u32>,
+    context: &Context,
 ) -> PyResult<Vec<Vec<u32>>> {
     let members = docs.into_iter().zip(signatures(&prints)?).collect();
     let pairs: Vec<(u32, u32)> = a.into_iter().zip(b).collect();
-    let config = config()?;
-    Ok(py.detach(|| staged::split(members, &pairs, &config)))
+    Ok(py.detach(|| staged::split(members, &pairs, &context.config)))
 }
 
 /// Every cluster of `n` documents, named, from the components' clusters.
@@ -295,9 +444,9 @@ fn cluster_stage<'py, T: serde::Serialize + Send>(
     context: &Context,
     stage: fn(Vec<Entry>, &staged::Context, &Config) -> newsmerge::Result<T>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (config, members) = (config()?, entries(members)?);
+    let members = entries(members)?;
     let result = py
-        .detach(|| stage(members, &context.0, &config))
+        .detach(|| stage(members, &context.learned, &context.config))
         .map_err(py_error)?;
     Ok(to_bytes(py, &result))
 }
@@ -321,9 +470,9 @@ fn staged_learn_presence(
     ballots: Vec<Vec<u8>>,
 ) -> PyResult<Context> {
     let ballots: Vec<_> = all_from_bytes("ballot", &ballots)?;
-    let mut learned = context.0.clone();
+    let mut learned = context.learned.clone();
     py.detach(|| learned.learn_presence(&ballots));
-    Ok(Context(learned))
+    Ok(context.with(learned))
 }
 
 /// One cluster's tally under the presence model, as bytes.
@@ -345,9 +494,9 @@ fn staged_learn_reliability<'py>(
     tallies: Vec<Vec<u8>>,
 ) -> PyResult<(Context, Bound<'py, PyBytes>)> {
     let tallies: Vec<ClusterTally> = all_from_bytes("tally", &tallies)?;
-    let mut learned = context.0.clone();
+    let mut learned = context.learned.clone();
     let summed = learned.learn_reliability(tallies);
-    Ok((Context(learned), to_bytes(py, &summed)))
+    Ok((context.with(learned), to_bytes(py, &summed)))
 }
 
 /// One cluster merged: its output (record, canonical text, members'
@@ -359,9 +508,9 @@ fn staged_merge(
     members: Vec<String>,
     context: &Context,
 ) -> PyResult<String> {
-    let (config, members) = (config()?, entries(members)?);
+    let members = entries(members)?;
     let output = py
-        .detach(|| staged::merge(id, members, &context.0, &config))
+        .detach(|| staged::merge(id, members, &context.learned, &context.config))
         .map_err(py_error)?;
     Ok(to_json(&output))
 }
@@ -394,9 +543,14 @@ fn staged_finish(
         .map(|j| serde_json::from_str(j).map_err(|e| bad("cluster output", e)))
         .collect::<PyResult<_>>()?;
     let tallies = from_bytes("tallies", tallies)?;
-    let config = config()?;
     py.detach(|| {
-        let outcome = staged::finish(problems, outputs, &tallies, &context.0, &config)?;
+        let outcome = staged::finish(
+            problems,
+            outputs,
+            &tallies,
+            &context.learned,
+            &context.config,
+        )?;
         crate::write_summarized(&out, &outcome, force)
     })
     .map_err(py_error)
@@ -408,6 +562,12 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(staged_check_output, m)?)?;
     m.add_function(wrap_pyfunction!(staged_plan, m)?)?;
     m.add_function(wrap_pyfunction!(staged_read, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_files, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_read_file, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_count_records, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_read_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_read_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(staged_read_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(staged_records, m)?)?;
     m.add_function(wrap_pyfunction!(staged_furniture_lines, m)?)?;
     m.add_function(wrap_pyfunction!(staged_furniture_threshold, m)?)?;

@@ -326,6 +326,87 @@ setters! {
     min_prefix_share: f64 => annotate.min_prefix_share;
 }
 
+/// The settings a front end takes by name (the command line's options of
+/// `newsmerge run`, the Spark job's keywords), as one value that
+/// serializes, so that a driver can hand them to its workers. A field
+/// left `None` or empty keeps the default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// The field that holds a record's text.
+    pub text_field: Option<String>,
+    /// The field that holds a record's own id.
+    pub id_field: Option<String>,
+    /// The field that holds a record's url.
+    pub url_field: Option<String>,
+    /// The field that holds a record's title.
+    pub title_field: Option<String>,
+    /// The field that holds a record's date.
+    pub date_field: Option<String>,
+    /// [`ConfigBuilder::include`].
+    pub glob: Vec<String>,
+    /// [`ConfigBuilder::exclude`].
+    pub exclude: Vec<String>,
+    /// [`ConfigBuilder::follow_links`].
+    pub follow_links: bool,
+    /// A marker file whose phrases are added to the built-in ones.
+    pub markers: Option<std::path::PathBuf>,
+    /// The marker file's text, once read ([`Options::read_markers`]), for
+    /// workers that cannot read the file.
+    pub markers_text: Option<String>,
+    /// Learn no furniture ([`ConfigBuilder::min_furniture_articles`] 0).
+    pub no_learned_furniture: bool,
+    /// [`ConfigBuilder::threads`].
+    pub threads: usize,
+}
+
+impl Options {
+    /// Reads the marker file, if one is named, into [`Options::markers_text`].
+    pub fn read_markers(&mut self) -> Result<()> {
+        if let (Some(path), None) = (&self.markers, &self.markers_text) {
+            self.markers_text = Some(Markers::read_file(path)?);
+        }
+        Ok(())
+    }
+
+    /// The configuration these options ask for, every setting checked.
+    pub fn config(&self) -> Result<Config> {
+        let mut builder = Config::builder()
+            .threads(self.threads)
+            .follow_links(self.follow_links)
+            .include(self.glob.clone())
+            .exclude(self.exclude.clone());
+        if let Some(path) = &self.markers {
+            let markers = match &self.markers_text {
+                Some(text) => Markers::from_file_text(path, text)?,
+                None => Markers::load(path)?,
+            };
+            builder = builder.markers(markers);
+        }
+        if self.no_learned_furniture {
+            builder = builder.min_furniture_articles(0);
+        }
+        if let Some(f) = &self.text_field {
+            builder = builder.text_field(f);
+        }
+        let named = [
+            (&self.id_field, ConfigBuilder::id_field as SetField),
+            (&self.url_field, ConfigBuilder::url_field),
+            (&self.title_field, ConfigBuilder::title_field),
+            (&self.date_field, ConfigBuilder::date_field),
+        ];
+        for (value, set) in named {
+            if let Some(f) = value {
+                builder = set(builder, f.clone());
+            }
+        }
+        builder.build()
+    }
+}
+
+/// A builder setting that takes a field name.
+type SetField = fn(ConfigBuilder, String) -> ConfigBuilder;
+
 impl ConfigBuilder {
     /// The field that holds a record's text, instead of the default list.
     pub fn text_field(mut self, name: impl Into<String>) -> ConfigBuilder {

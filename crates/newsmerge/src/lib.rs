@@ -109,7 +109,7 @@ pub mod report;
 #[doc(hidden)]
 pub mod sketch;
 
-pub use config::{Config, ConfigBuilder};
+pub use config::{Config, ConfigBuilder, Options};
 pub use engine::{MAX_THREADS, Mode, Progress, Silent, merge_entries, run_entries, run_path};
 pub use error::{Error, Result};
 pub use ingest::{Compression, Entry, Meta, Problem, RECORDS_SOURCE, Status, record_entry};

@@ -7,7 +7,8 @@ the whole corpus (each source's furniture, the presence model, each
 source's reliability), and between them the work is per document or per
 cluster::
 
-    read          each file part, on the executors (Rust reader)
+    read          Spark's readers (text, Parquet, binary files), each
+                  record parsed in Rust with the id the command gives it
     furniture     (line, article) pairs per entry (mapInArrow), counted by
                   a Spark aggregation; the learned lines are broadcast
     fingerprints  per entry (mapInArrow)
@@ -47,7 +48,10 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from . import _native
 
-__all__ = ["ENTRY_SCHEMA", "OUTPUTS", "main", "run", "run_frame", "session", "to_parquet"]
+__all__ = [
+    "ENTRY_SCHEMA", "LINES_FROM", "OUTPUTS", "SETTINGS", "main", "run", "run_frame", "session",
+    "to_parquet",
+]
 
 ENTRY_SCHEMA = "id string, path string, n long, ok boolean, source string, entry string"
 """The entries the job works on: the document id, its sort key (path and
@@ -88,6 +92,17 @@ def session(master: Optional[str] = None, app: str = "newsmerge") -> Any:
     return builder.getOrCreate()
 
 
+LINES_FROM = 32 << 20
+"""JSON Lines files larger than this (bytes) are read line by line, in
+splits, as the command reads them in parts; smaller files are read whole."""
+
+SETTINGS = (
+    "text_field", "id_field", "url_field", "title_field", "date_field",
+    "glob", "exclude", "follow_links", "markers", "no_learned_furniture",
+)
+"""The command's options :func:`run` takes, by their keyword names."""
+
+
 def run(
     input: Union[str, "os.PathLike[str]"],
     out: Union[str, "os.PathLike[str]"],
@@ -96,15 +111,23 @@ def run(
     partitions: Optional[int] = None,
     force: bool = False,
     driver_pairs: int = 50_000_000,
+    reader: str = "spark",
+    lines_from: int = LINES_FROM,
+    **settings: Any,
 ) -> Dict[str, Any]:
     """Run every stage over a file or folder on Spark and write the output
     folder, as ``newsmerge run INPUT --out OUT`` does.
 
-    The input is walked on the driver, as the command walks it, and cut into
-    parts (files, and parts of large JSON Lines files); each executor reads
-    its parts with the library's reader, so every record gets the id and the
-    status the command gives it. The path must be readable by the executors
-    (a local folder in local mode, a shared file system otherwise).
+    The input is walked on the driver, as the command walks it. With
+    ``reader="spark"`` (the default), Spark's own readers read the files:
+    its text reader the large JSON Lines files, in splits, its Parquet
+    reader the Parquet files, by row group, and its binary file reader
+    every other file; each record is parsed in Rust and numbered as the
+    command numbers it, so it gets the same id and status. With
+    ``reader="newsmerge"``, each executor reads parts of the input with
+    the library's own reader. Either way the files must be readable by the
+    executors (a local folder in local mode, a shared file system
+    otherwise).
 
     Args:
         input: a file or folder.
@@ -117,20 +140,55 @@ def run(
         driver_pairs: the most verified pairs joined into components by
             union-find on the driver; past it, components are found by
             label propagation in Spark. The output is the same either way.
+        reader: ``"spark"`` or ``"newsmerge"``, as above.
+        lines_from: JSON Lines files larger than this many bytes are read
+            line by line in splits; the output does not depend on it.
+        settings: the command's options, named as in :data:`SETTINGS`:
+            ``text_field``, ``id_field``, ``url_field``, ``title_field``,
+            ``date_field`` (field names), ``glob`` and ``exclude`` (lists of
+            patterns), ``follow_links`` and ``no_learned_furniture``
+            (booleans), ``markers`` (a marker file's path).
 
     Returns:
         The run's summary (``summary.json``) as a dict.
     """
+    from . import _spark_read
+
+    if reader not in ("spark", "newsmerge"):
+        raise ValueError(f"reader must be 'spark' or 'newsmerge', not {reader!r}")
+    start = _start(settings)
     _native.staged_check_output(os.fspath(out), os.fspath(input), force)
     spark = spark or session()
     sc = spark.sparkContext
     slices = partitions or sc.defaultParallelism
-    splits = _native.staged_plan(os.fspath(input))
-    rows = sc.parallelize(splits, max(1, min(slices, len(splits) or 1))).flatMap(
-        _native.staged_read
-    )
-    entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
-    return _run_entries(spark, entries, os.fspath(out), slices, force, driver_pairs)
+    shared = _share(sc, start)
+    if reader == "spark":
+        entries = _spark_read.entries(
+            spark, os.fspath(input), start, shared, lines_from, ENTRY_SCHEMA
+        )
+    else:
+        splits = _native.staged_plan(os.fspath(input), start)
+        rows = sc.parallelize(splits, max(1, min(slices, len(splits) or 1))).flatMap(
+            lambda split: _native.staged_read(split, _context(shared))
+        )
+        entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
+    return _run_entries(spark, entries, start, os.fspath(out), slices, force, driver_pairs)
+
+
+def _start(settings: Dict[str, Any]) -> Any:
+    """The run's first context, from the command's options."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise TypeError(f"unknown settings {unknown}; the settings are {list(SETTINGS)}")
+    given = {k: v for k, v in settings.items() if v is not None}
+    for name in ("glob", "exclude"):
+        if isinstance(given.get(name), str):
+            given[name] = [given[name]]
+        elif name in given:
+            given[name] = list(given[name])
+    if "markers" in given:
+        given["markers"] = os.fspath(given["markers"])
+    return _native.Context.start(json.dumps(given))
 
 
 def run_frame(
@@ -146,6 +204,8 @@ def run_frame(
     partitions: Optional[int] = None,
     force: bool = False,
     driver_pairs: int = 50_000_000,
+    markers: Optional[Union[str, "os.PathLike[str]"]] = None,
+    no_learned_furniture: bool = False,
 ) -> Dict[str, Any]:
     """Run every stage over a DataFrame of records, as read by any of
     Spark's readers (``spark.read.json``, ``.parquet``, ``.text``), and write
@@ -155,8 +215,8 @@ def run_frame(
     text; ``source``, ``url``, ``title`` and ``date`` are optional columns,
     named as the command's ``--*-field`` options name them. A record whose
     text is null or empty is reported in ``documents`` with its reason, as
-    the command reports it. ``partitions``, ``force`` and ``driver_pairs``
-    are as for :func:`run`.
+    the command reports it. ``partitions``, ``force``, ``driver_pairs``,
+    ``markers`` and ``no_learned_furniture`` are as for :func:`run`.
 
     Returns:
         A dict of DataFrames read back from the output: ``documents``,
@@ -172,6 +232,7 @@ def run_frame(
     def col(name: str) -> Any:
         return F.col(name).cast("string") if name in cols else F.lit(None).cast("string")
 
+    start = _start({"markers": markers, "no_learned_furniture": no_learned_furniture})
     _native.staged_check_output(os.fspath(out), None, force)
     if id not in cols or text not in cols:
         raise ValueError(f"records need an {id!r} and a {text!r} column; they have {cols}")
@@ -187,7 +248,7 @@ def run_frame(
     if duplicates:
         raise ValueError(f"record ids must be unique and not null; {duplicates[0]['id']!r} is not")
     entries = picked.mapInArrow(_records_to_entries, ENTRY_SCHEMA)
-    summary = _run_entries(spark, entries, os.fspath(out), slices, force, driver_pairs)
+    summary = _run_entries(spark, entries, start, os.fspath(out), slices, force, driver_pairs)
     base = os.path.abspath(os.fspath(out))
     frames: Dict[str, Any] = {
         name: spark.read.json(os.path.join(base, f"{name}.jsonl")) for name in OUTPUTS
@@ -216,18 +277,18 @@ def _entry_batch(pa: Any, rows: List[Tuple[Any, ...]]) -> Any:
 
 
 def _run_entries(
-    spark: Any, entries: Any, out: str, slices: int, force: bool, driver_pairs: int
+    spark: Any, entries: Any, start: Any, out: str, slices: int, force: bool, driver_pairs: int
 ) -> Dict[str, Any]:
     shuffle = spark.conf.get("spark.sql.shuffle.partitions")
     spark.conf.set("spark.sql.shuffle.partitions", str(slices))
     try:
-        return _stages(spark, entries, out, slices, force, driver_pairs)
+        return _stages(spark, entries, start, out, slices, force, driver_pairs)
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", shuffle)
 
 
 def _stages(
-    spark: Any, entries: Any, out: str, slices: int, force: bool, driver_pairs: int
+    spark: Any, entries: Any, start: Any, out: str, slices: int, force: bool, driver_pairs: int
 ) -> Dict[str, Any]:
     from pyspark import StorageLevel
 
@@ -235,10 +296,10 @@ def _stages(
     entries = entries.repartition(slices).persist(StorageLevel.MEMORY_AND_DISK)
     readable = entries.filter("ok")
 
-    learned = _learn_furniture(readable)
+    learned = _learn_furniture(readable, start)
     context = _share(sc, learned)
     numbered = _fingerprint(readable, context, slices).persist(StorageLevel.MEMORY_AND_DISK)
-    names = _cluster(numbered, slices, driver_pairs)
+    names = _cluster(numbered, slices, driver_pairs, context)
     members = _group(readable, names, slices)
 
     ballots = sorted(members.map(lambda g: (g[0], _ballot(g[1], context))).collect())
@@ -260,14 +321,14 @@ def _stages(
     return json.loads(summary)
 
 
-def _learn_furniture(readable: Any) -> Any:
+def _learn_furniture(readable: Any, start: Any) -> Any:
     """Counts each line's articles with a Spark aggregation."""
     from pyspark.sql import functions as F
 
     pairs = readable.select("entry").mapInArrow(
         _furniture_lines, "long_line boolean, line long, lede long"
     )
-    threshold = _native.staged_furniture_threshold()
+    threshold = _native.staged_furniture_threshold(start)
     learned = (
         pairs.distinct()
         .groupBy("long_line", "line")
@@ -279,7 +340,7 @@ def _learn_furniture(readable: Any) -> Any:
     seen = [r.line for r in learned if not r.long_line]
     site = [r.line for r in learned if r.long_line]
     sources = [r.source for r in readable.select("source").distinct().collect()]
-    return _native.staged_learn_furniture(seen, site, sources)
+    return _native.staged_learn_furniture(start, seen, site, sources)
 
 
 def _furniture_lines(batches: Iterator[Any]) -> Iterator[Any]:
@@ -320,7 +381,7 @@ def _fingerprint(readable: Any, context: Any, slices: int) -> Any:
     return spark.createDataFrame(rows, "doc long, id string, print binary")
 
 
-def _candidates(numbered: Any) -> Any:
+def _candidates(numbered: Any, context: Any) -> Any:
     """Candidate pairs (a, b), a < b, as ``run`` finds them, by shuffles:
     exact copies by fingerprint key, near copies by min-hash key, and pairs
     that share enough sampled shingles by shingle."""
@@ -364,12 +425,12 @@ def _candidates(numbered: Any) -> Any:
     between = x.join(y, (F.col("x.doc") == F.col("y.doc")) & (F.col("x.centre") < F.col("y.centre")))
     between = between.select(F.col("x.centre").alias("a"), F.col("y.centre").alias("b"))
 
-    sharing = _sharing(originals)
+    sharing = _sharing(originals, _context(context))
     pairs = copies.union(to_centre).union(between).union(sharing).distinct()
     return pairs, [keys, exact, originals]
 
 
-def _sharing(originals: Any) -> Any:
+def _sharing(originals: Any, learned: Any) -> Any:
     """Pairs that share enough sampled shingles, with the prefix filter of
     the command's candidate search.
 
@@ -388,7 +449,7 @@ def _sharing(originals: Any) -> Any:
 
     spark = originals.sparkSession
     longest = originals.agg(F.max(F.size("sample"))).first()[0] or 0
-    cap, needed = _native.staged_sharing(longest)
+    cap, needed = _native.staged_sharing(longest, learned)
     needs = spark.createDataFrame(list(enumerate(needed)), "len long, needed long")
     postings = originals.select("doc", F.size("sample").alias("len"), F.explode("sample").alias("h"))
     sizes = postings.groupBy("h").agg(F.count("*").alias("size"))
@@ -435,7 +496,7 @@ def _candidate_keys(batches: Iterator[Any]) -> Iterator[Any]:
         )
 
 
-def _verify(pairs: Any, numbered: Any) -> Any:
+def _verify(pairs: Any, numbered: Any, context: Any) -> Any:
     """The candidate pairs that are copies of one article."""
     from pyspark.sql import functions as F
 
@@ -449,9 +510,10 @@ def _verify(pairs: Any, numbered: Any) -> Any:
     def verify(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
+        learned = _context(context)
         for batch in batches:
             c = batch.to_pydict()
-            ok = _native.staged_verify(c["pa"], c["pb"])
+            ok = _native.staged_verify(c["pa"], c["pb"], learned)
             a = [x for x, k in zip(c["a"], ok) if k]
             b = [x for x, k in zip(c["b"], ok) if k]
             yield pa.RecordBatch.from_arrays(
@@ -461,7 +523,7 @@ def _verify(pairs: Any, numbered: Any) -> Any:
     return joined.mapInArrow(verify, "a long, b long")
 
 
-def _cluster(numbered: Any, slices: int, driver_pairs: int) -> Any:
+def _cluster(numbered: Any, slices: int, driver_pairs: int, context: Any) -> Any:
     """Each readable document's cluster: (id, cluster id) rows.
 
     Candidates and their verification are shuffles. The verified pairs
@@ -471,8 +533,8 @@ def _cluster(numbered: Any, slices: int, driver_pairs: int) -> Any:
     executors.
     """
     spark = numbered.sparkSession
-    pairs, cached = _candidates(numbered)
-    verified = _verify(pairs, numbered).persist()
+    pairs, cached = _candidates(numbered, context)
+    verified = _verify(pairs, numbered, context).persist()
     count = numbered.count()
     if verified.count() <= driver_pairs:
         edges = verified.collect()
@@ -489,7 +551,7 @@ def _cluster(numbered: Any, slices: int, driver_pairs: int) -> Any:
     within = verified.join(comp.withColumnRenamed("doc", "a"), "a").rdd.map(
         lambda r: (r.comp, (r.a, r.b))
     )
-    found = members.cogroup(within, slices).flatMap(lambda g: _split(*g[1])).collect()
+    found = members.cogroup(within, slices).flatMap(lambda g: _split(*g[1], context)).collect()
     named = _native.staged_name_clusters(count, found)
     for frame in cached + [verified]:
         frame.unpersist()
@@ -525,11 +587,11 @@ def _components(verified: Any) -> Any:
             return labels.withColumnRenamed("label", "comp")
 
 
-def _split(members: Any, within: Any) -> List[List[int]]:
+def _split(members: Any, within: Any, context: Any) -> List[List[int]]:
     members, within = list(members), list(within)
     return _native.staged_split(
         [d for d, _ in members], [p for _, p in members],
-        [a for a, _ in within], [b for _, b in within],
+        [a for a, _ in within], [b for _, b in within], _context(context),
     )
 
 
@@ -566,6 +628,39 @@ def to_parquet(spark: Any, out: Union[str, "os.PathLike[str]"], dest: Union[str,
     for name in OUTPUTS:
         frame = spark.read.json(os.path.join(base, f"{name}.jsonl"))
         frame.write.mode("errorifexists").parquet(os.path.join(os.fspath(dest), name))
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``newsmerge run`` the job takes, with their names."""
+    runs = parser.add_argument_group("options of `newsmerge run`, with the same meaning")
+    for name, what in (
+        ("text", "text (by default the first of text, content, body, maintext, articleBody)"),
+        ("id", "own id"), ("url", "url"), ("title", "title"), ("date", "date"),
+    ):
+        runs.add_argument(
+            f"--{name}-field", metavar="NAME",
+            help=f"the field (JSON or Parquet column) that holds a record's {what}; "
+            "a dotted name reaches into nested objects",
+        )
+    runs.add_argument(
+        "--glob", action="append", metavar="PATTERN",
+        help="read only the files of a folder matching this glob; repeat for several",
+    )
+    runs.add_argument(
+        "--exclude", action="append", metavar="PATTERN",
+        help="do not read the files or folders matching this glob; repeat for several",
+    )
+    runs.add_argument(
+        "--follow-links", action="store_true", help="walk into symbolic links"
+    )
+    runs.add_argument(
+        "--markers", metavar="FILE",
+        help="a marker file whose phrases are added to the built-in ones",
+    )
+    runs.add_argument(
+        "--no-learned-furniture", action="store_true",
+        help="do not learn site furniture from the corpus",
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -607,6 +702,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         metavar="DIR",
         help="also write the output's records as Parquet datasets, DIR/documents/ and so on",
     )
+    parser.add_argument(
+        "--reader",
+        choices=("spark", "newsmerge"),
+        default="spark",
+        help="read the files with Spark's readers (text, Parquet, binary files; the default) "
+        "or with newsmerge's own reader on the executors; the output is the same",
+    )
+    _add_run_options(parser)
     args = parser.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         parser.error("--partitions must be at least 1")
@@ -621,6 +724,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             partitions=args.partitions,
             force=args.force,
             driver_pairs=args.driver_pairs,
+            reader=args.reader,
+            **{name: getattr(args, name) for name in SETTINGS},
         )
         if args.parquet:
             to_parquet(spark, args.out, args.parquet)

@@ -81,6 +81,101 @@ impl Split {
     }
 }
 
+/// How a driver with a file reader of its own (a cluster's, reading from
+/// any of its file systems) reads a file of the walk, so that it gets
+/// the entries [`Split::read`] gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reading {
+    /// Line by line, in parts: a large JSON Lines file. The lines go to
+    /// [`read_lines`], numbered after the records and lines before them.
+    Lines,
+    /// Row by row, in parts: a Parquet file with rows. The rows go to
+    /// [`read_rows`] as Arrow data, each with its row number.
+    Rows,
+    /// Whole: the file's bytes go to [`read_bytes`].
+    Whole,
+    /// Not at all: the walk already knows why it is not read;
+    /// [`InputFile::read`] says so without opening it.
+    Walked,
+}
+
+/// A file of the walk, with the way to read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    found: Found,
+    reading: Reading,
+}
+
+/// Walks the input as `run` does: its files in input order, each with the
+/// way to read it. JSON Lines files larger than `lines_from` bytes
+/// ([`ingest::PART_BYTES`] as `run` reads them) are read line by line;
+/// only their first bytes, and Parquet files' footers, are read here.
+pub fn files(input: &Path, config: &Config, lines_from: u64) -> Result<Vec<InputFile>> {
+    let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
+    Ok(found
+        .into_iter()
+        .map(|found| {
+            let reading = if found.problem.is_some() || ingest::Format::of(&found.rel).is_none() {
+                Reading::Walked
+            } else if ingest::read_by_lines(&found, lines_from) {
+                Reading::Lines
+            } else if ingest::parquet_rows(&found).is_some_and(|rows| rows > 0) {
+                Reading::Rows
+            } else {
+                Reading::Whole
+            };
+            InputFile { found, reading }
+        })
+        .collect())
+}
+
+impl InputFile {
+    /// The file's path relative to the input: the documents' ids start
+    /// with it.
+    pub fn rel(&self) -> &str {
+        &self.found.rel
+    }
+
+    /// The file's path, as the walk found it.
+    pub fn path(&self) -> &Path {
+        &self.found.path
+    }
+
+    /// How the file is read.
+    pub fn reading(&self) -> Reading {
+        self.reading
+    }
+
+    /// The file's entries, read here, as `run` reads it: for a file the
+    /// walk passed over, or one read by lines that holds no record.
+    pub fn read(&self, config: &Config) -> Vec<Entry> {
+        ingest::read(&self.found, &config.ingest.fields)
+    }
+}
+
+/// The entries of consecutive lines of the JSON Lines file `rel` (without
+/// their `\n`), after `before` = (records, lines) of the file: a record
+/// is a line with more than ASCII whitespace ([`ingest::is_record_line`]).
+pub fn read_lines(
+    rel: &str,
+    lines: &[&[u8]],
+    before: (usize, usize),
+    config: &Config,
+) -> Vec<Entry> {
+    ingest::line_entries(rel, lines, before, &config.ingest.fields)
+}
+
+/// The entries of Parquet rows handed over as an Arrow IPC stream, with
+/// each row's file (relative to the input) and row number (1-based).
+pub fn read_rows(ipc: &[u8], rows: &[(String, usize)], config: &Config) -> Result<Vec<Entry>> {
+    ingest::ipc_rows(ipc, rows, &config.ingest.fields).map_err(Error::Staged)
+}
+
+/// The entries of the bytes of the file `rel`, as `run` reads the file.
+pub fn read_bytes(rel: &str, bytes: Vec<u8>, config: &Config) -> Vec<Entry> {
+    ingest::read_bytes(rel, bytes, &config.ingest.fields)
+}
+
 /// An entry's lines as furniture learning counts them: (line, article)
 /// hash pairs of its short lines, then of its long ones (see
 /// [`recurring::Lines`]). A line is learned when at least

@@ -17,8 +17,9 @@ mod warc;
 use rayon::prelude::*;
 
 pub use html::{Extractor, Page, Readability};
-pub use parts::{PART_BYTES, Part, parts, read_part};
-pub use record::{RECORDS_SOURCE, record_entry};
+pub use parquet::{ipc_rows, rows_of as parquet_rows};
+pub use parts::{PART_BYTES, Part, line_entries, parts, read_by_lines, read_part};
+pub use record::{RECORDS_SOURCE, is_record_line, record_entry};
 pub use walk::{Filter, Found, OUTPUT_MARKER, walk};
 
 /// One input document: a text file, or one record of a JSON/JSONL file.
@@ -313,29 +314,46 @@ pub fn read(found: &Found, fields: &Fields) -> Vec<Entry> {
         _ => {}
     }
     match read_regular(&found.path) {
-        Ok(Some(bytes)) => match Compression::decompress(&found.rel, bytes) {
-            Ok(bytes) => parse_bytes(&found.rel, format, &bytes, fields),
-            Err(p) => problem(p),
-        },
+        Ok(Some(bytes)) => read_bytes(&found.rel, bytes, fields),
         Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
         Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
+    }
+}
+
+/// The entries of a file's bytes, read by another program (a cluster's
+/// file reader): what [`read`] reads from the file `rel` holding them,
+/// decompressed as its name and bytes say.
+pub fn read_bytes(rel: &str, bytes: Vec<u8>, fields: &Fields) -> Vec<Entry> {
+    let fallback = source_of_path(rel);
+    let problem = |p: Problem| vec![problem_entry(rel.to_string(), &fallback, p)];
+    match Format::of(rel) {
+        None => problem(Problem::Skipped(SUPPORTED.into())),
+        Some(Format::Warc) => warc_entries(rel, &fallback, std::io::Cursor::new(bytes)),
+        Some(format) => match Compression::decompress(rel, bytes) {
+            Ok(bytes) => parse_bytes(rel, format, &bytes, fields),
+            Err(p) => problem(p),
+        },
     }
 }
 
 /// Reads a WARC file as a stream, never whole.
 fn read_warc_file(found: &Found, fallback: &str) -> Vec<Entry> {
     let problem = |p: Problem| vec![problem_entry(found.rel.clone(), fallback, p)];
-    let file = match open_regular(&found.path) {
-        Ok(Some(file)) => file,
-        Ok(None) => return problem(Problem::Skipped(NOT_REGULAR.into())),
-        Err(e) => return problem(Problem::Error(format!("cannot read file: {e}"))),
-    };
-    let named = Compression::of_name(&found.rel).0;
-    match warc::open(file, named) {
-        Ok(reader) => guarded_entries("WARC reader", (&found.rel, fallback), || {
-            warc::read_warc(&found.rel, fallback, reader, &Readability)
+    match open_regular(&found.path) {
+        Ok(Some(file)) => warc_entries(&found.rel, fallback, file),
+        Ok(None) => problem(Problem::Skipped(NOT_REGULAR.into())),
+        Err(e) => problem(Problem::Error(format!("cannot read file: {e}"))),
+    }
+}
+
+/// The entries of a WARC stream, decompressed as its name and first bytes
+/// say.
+fn warc_entries(rel: &str, fallback: &str, stream: impl std::io::Read + 'static) -> Vec<Entry> {
+    match warc::open(stream, Compression::of_name(rel).0) {
+        Ok(reader) => guarded_entries("WARC reader", (rel, fallback), || {
+            warc::read_warc(rel, fallback, reader, &Readability)
         }),
-        Err(p) => problem(p),
+        Err(p) => vec![problem_entry(rel.to_string(), fallback, p)],
     }
 }
 

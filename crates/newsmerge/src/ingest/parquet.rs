@@ -16,12 +16,25 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fs::File;
 use std::path::Path;
 
 /// Rows decoded at a time.
 const BATCH_ROWS: usize = 1024;
+
+/// The rows of a Parquet file found by the walk, from its footer; `None`
+/// when it has a problem, is not named as Parquet or cannot be opened as
+/// Parquet.
+pub fn rows_of(found: &super::Found) -> Option<usize> {
+    if found.problem.is_some() || super::Format::of(&found.rel) != Some(super::Format::Parquet) {
+        return None;
+    }
+    let file = File::open(&found.path).ok()?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).ok()?;
+    let rows = builder.metadata().file_metadata().num_rows();
+    usize::try_from(rows).ok()
+}
 
 /// The row groups of a Parquet file: for each, the rows before it. `None`
 /// when the file cannot be opened as Parquet (it is then read whole, and
@@ -114,15 +127,50 @@ fn rows(
     fields: &Fields,
     entries: &mut Vec<Entry>,
 ) {
-    let schema = batch.schema();
     for row in 0..batch.num_rows() {
-        let mut map = Map::new();
-        for (field, column) in schema.fields().iter().zip(batch.columns()) {
-            map.insert(field.name().clone(), value(column.as_ref(), row));
-        }
         let n = before + row + 1;
-        entries.push(record(rel, n, &Value::Object(map), fallback, fields));
+        entries.push(record(rel, n, &row_object(batch, row), fallback, fields));
     }
+}
+
+/// One row of a batch as a JSON object, its columns by name.
+fn row_object(batch: &RecordBatch, row: usize) -> Value {
+    let schema = batch.schema();
+    let columns = schema.fields().iter().zip(batch.columns());
+    let map = columns.map(|(field, column)| (field.name().clone(), value(column.as_ref(), row)));
+    Value::Object(map.collect())
+}
+
+/// The entries of Parquet rows read by another program (a cluster's
+/// Parquet reader) and handed over as Arrow IPC stream bytes, with each
+/// row's file and row number (1-based) in it: what [`read_file`] reads
+/// from those rows.
+pub fn ipc_rows(
+    ipc: &[u8],
+    rows: &[(String, usize)],
+    fields: &Fields,
+) -> Result<Vec<Entry>, String> {
+    let reader = arrow_ipc::reader::StreamReader::try_new(ipc, None)
+        .map_err(|e| format!("not an Arrow IPC stream: {e}"))?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("cannot decode the Arrow rows: {e}"))?;
+        for row in 0..batch.num_rows() {
+            let Some((rel, n)) = rows.get(entries.len()) else {
+                return Err(format!("more rows than the {} numbered", rows.len()));
+            };
+            let fallback = super::source_of_path(rel);
+            entries.push(record(rel, *n, &row_object(&batch, row), &fallback, fields));
+        }
+    }
+    if entries.len() != rows.len() {
+        return Err(format!(
+            "{} rows for {} numbered",
+            entries.len(),
+            rows.len()
+        ));
+    }
+    Ok(entries)
 }
 
 /// One value of an Arrow array as JSON. Types with no plain JSON form

@@ -10,7 +10,7 @@
 //! not UTF-8 is one bad record. A UTF-16 file, or one with no record at
 //! all, is read whole.
 
-use super::record::{bad_line, read_json_lines_bytes};
+use super::record::{bad_line, is_record_line, json_lines, read_json_lines_bytes};
 use super::{Entry, Fields, Format, Found, read, source_of_path};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -120,12 +120,7 @@ fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {
 /// Cuts a file at line ends into spans of about `part_bytes`; `None` when
 /// it should be read whole (UTF-16, no record, or unreadable).
 fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(&f.path).ok()?);
-    let head = reader.fill_buf().ok()?;
-    let compressed = super::Compression::of_bytes(head) != super::Compression::None;
-    if compressed || head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return None;
-    }
+    let mut reader = plain_lines(f)?;
     let mut spans = Vec::new();
     let mut open = Span {
         start: 0,
@@ -143,7 +138,7 @@ fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
         }
         at += n as u64;
         lines += 1;
-        if !line.iter().all(u8::is_ascii_whitespace) {
+        if is_record_line(&line) {
             records += 1;
         }
         if at - open.start >= part_bytes {
@@ -160,6 +155,43 @@ fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
         spans.push(Span { end: at, ..open });
     }
     (records > 0).then_some(spans)
+}
+
+/// The file open for reading line by line; `None` when it is compressed,
+/// UTF-16 or unreadable, and so read whole.
+fn plain_lines(f: &Found) -> Option<BufReader<File>> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(&f.path).ok()?);
+    let head = reader.fill_buf().ok()?;
+    let compressed = super::Compression::of_bytes(head) != super::Compression::None;
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    (!compressed && !utf16).then_some(reader)
+}
+
+/// Whether a file is read line by line, by parts, when its lines hold a
+/// record: a JSON Lines file larger than `part_bytes` ([`PART_BYTES`] for
+/// [`parts`]), neither compressed nor UTF-16. Only its first bytes are
+/// read. Its lines' entries are [`line_entries`].
+pub fn read_by_lines(f: &Found, part_bytes: u64) -> bool {
+    is_large_json_lines(f, part_bytes) && plain_lines(f).is_some()
+}
+
+/// The entries of consecutive lines of a JSON Lines file (without their
+/// `\n`), after `records_before` records on `lines_before` lines: what
+/// [`read_part`] reads from a part that holds these lines.
+pub fn line_entries(
+    rel: &str,
+    lines: &[&[u8]],
+    (records_before, lines_before): (usize, usize),
+    fields: &Fields,
+) -> Vec<Entry> {
+    let first = match lines.first() {
+        Some([0xEF, 0xBB, 0xBF, rest @ ..]) if lines_before == 0 => Some(rest),
+        _ => None,
+    };
+    let rest = lines.iter().skip(usize::from(first.is_some())).copied();
+    let lines = first.into_iter().chain(rest);
+    let before = (records_before, lines_before);
+    json_lines(rel, lines, &source_of_path(rel), fields, before)
 }
 
 fn read_span(f: &Found, span: Span) -> std::io::Result<Vec<u8>> {

@@ -48,13 +48,31 @@ pub(super) fn read_json_lines_bytes(
     bytes: &[u8],
     fallback: &str,
     fields: &Fields,
+    before: (usize, usize),
+) -> Vec<Entry> {
+    json_lines(rel, bytes.split(|&b| b == b'\n'), fallback, fields, before)
+}
+
+/// Whether a line of a `.jsonl` file holds a record: whether it is more
+/// than ASCII whitespace.
+pub fn is_record_line(line: &[u8]) -> bool {
+    !line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Reads `.jsonl` lines (without their `\n`), as
+/// [`read_json_lines_bytes`] reads them from bytes.
+pub(super) fn json_lines<'a>(
+    rel: &str,
+    lines: impl Iterator<Item = &'a [u8]>,
+    fallback: &str,
+    fields: &Fields,
     (records_before, lines_before): (usize, usize),
 ) -> Vec<Entry> {
     let mut entries = Vec::new();
     let mut records = records_before;
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    for (i, line) in lines.enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if !is_record_line(line) {
             continue;
         }
         records += 1;

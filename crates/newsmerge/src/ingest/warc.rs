@@ -76,7 +76,10 @@ fn flush(
 /// The streamed, decompressed bytes of a WARC file, compressed as its
 /// first bytes show. A name that promises compression the bytes do not
 /// have is an error, as for every other format.
-pub(super) fn open(file: std::fs::File, named: Compression) -> Result<Box<dyn Read>, Problem> {
+pub(super) fn open(
+    file: impl Read + 'static,
+    named: Compression,
+) -> Result<Box<dyn Read>, Problem> {
     let mut file = BufReader::new(file);
     let head = file
         .fill_buf()

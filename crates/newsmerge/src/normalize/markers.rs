@@ -83,12 +83,22 @@ impl Markers {
 
     /// The built-in phrases and those of the marker file at `path`.
     pub fn load(path: &Path) -> crate::Result<Markers> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::MarkersUnreadable {
+        Markers::from_file_text(path, &Markers::read_file(path)?)
+    }
+
+    /// The text of the marker file at `path`, for a worker that has no
+    /// access to it ([`Markers::from_file_text`]).
+    pub fn read_file(path: &Path) -> crate::Result<String> {
+        std::fs::read_to_string(path).map_err(|source| Error::MarkersUnreadable {
             path: path.to_path_buf(),
             source,
-        })?;
+        })
+    }
+
+    /// The built-in phrases and those of `text`, the marker file at `path`.
+    pub fn from_file_text(path: &Path, text: &str) -> crate::Result<Markers> {
         Markers::builtin()
-            .extended(&text)
+            .extended(text)
             .map_err(|source| Error::MarkersInvalid {
                 path: path.to_path_buf(),
                 source,
