@@ -1,5 +1,7 @@
 """The Spark job (``newsmerge.spark``) in ``local[2]``: the same output as
-``newsmerge run`` on a generated corpus, for 1 and 4 partitions."""
+``newsmerge run`` on a generated corpus, for 1 and 4 partitions, and on a
+corpus of every kind of file Spark's readers read, with the command's
+options."""
 
 import filecmp
 import json
@@ -195,9 +197,122 @@ def test_the_command_line_teaches_and_refuses_bad_options():
         [sys.executable, "-m", "newsmerge.spark", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "--partitions" in done.stdout
+    for option in ("--reader", "--text-field", "--glob", "--exclude", "--markers"):
+        assert option in done.stdout
     done = subprocess.run(
         [sys.executable, "-m", "newsmerge.spark", "in", "--out", "out", "--partitions", "0"],
         capture_output=True,
         text=True,
     )
     assert done.returncode == 2 and "at least 1" in done.stderr
+
+
+def mixed_corpus(root):
+    """Files of every kind Spark's readers read, with what the command
+    meets in them: a large JSON Lines file (a byte-order mark, blank and
+    malformed lines, a line that is not UTF-8, Windows line ends) read in
+    splits; Parquet files of several row groups, of another schema, and
+    of no rows, one named with glob characters; a compressed file; a file
+    of whitespace; empty files; files Spark takes for its own (``_draft``);
+    a file of no supported kind."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(7)
+    articles = [make_article(rng) for _ in range(15)]
+    lines = []
+    for i in range(90):
+        headline, paras = articles[i % 15]
+        body = "\n\n".join(paras[: 3 + i % 4])
+        lines.append(json.dumps({"id": f"r{i}", "title": headline, "text": body, "body": body}))
+        lines += ["   "] * (i % 11 == 0) + ["{broken"] * (i % 29 == 0)
+    data = b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\n\xff\xfe not text\n"
+    write(root, "feeds/wire feed.jsonl", data, binary=True)
+    write(root, "feeds/blank.jsonl", "  \n\n" * 2000)
+    write(root, "feeds/skip/old.jsonl", "\n".join(lines[:5]))
+    write(root, "feeds/packed.jsonl.gz", gzip.compress("\n".join(lines[:12]).encode()), binary=True)
+    bodies = ["\n\n".join(articles[i % 15][1]) for i in range(40)]
+    table = pa.table({
+        "id": [f"p{i}" for i in range(40)],
+        "body": bodies,
+        "url": [f"https://www.paper.example/{i}" for i in range(40)],
+        "rank": list(range(40)),
+        "tags": [["news", str(i)] for i in range(40)],
+    })
+    (root / "tables").mkdir()
+    pq.write_table(table, root / "tables" / "daily [1].parquet", row_group_size=9)
+    pq.write_table(pa.table({"text": [bodies[3]], "date": ["2026-11-02"]}), root / "tables" / "one.parquet")
+    empty = pa.table({"text": pa.array([], pa.string())})
+    pq.write_table(empty, root / "tables" / "empty.parquet")
+    write(root, "notes/desk.txt", articles[0][0] + "\n\n" + "\n\n".join(articles[0][1]))
+    write(root, "notes/logo.png", b"\x89PNG", binary=True)
+    write(root, "notes/_draft.txt", "A draft about the harbour museum, never published.")
+    write(root, "notes/.unsaved.txt", "")
+    write(root, "tables/_part.parquet", b"PAR1 not really", binary=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    return mixed_corpus(tmp_path_factory.mktemp("mixed"))
+
+
+@pytest.fixture
+def small_splits(spark):
+    """Spark's file splits of 16 KB, so that the large JSON Lines file is
+    read in several."""
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "16384")
+    yield
+    spark.conf.set(key, before)
+
+
+def command(corpus, out, *options):
+    binary = cli_binary()
+    if not binary:
+        if os.environ.get("CI"):
+            raise AssertionError("the command is built before the tests in CI")
+        pytest.skip("no newsmerge binary built (set NEWSMERGE_BIN)")
+    done = subprocess.run([binary, "run", str(corpus), "--out", str(out), "-q", *options])
+    assert done.returncode in (0, 1)
+    return out
+
+
+@pytest.mark.parametrize("reader", ["spark", "newsmerge"])
+def test_every_kind_of_file_is_read_as_the_command_reads_it(
+    spark, small_splits, mixed, tmp_path, reader
+):
+    expected = command(mixed, tmp_path / "cli")
+    summary = nspark.run(
+        mixed, tmp_path / "spark", spark=spark, partitions=3, reader=reader, lines_from=4096
+    )
+    same_files(expected, tmp_path / "spark")
+    with open(tmp_path / "spark" / "documents.jsonl") as f:
+        ids = [json.loads(line)["id"] for line in f]
+    assert "tables/daily [1].parquet#40" in ids and "feeds/wire feed.jsonl#95" in ids
+    assert "notes/_draft.txt" in ids and "notes/.unsaved.txt" in ids
+    assert summary["documents"]["error"] >= 4
+
+
+def test_the_command_options_reach_every_worker(spark, mixed, tmp_path):
+    markers = tmp_path / "markers.txt"
+    markers.write_text("[footer]\nFiled from the news desk\n")
+    options = {
+        "text_field": "body", "title_field": "id", "exclude": ["skip"], "glob": ["*.jsonl", "*.parquet"],
+        "markers": markers, "no_learned_furniture": True,
+    }
+    expected = command(
+        mixed, tmp_path / "cli", "--text-field", "body", "--title-field", "id",
+        "--exclude", "skip", "--glob", "*.jsonl", "--glob", "*.parquet",
+        "--markers", str(markers), "--no-learned-furniture",
+    )
+    nspark.run(mixed, tmp_path / "spark", spark=spark, partitions=2, lines_from=4096, **options)
+    same_files(expected, tmp_path / "spark")
+    with open(tmp_path / "spark" / "summary.json") as f:
+        settings = json.load(f)["settings"]
+    assert settings["exclude"] == ["skip"] and settings["min_furniture_articles"] == 0
+    with pytest.raises(TypeError, match="unknown settings"):
+        nspark.run(mixed, tmp_path / "other", spark=spark, text_fields="body")

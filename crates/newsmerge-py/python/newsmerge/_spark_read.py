@@ -15,8 +15,15 @@ library how each file is read; Spark then reads the files:
             the rows cross to Rust as Arrow IPC.
     whole   every other file: Spark's ``binaryFile`` reader, one file per
             task, the bytes read by the library as the command reads a file.
-    walked  files the walk passed over (unsupported, not regular, links):
-            their entries come from the walk, on the driver.
+    walked  files the walk passed over (unsupported, not regular, links),
+            and empty files (Spark's readers give them no split): read
+            on the driver, without opening the former.
+
+Spark's readers pass over some files they are given (names that start
+with ``_``, which Spark takes for its own metadata); each reader's list of
+input files is checked against the walk, and the files it left out are
+read by the library's reader on the executors, so every file of the walk
+is read exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import urllib.parse
 from typing import Any, Dict, Iterator, List, Tuple
 
 from . import _native
+from .spark import _context, _entry_batch
 
 _PATH = "__newsmerge_path"
 _START = "__newsmerge_start"
@@ -43,18 +51,34 @@ def entries(
     by: Dict[str, List[Tuple[str, str, str]]] = {"lines": [], "rows": [], "whole": [], "walked": []}
     for data, rel, path, reading in files:
         by[reading].append((data, rel, os.path.abspath(path)))
-    driver = [row for data, _, _ in by["walked"] for row in _native.staged_read_file(data, start)]
-    frames = []
+    here = [data for data, _, _ in by["walked"]]
+    frames, left = [], []
     if by["lines"]:
-        lines, empty = _lines(spark, by["lines"], shared, schema)
+        lines, empty, missed = _lines(spark, by["lines"], shared, schema)
         frames.append(lines)
-        driver += [row for data, _ in empty for row in _native.staged_read_file(data, start)]
+        here += empty
+        left += missed
     if by["rows"]:
-        frames += _rows(spark, by["rows"], shared, schema)
+        rows, missed = _rows(spark, by["rows"], shared, schema)
+        frames += rows
+        left += missed
     if by["whole"]:
-        frames.append(_whole(spark, by["whole"], shared, schema))
+        whole, missed = _whole(spark, by["whole"], shared, schema)
+        frames.append(whole)
+        left += missed
+    driver = [row for data in here for row in _native.staged_read_file(data, start)]
     frames.append(spark.createDataFrame(driver, schema))
+    if left:
+        read = spark.sparkContext.parallelize(left, min(len(left), spark.sparkContext.defaultParallelism))
+        rows = read.flatMap(lambda data: _native.staged_read_file(data, _context(shared)))
+        frames.append(spark.createDataFrame(rows, schema))
     return functools.reduce(lambda a, b: a.unionByName(b), frames)
+
+
+def _missed(frame: Any, files: List[Tuple[str, str, str]]) -> List[str]:
+    """The files a reader was given but does not read."""
+    listed = {_key(uri) for uri in frame.inputFiles()}
+    return [data for data, _, path in files if _key(path) not in listed]
 
 
 def _key(uri: str) -> str:
@@ -75,10 +99,11 @@ def _rels(files: List[Tuple[str, str, str]]) -> Dict[str, str]:
     return {_key(path): rel for _, rel, path in files}
 
 
-def _whole(spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: str) -> Any:
-    """Files read whole: Spark reads the bytes, the library the entries."""
-    from .spark import _context
-
+def _whole(
+    spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: str
+) -> Tuple[Any, List[str]]:
+    """Files read whole: Spark reads the bytes, the library the entries;
+    and the files Spark passed over."""
     rels = _rels(files)
     raw = spark.read.format("binaryFile").load([_spark_path(p) for _, _, p in files])
 
@@ -86,18 +111,17 @@ def _whole(spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: s
         rel = rels[_key(row.path)]
         return _native.staged_read_bytes(rel, bytes(row.content), _context(shared))
 
-    return spark.createDataFrame(raw.select("path", "content").rdd.flatMap(read), schema)
+    rows = raw.select("path", "content").rdd.flatMap(read)
+    return spark.createDataFrame(rows, schema), _missed(raw, files)
 
 
 def _lines(
     spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: str
-) -> Tuple[Any, List[Tuple[str, str]]]:
-    """Large JSON Lines files, by Spark's text reader in splits; and the
-    files that hold no record (read on the driver, as the command reads
-    them whole)."""
+) -> Tuple[Any, List[str], List[str]]:
+    """Large JSON Lines files, by Spark's text reader in splits; the files
+    that hold no record (read on the driver, as the command reads them
+    whole); and the files Spark passed over."""
     from pyspark.sql import functions as F
-
-    from .spark import _context
 
     rels = _rels(files)
     text = spark.read.option("lineSep", "\n").text([_spark_path(p) for _, _, p in files])
@@ -114,8 +138,11 @@ def _lines(
     def read(batches: Iterator[Any]) -> Iterator[Any]:
         yield from _read_splits(batches, rels, numbering.value, _context(shared))
 
-    empty = [(data, rel) for data, rel, path in files if records.get(_key(path), 0) == 0]
-    return lines.mapInArrow(read, schema), empty
+    missed = _missed(text, files)
+    empty = [
+        data for data, _, path in files if records.get(_key(path), 0) == 0 and data not in missed
+    ]
+    return lines.mapInArrow(read, schema), empty, missed
 
 
 def _runs(batch: Any) -> Iterator[Tuple[str, int, List[bytes]]]:
@@ -174,8 +201,6 @@ def _read_splits(
     context: Any,
 ) -> Iterator[Any]:
     """The entries of a partition's lines, numbered through their files."""
-    from .spark import _entry_batch
-
     import pyarrow as pa
 
     seen: Dict[Tuple[str, int], Tuple[int, int]] = {}
@@ -189,20 +214,21 @@ def _read_splits(
         yield _entry_batch(pa, rows)
 
 
-def _rows(spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: str) -> List[Any]:
+def _rows(
+    spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: str
+) -> Tuple[List[Any], List[str]]:
     """Parquet files, by Spark's Parquet reader: one DataFrame per schema,
-    so that no file's rows gain another file's columns."""
+    so that no file's rows gain another file's columns; and the files Spark
+    passed over."""
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
-
-    from .spark import _context
 
     groups: Dict[Tuple[Tuple[str, str], ...], List[Tuple[str, str, str]]] = {}
     for f in files:
         fields = pq.read_schema(f[2])
         key = tuple((field.name, str(field.type)) for field in fields)
         groups.setdefault(key, []).append(f)
-    frames = []
+    frames, missed = [], []
     for group in groups.values():
         rels = _rels(group)
         table = spark.read.parquet(*[_spark_path(p) for _, _, p in group])
@@ -217,15 +243,14 @@ def _rows(spark: Any, files: List[Tuple[str, str, str]], shared: Any, schema: st
             yield from _read_rows(batches, rels, columns, _context(shared))
 
         frames.append(numbered.mapInArrow(read, schema))
-    return frames
+        missed += _missed(table, group)
+    return frames, missed
 
 
 def _read_rows(
     batches: Iterator[Any], rels: Dict[str, str], columns: List[str], context: Any
 ) -> Iterator[Any]:
     import pyarrow as pa
-
-    from .spark import _entry_batch
 
     for batch in batches:
         paths = batch.column(_PATH).to_pylist()

@@ -748,4 +748,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module under its own name, so that Spark pickles its
+    # functions by reference, not with this copy's globals.
+    from newsmerge import spark as _job
+
+    sys.exit(_job.main())

@@ -94,8 +94,10 @@ pub enum Reading {
     Rows,
     /// Whole: the file's bytes go to [`read_bytes`].
     Whole,
-    /// Not at all: the walk already knows why it is not read;
-    /// [`InputFile::read`] says so without opening it.
+    /// By the driver itself ([`InputFile::read`]): a file the walk passed
+    /// over, which is not opened, or an empty one (file readers that cut
+    /// files into byte ranges give an empty file none, and so no record
+    /// to say why it holds no document).
     Walked,
 }
 
@@ -115,7 +117,9 @@ pub fn files(input: &Path, config: &Config, lines_from: u64) -> Result<Vec<Input
     Ok(found
         .into_iter()
         .map(|found| {
-            let reading = if found.problem.is_some() || ingest::Format::of(&found.rel).is_none() {
+            let empty = std::fs::metadata(&found.path).is_ok_and(|m| m.len() == 0);
+            let passed = found.problem.is_some() || ingest::Format::of(&found.rel).is_none();
+            let reading = if passed || empty {
                 Reading::Walked
             } else if ingest::read_by_lines(&found, lines_from) {
                 Reading::Lines
@@ -602,4 +606,131 @@ pub fn finish(
     let reliability = context.reliability.clone().unwrap_or_default();
     describe_sources(&mut outcome, &reliability, &presence);
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    /// A folder with what each way of reading meets: a large JSON Lines
+    /// file (a byte-order mark, blank and bad lines, a line that is not
+    /// UTF-8, Windows line ends), a Parquet file of several row groups,
+    /// a compressed file, a text file, a file of no supported kind.
+    fn folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = b"\xEF\xBB\xBF".to_vec();
+        for i in 0..60 {
+            let line =
+                format!("{{\"id\": \"r{i}\", \"text\": \"Record {i} of the feed, in words.\"}}");
+            lines.extend_from_slice(line.as_bytes());
+            lines.extend_from_slice(match i % 7 {
+                0 => b"\n  \n".as_slice(),
+                3 => b"\r\n{broken\n",
+                5 => b"\n\xFF\xFE not text\n",
+                _ => b"\n",
+            });
+        }
+        std::fs::write(dir.path().join("feed.jsonl"), &lines).unwrap();
+        std::fs::write(dir.path().join("note.txt"), "A short note, in words.").unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"{\"text\": \"Packed record.\"}\n").unwrap();
+        std::fs::write(dir.path().join("packed.jsonl.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::write(dir.path().join("logo.png"), "not read").unwrap();
+        std::fs::write(dir.path().join("nothing.txt"), "").unwrap();
+        std::fs::write(
+            dir.path().join("rows.parquet"),
+            parquet_bytes(&rows_batch()),
+        )
+        .unwrap();
+        dir
+    }
+
+    fn rows_batch() -> RecordBatch {
+        let text: Vec<String> = (0..10).map(|i| format!("Row {i} of the table.")).collect();
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("text", Arc::new(StringArray::from(text))),
+            ("n", Arc::new(Int64Array::from_iter_values(0..10))),
+        ];
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    fn parquet_bytes(batch: &RecordBatch) -> Vec<u8> {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(4))
+            .build();
+        let mut out = Vec::new();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+        out
+    }
+
+    fn ipc_bytes(batch: &RecordBatch) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut out, &batch.schema()).unwrap();
+        w.write(batch).unwrap();
+        w.finish().unwrap();
+        drop(w);
+        out
+    }
+
+    /// A file's entries as a driver with readers of its own gets them: the
+    /// lines cut into chunks of `chunk`, each numbered after the chunks
+    /// before it; the rows handed over as Arrow data.
+    fn read_as_driver(file: &InputFile, chunk: usize, config: &Config) -> Vec<Entry> {
+        let bytes = std::fs::read(file.path()).unwrap();
+        match file.reading() {
+            Reading::Walked => file.read(config),
+            Reading::Whole => read_bytes(file.rel(), bytes, config),
+            Reading::Rows => {
+                let rows: Vec<_> = (1..=10).map(|n| (file.rel().to_string(), n)).collect();
+                read_rows(&ipc_bytes(&rows_batch()), &rows, config).unwrap()
+            }
+            Reading::Lines => {
+                let bytes = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+                let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+                let (mut records, mut entries) = (0, Vec::new());
+                for (i, part) in lines.chunks(chunk).enumerate() {
+                    entries.extend(read_lines(file.rel(), part, (records, i * chunk), config));
+                    records += part.iter().filter(|l| ingest::is_record_line(l)).count();
+                }
+                entries
+            }
+        }
+    }
+
+    #[test]
+    fn a_driver_with_its_own_readers_gets_the_entries_run_reads() {
+        let dir = folder();
+        let config = Config::default();
+        let expected: Vec<Entry> = plan(dir.path(), &config)
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.read(&config))
+            .collect();
+        let files = files(dir.path(), &config, 100).unwrap();
+        let readings: Vec<_> = files.iter().map(|f| (f.rel(), f.reading())).collect();
+        assert_eq!(
+            readings,
+            [
+                ("feed.jsonl", Reading::Lines),
+                ("logo.png", Reading::Walked),
+                ("note.txt", Reading::Whole),
+                ("nothing.txt", Reading::Walked),
+                ("packed.jsonl.gz", Reading::Whole),
+                ("rows.parquet", Reading::Rows),
+            ]
+        );
+        for chunk in [1, 7, 1000] {
+            let read: Vec<Entry> = files
+                .iter()
+                .flat_map(|f| read_as_driver(f, chunk, &config))
+                .collect();
+            assert_eq!(read, expected, "lines in chunks of {chunk}");
+        }
+        assert!(expected.len() > 80);
+    }
 }
