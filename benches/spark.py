@@ -2,7 +2,8 @@
 """Measures the Spark job (newsmerge.spark) against the command on one machine.
 
   spark.py --corpus DIR [--master local[2]] [--partitions N] [--runs N]
-           [--driver-memory 8g] [--work DIR] [--json results.json]
+           [--driver-memory 8g] [--work DIR] [--reader spark|newsmerge]
+           [--json results.json]
 
 Runs `newsmerge run DIR` (target/release/newsmerge, threads as many as the
 master's cores) and `python -m newsmerge.spark DIR --master MASTER`, each
@@ -159,6 +160,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--driver-memory", default="8g")
     ap.add_argument("--work", default="/tmp/newsmerge-spark-bench")
+    ap.add_argument("--reader", choices=("spark", "newsmerge"), default="spark")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -180,7 +182,7 @@ def main():
         "pyspark-shell"
     )
     spark_cmd = [sys.executable, "-m", "newsmerge.spark", args.corpus, "--out", spark_out,
-                 "--master", args.master, "--force"]
+                 "--master", args.master, "--force", "--reader", args.reader]
     if args.partitions:
         spark_cmd += ["--partitions", str(args.partitions)]
     cli_cmd = [BIN, "run", args.corpus, "--out", cli_out, "--force", "-q", "-j", threads]

@@ -139,8 +139,9 @@ def _lines(
         yield from _read_splits(batches, rels, numbering.value, _context(shared))
 
     missed = _missed(text, files)
+    passed = set(missed)
     empty = [
-        data for data, _, path in files if records.get(_key(path), 0) == 0 and data not in missed
+        data for data, _, path in files if records.get(_key(path), 0) == 0 and data not in passed
     ]
     return lines.mapInArrow(read, schema), empty, missed
 
@@ -207,6 +208,8 @@ def _read_splits(
     for batch in batches:
         rows = []
         for path, start, lines in _runs(batch):
+            if (path, start) not in before:
+                raise RuntimeError(f"{path} was cut differently when its lines were counted")
             records, n = seen.get((path, start), before[(path, start)])
             read = _native.staged_read_lines(rels[_key(path)], lines, records, n, context)
             seen[(path, start)] = (records + len(read), n + len(lines))

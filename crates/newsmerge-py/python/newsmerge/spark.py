@@ -162,17 +162,28 @@ def run(
     sc = spark.sparkContext
     slices = partitions or sc.defaultParallelism
     shared = _share(sc, start)
-    if reader == "spark":
-        entries = _spark_read.entries(
-            spark, os.fspath(input), start, shared, lines_from, ENTRY_SCHEMA
-        )
-    else:
-        splits = _native.staged_plan(os.fspath(input), start)
-        rows = sc.parallelize(splits, max(1, min(slices, len(splits) or 1))).flatMap(
-            lambda split: _native.staged_read(split, _context(shared))
-        )
-        entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
-    return _run_entries(spark, entries, start, os.fspath(out), slices, force, driver_pairs)
+    # The text reader's splits are counted in one pass and read in another:
+    # they must be cut the same way both times, whatever the executors.
+    pinned = "spark.sql.files.minPartitionNum"
+    before = spark.conf.get(pinned, None)
+    spark.conf.set(pinned, str(slices))
+    try:
+        if reader == "spark":
+            entries = _spark_read.entries(
+                spark, os.fspath(input), start, shared, lines_from, ENTRY_SCHEMA
+            )
+        else:
+            splits = _native.staged_plan(os.fspath(input), start)
+            rows = sc.parallelize(splits, max(1, min(slices, len(splits) or 1))).flatMap(
+                lambda split: _native.staged_read(split, _context(shared))
+            )
+            entries = spark.createDataFrame(rows, ENTRY_SCHEMA)
+        return _run_entries(spark, entries, start, os.fspath(out), slices, force, driver_pairs)
+    finally:
+        if before is None:
+            spark.conf.unset(pinned)
+        else:
+            spark.conf.set(pinned, before)
 
 
 def _start(settings: Dict[str, Any]) -> Any:
