@@ -67,6 +67,13 @@ pub(super) fn run_loaded(
         config,
     );
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
+    drop(known);
+    // Freed on the thread pool: a million documents take seconds to free
+    // on one thread.
+    rayon::join(
+        || docs.into_par_iter().for_each(drop),
+        || entries.into_par_iter().for_each(drop),
+    );
     outcome
 }
 
@@ -201,15 +208,17 @@ fn merge_all(
     let presence = presence_records(&tallies, &model, &index);
     let reliability = learn_reliability(docs, &merged);
     progress.stage("re-voting ties", clusters.len() as u64);
+    // Each cluster's alignment is dropped by the thread that re-votes it:
+    // freeing a million alignments on one thread is a stage of its own.
     let merged = merged
         .into_par_iter()
-        .zip(&aligned)
-        .zip(&keeps)
+        .zip(aligned)
+        .zip(keeps)
         .map(|((m, a), keep)| {
             let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
             if tied {
-                merge_cluster(docs, a, keep, Some(&reliability), config)
+                merge_cluster(docs, &a, &keep, Some(&reliability), config)
             } else {
                 m
             }

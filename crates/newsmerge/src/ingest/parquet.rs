@@ -143,7 +143,7 @@ fn row_object(batch: &RecordBatch, row: usize) -> Value {
 
 /// The entries of Parquet rows read by another program (a cluster's
 /// Parquet reader) and handed over as Arrow IPC stream bytes, with each
-/// row's file and row number (1-based) in it: what [`read_file`] reads
+/// row's file and row number (1-based) in it: what [`super::read`] reads
 /// from those rows.
 pub fn ipc_rows(
     ipc: &[u8],

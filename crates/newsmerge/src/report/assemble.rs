@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::ingest::{self, Entry, Status};
 use crate::normalize::{DocId, Document};
 use crate::reconcile::CanonicalText;
+use rayon::prelude::*;
 
 /// Cluster ids: `c` and the cluster's rank by first member, zero-padded.
 pub(crate) fn cluster_names(clusters: &[Cluster]) -> Vec<String> {
@@ -52,17 +53,27 @@ pub(crate) fn assemble(
     command: &'static str,
     config: &Config,
 ) -> Outcome {
+    // Each cluster's record is built, and its canonical text dropped, on
+    // the thread pool; the reports are then placed by document.
+    let built: Vec<_> = clusters
+        .par_iter()
+        .zip(merged)
+        .enumerate()
+        .map(|(ci, (cluster, m))| {
+            let name = |d: DocId| docs.names[d.index()].to_string();
+            let (record, text) = cluster_record(&names[ci], cluster, &m, &name);
+            (record, text, m.order, m.reports)
+        })
+        .collect();
     let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; docs.names.len()];
     let mut records = Vec::with_capacity(clusters.len());
     let mut canonical = Vec::new();
-    for (ci, (cluster, m)) in clusters.iter().zip(merged).enumerate() {
-        let name = |d: DocId| docs.names[d.index()].to_string();
-        let (record, text) = cluster_record(&names[ci], cluster, &m, &name);
+    for (ci, (record, text, order, reports)) in built.into_iter().enumerate() {
         records.push(record);
         canonical.extend(text.map(|t| (names[ci].clone(), t)));
         // The representative is first in the order: the pivot in `run`,
         // the centre in `dedup`.
-        for (i, (d, report)) in m.order.iter().zip(m.reports).enumerate() {
+        for (i, (d, report)) in order.iter().zip(reports).enumerate() {
             per_doc[d.index()] = Some((ci, report, i == 0));
         }
     }
@@ -146,16 +157,26 @@ fn document_records(
     names: &[String],
     mut per_doc: Vec<Option<(usize, CopyReport, bool)>>,
 ) -> Vec<DocumentRecord> {
+    // Readable entries are the documents, in order: each gets its number
+    // and its report here, then the records are built in parallel.
     let mut next_doc = 0;
-    entries
+    let placed: Vec<_> = entries
         .iter()
         .map(|e| {
-            let mut r = entry_record(e);
-            if e.body.is_ok() {
-                let d = next_doc;
+            e.body.is_ok().then(|| {
                 next_doc += 1;
+                (next_doc - 1, per_doc[next_doc - 1].take())
+            })
+        })
+        .collect();
+    entries
+        .par_iter()
+        .zip(placed)
+        .map(|(e, placed)| {
+            let mut r = entry_record(e);
+            if let Some((d, report)) = placed {
                 r.words = Some(docs.words[d]);
-                if let Some((ci, report, keep)) = per_doc[d].take() {
+                if let Some((ci, report, keep)) = report {
                     r.cluster = Some(names[ci].clone());
                     r.keep = keep;
                     r.set_report(report);
