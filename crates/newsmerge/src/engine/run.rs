@@ -67,13 +67,6 @@ pub(super) fn run_loaded(
         config,
     );
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
-    drop(known);
-    // Freed on the thread pool: a million documents take seconds to free
-    // on one thread.
-    rayon::join(
-        || docs.into_par_iter().for_each(drop),
-        || entries.into_par_iter().for_each(drop),
-    );
     outcome
 }
 
