@@ -14,6 +14,7 @@
 //!
 //! ```text
 //! plan → Split::read                       (driver, then per file part)
+//!   or files → read_lines / read_rows / read_bytes   (the driver's readers)
 //!   → furniture_lines → Context::learn_furniture    (per entry, then all)
 //!   → fingerprint → clusters               (per entry, then all: driver)
 //!   → ballot → Context::learn_presence     (per cluster, then all)
@@ -151,7 +152,8 @@ impl InputFile {
     }
 
     /// The file's entries, read here, as `run` reads it: for a file the
-    /// walk passed over, or one read by lines that holds no record.
+    /// walk passed over, an empty one, one read by lines that holds no
+    /// record, or one the driver's own reader passed over.
     pub fn read(&self, config: &Config) -> Vec<Entry> {
         ingest::read(&self.found, &config.ingest.fields)
     }
