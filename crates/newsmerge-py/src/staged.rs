@@ -149,14 +149,17 @@ fn staged_read(py: Python<'_>, split: &str, context: &Context) -> PyResult<Vec<E
 type FileRow = (String, String, PathBuf, &'static str);
 
 /// The input's files in input order, each with the way to read it; JSON
-/// Lines files larger than `lines_from` bytes are read line by line.
+/// Lines files larger than `lines_from` bytes (by default, the size above
+/// which `run` reads them in parts) are read line by line.
 #[pyfunction]
+#[pyo3(signature = (input, context, lines_from=None))]
 fn staged_files(
     py: Python<'_>,
     input: PathBuf,
     context: &Context,
-    lines_from: u64,
+    lines_from: Option<u64>,
 ) -> PyResult<Vec<FileRow>> {
+    let lines_from = lines_from.unwrap_or(newsmerge::ingest::PART_BYTES);
     let files = py
         .detach(|| staged::files(&input, &context.config, lines_from))
         .map_err(py_error)?;

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import os
 import urllib.parse
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import _native
 from .spark import _context, _entry_batch
@@ -42,7 +42,7 @@ _ROW = "__newsmerge_row"
 
 
 def entries(
-    spark: Any, input: str, start: Any, shared: Any, lines_from: int, schema: str
+    spark: Any, input: str, start: Any, shared: Any, lines_from: Optional[int], schema: str
 ) -> Any:
     """The entries of every file under ``input``, as a DataFrame of
     ``schema`` (the job's entry rows). ``start`` is the run's first

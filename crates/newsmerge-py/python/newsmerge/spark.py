@@ -49,7 +49,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 from . import _native
 
 __all__ = [
-    "ENTRY_SCHEMA", "LINES_FROM", "OUTPUTS", "SETTINGS", "main", "run", "run_frame", "session",
+    "ENTRY_SCHEMA", "OUTPUTS", "SETTINGS", "main", "run", "run_frame", "session",
     "to_parquet",
 ]
 
@@ -92,10 +92,6 @@ def session(master: Optional[str] = None, app: str = "newsmerge") -> Any:
     return builder.getOrCreate()
 
 
-LINES_FROM = 32 << 20
-"""JSON Lines files larger than this (bytes) are read line by line, in
-splits, as the command reads them in parts; smaller files are read whole."""
-
 SETTINGS = (
     "text_field", "id_field", "url_field", "title_field", "date_field",
     "glob", "exclude", "follow_links", "markers", "no_learned_furniture",
@@ -112,7 +108,7 @@ def run(
     force: bool = False,
     driver_pairs: int = 50_000_000,
     reader: str = "spark",
-    lines_from: int = LINES_FROM,
+    lines_from: Optional[int] = None,
     **settings: Any,
 ) -> Dict[str, Any]:
     """Run every stage over a file or folder on Spark and write the output
@@ -142,7 +138,9 @@ def run(
             label propagation in Spark. The output is the same either way.
         reader: ``"spark"`` or ``"newsmerge"``, as above.
         lines_from: JSON Lines files larger than this many bytes are read
-            line by line in splits; the output does not depend on it.
+            line by line in splits, smaller ones whole; by default, the size
+            above which the command reads them in parts (32 MiB). The
+            output does not depend on it.
         settings: the command's options, named as in :data:`SETTINGS`:
             ``text_field``, ``id_field``, ``url_field``, ``title_field``,
             ``date_field`` (field names), ``glob`` and ``exclude`` (lists of

@@ -688,8 +688,11 @@ mod tests {
             Reading::Walked => file.read(config),
             Reading::Whole => read_bytes(file.rel(), bytes, config),
             Reading::Rows => {
-                let rows: Vec<_> = (1..=10).map(|n| (file.rel().to_string(), n)).collect();
-                read_rows(&ipc_bytes(&rows_batch()), &rows, config).unwrap()
+                let batch = rows_batch();
+                let rows: Vec<_> = (1..=batch.num_rows())
+                    .map(|n| (file.rel().to_string(), n))
+                    .collect();
+                read_rows(&ipc_bytes(&batch), &rows, config).unwrap()
             }
             Reading::Lines => {
                 let bytes = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
