@@ -246,6 +246,13 @@ pub(crate) struct RunArgs {
     /// so far, on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// run: keep the normalized documents in a temporary file in DIR
+    /// (removed when the run ends, however it ends) instead of in memory,
+    /// and read each cluster's back to merge it. About half of run's peak
+    /// memory, for a little more time; DIR needs about 2.5 times the
+    /// corpus's text in free space. The output is the same.
+    #[arg(long, value_name = "DIR")]
+    pub spill: Option<PathBuf>,
     /// Also write each canonical text as a file of its own,
     /// canonical/<cluster id>.txt (they are always in canonical.jsonl).
     #[arg(long)]
@@ -268,6 +275,7 @@ impl RunArgs {
             markers_text: None,
             no_learned_furniture: self.no_learned_furniture,
             threads: self.threads,
+            spill: self.spill.clone(),
         }
         .config()
     }

@@ -71,6 +71,15 @@ pub enum Error {
         /// The input, resolved.
         input: PathBuf,
     },
+    /// The temporary file that holds the normalized documents (see
+    /// [`crate::ConfigBuilder::spill`]) cannot be created, written or read.
+    #[error("cannot spill documents to {path}")]
+    Spill {
+        /// The folder of the temporary file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
     /// A marker file cannot be read.
     #[error("cannot read marker file {path}")]
     MarkersUnreadable {

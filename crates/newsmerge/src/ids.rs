@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// A dense document number: the index of the document in the run's sorted
 /// list of readable documents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct DocId(pub u32);
 
 impl DocId {

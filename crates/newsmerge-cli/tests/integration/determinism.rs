@@ -75,8 +75,9 @@ fn tree(dest: &Path, reverse: bool) {
 }
 
 /// Runs `command` on two copies of the corpus created in opposite orders,
-/// on one thread and on four, and compares every output file.
-fn assert_identical_across_threads_and_order(command: &str) {
+/// on one thread and on four (the second with `more` flags), and compares
+/// every output file.
+fn assert_identical_across_threads_and_order(command: &str, more: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     fs::create_dir(&a).unwrap();
@@ -85,8 +86,8 @@ fn assert_identical_across_threads_and_order(command: &str) {
     tree(&b, true);
     let one = dir.path().join("one");
     let many = dir.path().join("many");
-    for (input, out, threads) in [(&a, &one, "1"), (&b, &many, "4")] {
-        let status = newsmerge(&[
+    for (input, out, threads, more) in [(&a, &one, "1", &[][..]), (&b, &many, "4", more)] {
+        let mut args = vec![
             command,
             input.to_str().unwrap(),
             "--out",
@@ -94,8 +95,9 @@ fn assert_identical_across_threads_and_order(command: &str) {
             "--quiet",
             "--threads",
             threads,
-        ])
-        .status;
+        ];
+        args.extend(more);
+        let status = newsmerge(&args).status;
         assert_eq!(
             status.code(),
             Some(1),
@@ -115,12 +117,40 @@ fn assert_identical_across_threads_and_order(command: &str) {
 
 #[test]
 fn run_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
-    assert_identical_across_threads_and_order("run");
+    assert_identical_across_threads_and_order("run", &[]);
+}
+
+#[test]
+fn run_output_is_identical_with_the_documents_spilled_and_the_spill_is_removed() {
+    let spill = tempfile::tempdir().unwrap();
+    let dir = spill.path().to_str().unwrap();
+    assert_identical_across_threads_and_order("run", &["--spill", dir]);
+    assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_spill_folder_that_does_not_exist_stops_the_run_before_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let missing = dir.path().join("missing");
+    let output = newsmerge(&[
+        "run",
+        data_dir().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--spill",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot spill documents to"), "{stderr}");
+    assert!(!out.join("summary.json").exists());
 }
 
 #[test]
 fn dedup_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
-    assert_identical_across_threads_and_order("dedup");
+    assert_identical_across_threads_and_order("dedup", &[]);
 }
 
 #[test]

@@ -9,8 +9,9 @@
 //! owned here, and each collects its results in input order, so the output
 //! is the same for any number of threads.
 //!
-//! `run` holds every normalized document, since merging needs the copies'
-//! text. `dedup` streams: a first pass over the input hashes each
+//! `run` keeps every normalized document, since merging needs the copies'
+//! text: in memory, or spilled to a temporary file and read back by
+//! cluster ([`crate::ConfigBuilder::spill`], see `store`). `dedup` streams: a first pass over the input hashes each
 //! document's short lines to learn the corpus's furniture, a second
 //! normalizes, fingerprints and diagnoses each document and keeps only its
 //! fingerprint and evidence, so no pass holds every text at once. Both
@@ -20,6 +21,7 @@
 mod dedup;
 mod run;
 pub mod staged;
+mod store;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -30,6 +32,7 @@ use dedup::dedup_streaming;
 use rayon::prelude::*;
 use run::{Grouping, run_loaded};
 use std::path::Path;
+use store::{Keeper, Kept};
 
 /// How far a run goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +89,7 @@ pub fn run_path(
                 progress,
             ));
         }
+        let keeper = keeper(config)?;
         progress.stage("reading", parts.len() as u64);
         let loaded = parts
             .par_iter()
@@ -94,10 +98,10 @@ pub fn run_path(
                 progress.advance(1);
                 entries
                     .into_par_iter()
-                    .map(|e| load(e, &config.normalize.markers))
+                    .map(|e| load(e, &config.normalize.markers, &keeper))
             })
             .collect();
-        Ok(run_loaded(loaded, Grouping::Found, config, progress))
+        run_loaded(loaded, keeper, Grouping::Found, config, progress)
     })
 }
 
@@ -118,16 +122,17 @@ pub fn run_entries(
                 progress,
             ));
         }
+        let keeper = keeper(config)?;
         progress.stage("reading", entries.len() as u64);
         let loaded = entries
             .into_par_iter()
             .map(|e| {
-                let l = load(e, &config.normalize.markers);
+                let l = load(e, &config.normalize.markers, &keeper);
                 progress.advance(1);
                 l
             })
             .collect();
-        Ok(run_loaded(loaded, Grouping::Found, config, progress))
+        run_loaded(loaded, keeper, Grouping::Found, config, progress)
     })
 }
 
@@ -137,29 +142,38 @@ pub fn run_entries(
 /// readable entry there is no cluster.
 pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
     in_pool(config, || {
+        let keeper = keeper(config)?;
         let loaded = entries
             .into_par_iter()
-            .map(|e| load(e, &config.normalize.markers))
+            .map(|e| load(e, &config.normalize.markers, &keeper))
             .collect();
-        Ok(run_loaded(loaded, Grouping::One, config, &Silent))
+        run_loaded(loaded, keeper, Grouping::One, config, &Silent)
     })
 }
 
-/// An input entry, its body taken out, and its normalized document and
-/// hashed lines when it has text.
-pub(crate) type Loaded = (Entry, Option<(Document, Option<recurring::Lines>)>);
+/// Where `run` keeps the normalized documents, as configured.
+fn keeper(config: &Config) -> Result<Keeper> {
+    match &config.spill {
+        Some(dir) => Keeper::spilling(dir),
+        None => Ok(Keeper::held()),
+    }
+}
+
+/// An input entry, its body taken out, and its normalized document (kept)
+/// and hashed lines when it has text.
+pub(crate) type Loaded = (Entry, Option<(Kept, Option<recurring::Lines>)>);
 
 /// Normalizes an entry's text, hashes its lines for furniture learning
-/// (as `dedup` does, so that both commands learn the same furniture), and
-/// frees the text.
-fn load(entry: Entry, markers: &Markers) -> Loaded {
+/// (as `dedup` does, so that both commands learn the same furniture),
+/// frees the text and hands the document to `keeper`.
+fn load(entry: Entry, markers: &Markers, keeper: &Keeper) -> Loaded {
     let lines = entry
         .body
         .as_ref()
         .ok()
         .and_then(|raw| recurring::Lines::of_raw(&entry.source, raw));
     let (entry, doc) = load_document(entry, markers);
-    (entry, doc.map(|d| (d, lines)))
+    (entry, doc.map(|d| (keeper.keep(d), lines)))
 }
 
 /// Puts entries (with what was made of them) in id order, whatever order

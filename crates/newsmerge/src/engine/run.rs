@@ -1,10 +1,12 @@
 //! `run`: every stage, with every normalized document held for merging.
 
+use super::store::{Copies, Keeper, Store};
 use super::{Loaded, Mode, Progress, sort_by_id};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
+use crate::error::Result;
 use crate::normalize::ending::{is_cut, last_words};
 use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
@@ -24,39 +26,50 @@ pub(super) enum Grouping {
     One,
 }
 
-/// The stages after loading, on entries in any order.
+/// The stages after loading, on entries in any order, their documents
+/// kept by `keeper`.
 pub(super) fn run_loaded(
     mut loaded: Vec<Loaded>,
+    keeper: Keeper,
     grouping: Grouping,
     config: &Config,
     progress: &dyn Progress,
-) -> Outcome {
+) -> Result<Outcome> {
     sort_by_id(&mut loaded);
     let mut entries = Vec::with_capacity(loaded.len());
-    let mut docs = Vec::with_capacity(loaded.len());
+    let mut kept = Vec::with_capacity(loaded.len());
+    let mut readable = Vec::with_capacity(loaded.len());
     let mut lines = Vec::with_capacity(loaded.len());
     for (entry, doc) in loaded {
-        entries.push(entry);
-        if let Some((mut d, l)) = doc {
-            d.id = DocId(docs.len() as u32);
-            docs.push(d);
+        if let Some((k, l)) = doc {
+            readable.push(entries.len());
+            kept.push(k);
             lines.extend(l);
         }
+        entries.push(entry);
     }
+    let mut store = keeper.finish(kept)?;
     progress.stage("furniture", 1);
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
-    docs.par_iter_mut().for_each(|d| learned.mark(d));
-    let clusters = match grouping {
-        Grouping::Found => find_clusters(&docs, config, progress),
-        Grouping::One if docs.is_empty() => Vec::new(),
-        Grouping::One => vec![Cluster {
-            centre: DocId(0),
-            members: (0..docs.len() as u32).map(DocId).collect(),
-        }],
+    store.mark(&learned);
+    let corpus = Corpus {
+        store: &store,
+        learned: &learned,
+        sources: readable
+            .iter()
+            .map(|&e| entries[e].source.as_str())
+            .collect(),
+    };
+    let (clusters, words) = match grouping {
+        Grouping::Found => find_clusters(&corpus, config, progress)?,
+        Grouping::One => (one_cluster(store.len()), corpus.words()?),
     };
     let names = cluster_names(&clusters);
-    let (results, learned) = merge_all(&docs, &clusters, config, progress);
-    let known = Known::of(&docs);
+    let (results, learned) = merge_all(&corpus, &clusters, config, progress)?;
+    let known = Known {
+        names: readable.iter().map(|&e| entries[e].id.as_str()).collect(),
+        words,
+    };
     let mut outcome = assemble(
         &entries,
         &known,
@@ -67,8 +80,62 @@ pub(super) fn run_loaded(
         config,
     );
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
-    outcome
+    Ok(outcome)
 }
+
+/// Every one of `n` documents in one cluster; none when there are none.
+fn one_cluster(n: usize) -> Vec<Cluster> {
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![Cluster {
+        centre: DocId(0),
+        members: (0..n as u32).map(DocId).collect(),
+    }]
+}
+
+/// The readable documents, and what every stage needs of them.
+struct Corpus<'a> {
+    store: &'a Store,
+    learned: &'a recurring::Learned,
+    /// Each document's source, by [`DocId`].
+    sources: Vec<&'a str>,
+}
+
+impl Corpus<'_> {
+    /// The documents `ids`, marked.
+    fn get(&self, ids: &[DocId]) -> Result<Copies<'_>> {
+        self.store.get(ids, self.learned)
+    }
+
+    /// Runs `f` on every document, in chunks read in parallel, and
+    /// collects its results in document order.
+    fn map_all<T: Send>(
+        &self,
+        progress: &dyn Progress,
+        f: impl Fn(&Document) -> T + Sync,
+    ) -> Result<Vec<T>> {
+        let ids: Vec<DocId> = (0..self.store.len() as u32).map(DocId).collect();
+        let chunks: Vec<Vec<T>> = ids
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let copies = self.get(chunk)?;
+                let out: Vec<T> = copies.refs().into_iter().map(&f).collect();
+                progress.advance(chunk.len() as u64);
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        Ok(chunks.into_iter().flatten().collect())
+    }
+
+    /// Each document's words of article text.
+    fn words(&self) -> Result<Vec<usize>> {
+        self.map_all(&super::Silent, Document::content_words)
+    }
+}
+
+/// Documents read back at a time by the stages that go through them all.
+const CHUNK: usize = 64;
 
 /// Adds to each source's record what merging learned of it.
 pub(super) fn describe_sources(
@@ -85,32 +152,31 @@ pub(super) fn describe_sources(
 }
 
 /// Fingerprints the documents, finds candidate pairs and verifies them
-/// into clusters.
-fn find_clusters(docs: &[Document], config: &Config, progress: &dyn Progress) -> Vec<Cluster> {
-    let signatures = sketch_all(docs, config, progress);
+/// into clusters; and counts each document's words of article text.
+fn find_clusters(
+    corpus: &Corpus<'_>,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<(Vec<Cluster>, Vec<usize>)> {
+    progress.stage("fingerprinting", corpus.store.len() as u64);
+    let (signatures, words): (Vec<Signature>, Vec<usize>) = corpus
+        .map_all(progress, |d| (sketch(d, config), d.content_words()))?
+        .into_iter()
+        .unzip();
     progress.stage("candidates", 1);
     let pairs = candidates(&signatures, config);
     progress.stage("clustering", 1);
     let clusters = cluster(&signatures, &pairs, config);
     progress.advance(1);
-    clusters
-}
-
-fn sketch_all(docs: &[Document], config: &Config, progress: &dyn Progress) -> Vec<Signature> {
-    progress.stage("fingerprinting", docs.len() as u64);
-    docs.par_iter()
-        .map(|d| {
-            let s = sketch(d, config);
-            progress.advance(1);
-            s
-        })
-        .collect()
+    Ok((clusters, words))
 }
 
 /// One cluster aligned, before the presence vote.
 pub(super) struct Aligned {
     /// The copies in alignment order, pivot first.
     order: Vec<DocId>,
+    /// Where each of them is among the cluster's members.
+    positions: Vec<usize>,
     /// How many of them (the first) were aligned.
     aligned: usize,
     alignment: Alignment,
@@ -125,8 +191,8 @@ pub(super) struct SourceIndex<'a> {
 }
 
 impl<'a> SourceIndex<'a> {
-    pub(super) fn of(docs: &'a [Document]) -> SourceIndex<'a> {
-        let mut names: Vec<&str> = docs.iter().map(|d| d.source.as_str()).collect();
+    pub(super) fn of(sources: &[&'a str]) -> SourceIndex<'a> {
+        let mut names: Vec<&str> = sources.to_vec();
         names.sort_unstable();
         names.dedup();
         SourceIndex { names }
@@ -157,21 +223,22 @@ struct Learned {
 /// clusters that the tie rule decided (see
 /// [`crate::reconcile::reliability`]).
 fn merge_all(
-    docs: &[Document],
+    corpus: &Corpus<'_>,
     clusters: &[Cluster],
     config: &Config,
     progress: &dyn Progress,
-) -> (Vec<Merged>, Learned) {
-    let index = SourceIndex::of(docs);
+) -> Result<(Vec<Merged>, Learned)> {
+    let index = SourceIndex::of(&corpus.sources);
     progress.stage("aligning", clusters.len() as u64);
     let aligned: Vec<Aligned> = clusters
         .par_iter()
         .map(|c| {
-            let a = align_cluster(docs, c, &index, config);
+            let copies = corpus.get(&c.members)?;
+            let a = align_cluster(&copies.refs(), &c.members, &index, config);
             progress.advance(1);
-            a
+            Ok(a)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     progress.stage("learning sources", 1);
     let ballots: Vec<(&Ballot, &[usize])> = aligned
         .iter()
@@ -185,21 +252,29 @@ fn merge_all(
         .par_iter()
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
-    let merged: Vec<Merged> = aligned
+    // A cluster whose vote did not tie is not merged again: its alignment
+    // is freed as soon as it is merged.
+    let mut aligned = aligned;
+    let merged: Vec<Merged> = clusters
         .par_iter()
+        .zip(&mut aligned)
         .zip(&keeps)
-        .map(|(a, keep)| {
-            let merged = merge_cluster(docs, a, keep, None, config);
+        .map(|((c, a), keep)| {
+            let copies = corpus.get(&c.members)?;
+            let merged = merge_cluster(&copies.refs(), a, keep, None, config);
+            if !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
+                a.alignment = Alignment::default();
+            }
             progress.advance(1);
-            merged
+            Ok(merged)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut tallies = std::collections::BTreeMap::new();
     for ((a, keep), m) in aligned.iter().zip(&keeps).zip(&merged) {
         add_tally(&mut tallies, presence_tally(a, keep, m));
     }
     let presence = presence_records(&tallies, &model, &index);
-    let reliability = learn_reliability(docs, &merged);
+    let reliability = learn_reliability(&corpus.sources, &merged);
     progress.stage("re-voting ties", clusters.len() as u64);
     // Each cluster's alignment is dropped by the thread that re-votes it:
     // freeing a million alignments on one thread is a stage of its own.
@@ -207,34 +282,37 @@ fn merge_all(
         .into_par_iter()
         .zip(aligned)
         .zip(keeps)
-        .map(|((m, a), keep)| {
+        .zip(clusters)
+        .map(|(((m, a), keep), c)| {
             let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
-            if tied {
-                merge_cluster(docs, &a, &keep, Some(&reliability), config)
-            } else {
-                m
+            if !tied {
+                return Ok(m);
             }
+            let copies = corpus.get(&c.members)?;
+            Ok(merge_cluster(
+                &copies.refs(),
+                &a,
+                &keep,
+                Some(&reliability),
+                config,
+            ))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let learned = Learned {
         reliability,
         presence,
     };
-    (merged, learned)
+    Ok((merged, learned))
 }
 
-fn learn_reliability(docs: &[Document], merged: &[Merged]) -> Reliability {
+fn learn_reliability(sources: &[&str], merged: &[Merged]) -> Reliability {
     merged
         .par_iter()
         .map(|m| {
             let mut r = Reliability::default();
             if let Some(canon) = &m.canon {
-                let sources: Vec<&str> = m
-                    .order
-                    .iter()
-                    .map(|d| docs[d.index()].source.as_str())
-                    .collect();
+                let sources: Vec<&str> = m.order.iter().map(|d| sources[d.index()]).collect();
                 r.observe(canon, &sources);
             }
             r
@@ -245,32 +323,31 @@ fn learn_reliability(docs: &[Document], merged: &[Merged]) -> Reliability {
         })
 }
 
-/// Orders a cluster's copies by agreement and aligns the first
+/// Orders a cluster's copies (`copies`, the documents of `members`) by
+/// agreement and aligns the first
 /// [`crate::ConfigBuilder::max_aligned_copies`] of them.
 pub(super) fn align_cluster(
-    docs: &[Document],
-    cluster: &Cluster,
+    copies: &[&Document],
+    members: &[DocId],
     index: &SourceIndex<'_>,
     config: &Config,
 ) -> Aligned {
-    let members: Vec<DocId> = cluster.members.clone();
-    let member_docs: Vec<&Document> = members.iter().map(|d| &docs[d.index()]).collect();
-    let mut units: Vec<Vec<Unit>> = member_docs.iter().map(|d| units(d)).collect();
-    refine(&member_docs, &mut units);
-    let order: Vec<usize> = order_by_agreement(&units);
+    let mut units: Vec<Vec<Unit>> = copies.iter().map(|d| units(d)).collect();
+    refine(copies, &mut units);
+    let positions: Vec<usize> = order_by_agreement(&units);
     let aligned = members.len().min(config.align.max_aligned_copies.max(1));
-    let mut taken: Vec<Vec<Unit>> = order[..aligned]
+    let mut taken: Vec<Vec<Unit>> = positions[..aligned]
         .iter()
         .map(|&i| std::mem::take(&mut units[i]))
         .collect();
     taken.shrink_to_fit();
-    let order: Vec<DocId> = order.iter().map(|&i| members[i]).collect();
-    let copies: Vec<&Document> = order[..aligned].iter().map(|d| &docs[d.index()]).collect();
+    let voting: Vec<&Document> = positions[..aligned].iter().map(|&i| copies[i]).collect();
     let alignment = align_units(taken, config.align.max_diff_cells);
-    let ballot = Ballot::of(&copies, &alignment);
-    let sources = copies.iter().map(|d| index.number(&d.source)).collect();
+    let ballot = Ballot::of(&voting, &alignment);
+    let sources = voting.iter().map(|d| index.number(&d.source)).collect();
     Aligned {
-        order,
+        order: positions.iter().map(|&i| members[i]).collect(),
+        positions,
         aligned,
         alignment,
         ballot,
@@ -278,15 +355,16 @@ pub(super) fn align_cluster(
     }
 }
 
-/// Votes, reconciles and annotates one aligned cluster.
+/// Votes, reconciles and annotates one aligned cluster, whose members'
+/// documents are `members`.
 pub(super) fn merge_cluster(
-    docs: &[Document],
+    members: &[&Document],
     a: &Aligned,
     keep: &[bool],
     reliability: Option<&Reliability>,
     config: &Config,
 ) -> Merged {
-    let copies: Vec<&Document> = a.order.iter().map(|d| &docs[d.index()]).collect();
+    let copies: Vec<&Document> = a.positions.iter().map(|&i| members[i]).collect();
     let weights: Vec<f64> = match reliability {
         Some(r) => copies.iter().map(|d| r.of(&d.source)).collect(),
         None => Vec::new(),
@@ -303,6 +381,12 @@ pub(super) fn merge_cluster(
     discount_shared_endings(&mut reports, &endings);
     let cut: Vec<bool> = copies.iter().map(|d| is_cut(d)).collect();
     discount_complete_copies(&mut reports, &cut);
+    // What each copy reaches and what the vote left out are in the
+    // reports now; the records need only the lines.
+    canon.dropped = Vec::new();
+    for line in &mut canon.lines {
+        line.reach = Vec::new();
+    }
     Merged {
         order: a.order.clone(),
         canon: Some(canon),

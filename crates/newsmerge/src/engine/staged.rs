@@ -444,6 +444,12 @@ struct Copies {
     aligned: Aligned,
 }
 
+impl Copies {
+    fn refs(&self) -> Vec<&Document> {
+        self.docs.iter().collect()
+    }
+}
+
 fn align(mut members: Vec<Entry>, context: &Context, config: &Config) -> Result<Copies> {
     members.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
     let mut entries = Vec::with_capacity(members.len());
@@ -460,7 +466,8 @@ fn align(mut members: Vec<Entry>, context: &Context, config: &Config) -> Result<
         centre: DocId(0),
         members: (0..docs.len() as u32).map(DocId).collect(),
     };
-    let aligned = align_cluster(&docs, &cluster, &context.index(), config);
+    let refs: Vec<&Document> = docs.iter().collect();
+    let aligned = align_cluster(&refs, &cluster.members, &context.index(), config);
     Ok(Copies {
         entries,
         docs,
@@ -499,7 +506,7 @@ pub fn tally(members: Vec<Entry>, context: &Context, config: &Config) -> Result<
     let keep = context
         .model()?
         .decide(&c.aligned.ballot, &c.aligned.sources);
-    let m = merge_cluster(&c.docs, &c.aligned, &keep, None, config);
+    let m = merge_cluster(&c.refs(), &c.aligned, &keep, None, config);
     let mut reliability = Reliability::default();
     if let Some(canon) = &m.canon {
         let sources: Vec<&str> = m
@@ -539,13 +546,13 @@ pub fn merge(
     let keep = context
         .model()?
         .decide(&c.aligned.ballot, &c.aligned.sources);
-    let mut m = merge_cluster(&c.docs, &c.aligned, &keep, None, config);
+    let mut m = merge_cluster(&c.refs(), &c.aligned, &keep, None, config);
     if m.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
         let reliability = context
             .reliability
             .as_ref()
             .ok_or_else(|| Error::Staged("reliability is not learned yet".into()))?;
-        m = merge_cluster(&c.docs, &c.aligned, &keep, Some(reliability), config);
+        m = merge_cluster(&c.refs(), &c.aligned, &keep, Some(reliability), config);
     }
     let name = |d: DocId| c.docs[d.index()].name.clone();
     let (record, canonical) = cluster_record(id, &c.cluster, &m, &name);

@@ -24,7 +24,7 @@ pub use markers::Markers;
 pub use crate::ids::DocId;
 
 /// One paragraph of a document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Paragraph {
     /// The text as shown, whitespace collapsed, markdown residue removed.
     pub text: String,
@@ -41,10 +41,12 @@ pub struct Paragraph {
     pub site_text: bool,
 }
 
-/// A readable document, segmented and classified.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A readable document, segmented and classified. Its serialized form
+/// leaves out its number, which belongs to a run.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// Its dense number in this run.
+    #[serde(skip)]
     pub id: DocId,
     /// Its id as users see it (path, or path and record number).
     pub name: String,

@@ -8,7 +8,7 @@ use crate::annotate::CopyReport;
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::ingest::{self, Entry, Status};
-use crate::normalize::{DocId, Document};
+use crate::normalize::DocId;
 use crate::reconcile::CanonicalText;
 use rayon::prelude::*;
 
@@ -33,15 +33,6 @@ pub(crate) struct Merged {
 pub(crate) struct Known<'a> {
     pub(crate) names: Vec<&'a str>,
     pub(crate) words: Vec<usize>,
-}
-
-impl<'a> Known<'a> {
-    pub(crate) fn of(docs: &'a [Document]) -> Known<'a> {
-        Known {
-            names: docs.iter().map(|d| d.name.as_str()).collect(),
-            words: docs.iter().map(Document::content_words).collect(),
-        }
-    }
 }
 
 pub(crate) fn assemble(

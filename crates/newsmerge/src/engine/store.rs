@@ -1,0 +1,270 @@
+//! Where `run` keeps its normalized documents between the stages: in
+//! memory, or encoded in a temporary file and read back one cluster at a
+//! time.
+//!
+//! Merging needs the copies' text, and held in memory the normalized
+//! documents are about half of `run`'s peak. Spilled, each document is
+//! encoded ([`postcard`]) as soon as it is normalized and appended to an
+//! unnamed temporary file (removed by the system when the run ends, however
+//! it ends); memory then holds a file offset per document, and every stage
+//! that needs the text reads the documents it works on back with a
+//! positioned read, from the page cache while the system has memory to
+//! spare. The learned furniture is marked again on each read, as it is on
+//! the held documents once, so both give the same documents and the same
+//! output.
+
+use crate::error::{Error, Result};
+use crate::normalize::{DocId, Document, recurring::Learned};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Where a spilled document's bytes are in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    offset: u64,
+    len: u32,
+}
+
+/// A normalized document as the reading stage leaves it.
+pub(crate) enum Kept {
+    /// Held in memory.
+    Held(Document),
+    /// Encoded in the spill file.
+    Spilled(Span),
+}
+
+/// Takes the documents as they are normalized, on any thread.
+pub(crate) struct Keeper {
+    spill: Option<Mutex<Appender>>,
+}
+
+struct Appender {
+    path: PathBuf,
+    out: std::io::BufWriter<File>,
+    written: u64,
+    error: Option<std::io::Error>,
+}
+
+impl Keeper {
+    /// A keeper that holds every document in memory.
+    pub(crate) fn held() -> Keeper {
+        Keeper { spill: None }
+    }
+
+    /// A keeper that spills every document to an unnamed file in `dir`.
+    pub(crate) fn spilling(dir: &Path) -> Result<Keeper> {
+        let file = tempfile::tempfile_in(dir).map_err(|source| Error::Spill {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let appender = Appender {
+            path: dir.to_path_buf(),
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            written: 0,
+            error: None,
+        };
+        Ok(Keeper {
+            spill: Some(Mutex::new(appender)),
+        })
+    }
+
+    /// Keeps one document. A write that fails is reported by
+    /// [`Keeper::finish`].
+    pub(crate) fn keep(&self, doc: Document) -> Kept {
+        let Some(spill) = &self.spill else {
+            return Kept::Held(doc);
+        };
+        let bytes = postcard::to_allocvec(&doc).expect("a document always encodes");
+        let len = u32::try_from(bytes.len()).expect("a document under 4 GiB");
+        let mut a = spill.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = a.written;
+        if a.error.is_none()
+            && let Err(e) = a.out.write_all(&bytes)
+        {
+            a.error = Some(e);
+        }
+        a.written += u64::from(len);
+        Kept::Spilled(Span { offset, len })
+    }
+
+    /// The store of the kept documents, in the order given, numbered from
+    /// 0; the first write or flush that failed, if any did.
+    pub(crate) fn finish(self, kept: Vec<Kept>) -> Result<Store> {
+        let Some(spill) = self.spill else {
+            let docs = kept
+                .into_iter()
+                .map(|k| match k {
+                    Kept::Held(d) => d,
+                    Kept::Spilled(_) => unreachable!("a held keeper spills nothing"),
+                })
+                .collect();
+            return Ok(Store::Held(docs));
+        };
+        let a = spill.into_inner().unwrap_or_else(|e| e.into_inner());
+        let failed = |source| Error::Spill {
+            path: a.path.clone(),
+            source,
+        };
+        if let Some(e) = a.error {
+            return Err(failed(e));
+        }
+        let file = a.out.into_inner().map_err(|e| failed(e.into_error()))?;
+        let spans = kept
+            .into_iter()
+            .map(|k| match k {
+                Kept::Spilled(s) => s,
+                Kept::Held(_) => unreachable!("a spilling keeper holds nothing"),
+            })
+            .collect();
+        Ok(Store::Spilled {
+            path: a.path,
+            file,
+            spans,
+        })
+    }
+}
+
+/// Every readable document of a run, by [`DocId`].
+pub(crate) enum Store {
+    /// In memory, marked once.
+    Held(Vec<Document>),
+    /// In a file, marked as read.
+    Spilled {
+        path: PathBuf,
+        file: File,
+        spans: Vec<Span>,
+    },
+}
+
+/// Some documents, read from a [`Store`].
+pub(crate) enum Copies<'a> {
+    Borrowed(Vec<&'a Document>),
+    Owned(Vec<Document>),
+}
+
+impl Copies<'_> {
+    /// The documents, in the order asked for.
+    pub(crate) fn refs(&self) -> Vec<&Document> {
+        match self {
+            Copies::Borrowed(d) => d.clone(),
+            Copies::Owned(d) => d.iter().collect(),
+        }
+    }
+}
+
+impl Store {
+    /// How many documents the store has.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Store::Held(d) => d.len(),
+            Store::Spilled { spans, .. } => spans.len(),
+        }
+    }
+
+    /// Marks the learned furniture: on every held document now, on each
+    /// spilled one as it is read.
+    pub(crate) fn mark(&mut self, learned: &Learned) {
+        use rayon::prelude::*;
+        if let Store::Held(docs) = self {
+            docs.par_iter_mut().for_each(|d| learned.mark(d));
+        }
+    }
+
+    /// The documents `ids`, marked with `learned`.
+    pub(crate) fn get(&self, ids: &[DocId], learned: &Learned) -> Result<Copies<'_>> {
+        match self {
+            Store::Held(docs) => Ok(Copies::Borrowed(
+                ids.iter().map(|d| &docs[d.index()]).collect(),
+            )),
+            Store::Spilled { path, file, spans } => ids
+                .iter()
+                .map(|&d| {
+                    let mut doc =
+                        read_at(file, spans[d.index()]).map_err(|source| Error::Spill {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    doc.id = d;
+                    learned.mark(&mut doc);
+                    Ok(doc)
+                })
+                .collect::<Result<Vec<Document>>>()
+                .map(Copies::Owned),
+        }
+    }
+}
+
+fn read_at(file: &File, span: Span) -> std::io::Result<Document> {
+    let mut bytes = vec![0u8; span.len as usize];
+    read_exact_at(file, &mut bytes, span.offset)?;
+    postcard::from_bytes(&bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Meta;
+    use crate::normalize::normalize;
+
+    fn docs() -> Vec<Document> {
+        [
+            "Headline one\n\nSome text here.\n\nShare this",
+            "Another\n\nOne more.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let name = format!("d{i}.txt");
+            normalize(DocId(i as u32), &name, "s", &Meta::default(), t)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn spilled_documents_read_back_as_they_were_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let keeper = Keeper::spilling(dir.path()).unwrap();
+        let kept: Vec<Kept> = docs().into_iter().rev().map(|d| keeper.keep(d)).collect();
+        let store = keeper.finish(kept).unwrap();
+        assert_eq!(store.len(), 2);
+        let learned = Learned::default();
+        let read = store.get(&[DocId(1), DocId(0)], &learned).unwrap();
+        let mut want = docs();
+        want.iter_mut().for_each(|d| d.id = DocId(1 - d.id.0));
+        let read = read.refs();
+        assert_eq!(read[0], &want[0]);
+        assert_eq!(read[1], &want[1]);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_spill_folder_that_cannot_be_written_is_an_error() {
+        let missing = Path::new("no/such/folder");
+        assert!(matches!(
+            Keeper::spilling(missing),
+            Err(Error::Spill { .. })
+        ));
+    }
+}
