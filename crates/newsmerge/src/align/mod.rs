@@ -51,7 +51,7 @@ pub const TWIN_WINDOW: usize = 64;
 const MIN_UNIT_WORDS: usize = 3;
 
 /// One sentence (or short run of sentences) of one copy's article text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     /// Index of its paragraph in the document's `paragraphs`.
     pub para: usize,
@@ -202,7 +202,9 @@ fn split_unit(doc: &Document, unit: Unit, cuts: &[usize]) -> Vec<Unit> {
 
 /// One unit of one copy: the copy's position in the aligned list and the
 /// unit's index in that copy's units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Cell {
     /// Index of the copy in the list given to [`align`].
     pub copy: usize,
@@ -211,7 +213,7 @@ pub struct Cell {
 }
 
 /// A position of the article: the units of every copy that carry it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Slot {
     /// The units placed here, in copy order.
     pub cells: Vec<Cell>,
@@ -225,7 +227,7 @@ impl Slot {
 }
 
 /// The slots of an article, in reading order, and each copy's units.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Alignment {
     /// Every slot, in order.
     pub slots: Vec<Slot>,

@@ -1,6 +1,6 @@
 //! `run`: every stage, with every normalized document held for merging.
 
-use super::store::{Copies, Keeper, Store};
+use super::store::{Copies, Keeper, Span, Spilling, Store};
 use super::{Loaded, Mode, Progress, sort_by_id};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
@@ -185,6 +185,13 @@ pub(super) struct Aligned {
     pub(super) sources: Vec<usize>,
 }
 
+impl Aligned {
+    /// The alignment, taken out (its memory freed when dropped).
+    fn take_alignment(&mut self) -> Alignment {
+        std::mem::take(&mut self.alignment)
+    }
+}
+
 /// Source numbers, in name order.
 pub(super) struct SourceIndex<'a> {
     pub(super) names: Vec<&'a str>,
@@ -230,15 +237,28 @@ fn merge_all(
 ) -> Result<(Vec<Merged>, Learned)> {
     let index = SourceIndex::of(&corpus.sources);
     progress.stage("aligning", clusters.len() as u64);
-    let aligned: Vec<Aligned> = clusters
+    // Spilling, each alignment goes to a file of its own as soon as its
+    // ballot is cast, and is read back to merge its cluster.
+    let spilling = config.spill.as_deref().map(Spilling::create).transpose()?;
+    let (mut aligned, spans): (Vec<Aligned>, Vec<Option<Span>>) = clusters
         .par_iter()
         .map(|c| {
             let copies = corpus.get(&c.members)?;
-            let a = align_cluster(&copies.refs(), &c.members, &index, config);
+            let mut a = align_cluster(&copies.refs(), &c.members, &index, config);
+            let span = spilling.as_ref().map(|s| s.put(&a.take_alignment()));
             progress.advance(1);
-            Ok(a)
+            Ok((a, span))
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let spilled = spilling.map(Spilling::seal).transpose()?;
+    let restore = |a: &mut Aligned, span: &Option<Span>| -> Result<()> {
+        if let (Some(file), Some(span)) = (&spilled, span) {
+            a.alignment = file.get(*span)?;
+        }
+        Ok(())
+    };
     progress.stage("learning sources", 1);
     let ballots: Vec<(&Ballot, &[usize])> = aligned
         .iter()
@@ -253,17 +273,18 @@ fn merge_all(
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
     // A cluster whose vote did not tie is not merged again: its alignment
-    // is freed as soon as it is merged.
-    let mut aligned = aligned;
+    // is freed as soon as it is merged (spilled, every one is).
     let merged: Vec<Merged> = clusters
         .par_iter()
         .zip(&mut aligned)
         .zip(&keeps)
-        .map(|((c, a), keep)| {
+        .zip(&spans)
+        .map(|(((c, a), keep), span)| {
             let copies = corpus.get(&c.members)?;
+            restore(a, span)?;
             let merged = merge_cluster(&copies.refs(), a, keep, None, config);
-            if !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
-                a.alignment = Alignment::default();
+            if span.is_some() || !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
+                a.take_alignment();
             }
             progress.advance(1);
             Ok(merged)
@@ -283,12 +304,14 @@ fn merge_all(
         .zip(aligned)
         .zip(keeps)
         .zip(clusters)
-        .map(|(((m, a), keep), c)| {
+        .zip(&spans)
+        .map(|((((m, mut a), keep), c), span)| {
             let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
             if !tied {
                 return Ok(m);
             }
+            restore(&mut a, span)?;
             let copies = corpus.get(&c.members)?;
             Ok(merge_cluster(
                 &copies.refs(),

@@ -1,6 +1,6 @@
-//! Where `run` keeps its normalized documents between the stages: in
-//! memory, or encoded in a temporary file and read back one cluster at a
-//! time.
+//! Where `run` keeps its normalized documents (and, spilling, its
+//! clusters' alignments) between the stages: in memory, or encoded in a
+//! temporary file and read back one cluster at a time.
 //!
 //! Merging needs the copies' text, and held in memory the normalized
 //! documents are about half of `run`'s peak. Spilled, each document is
@@ -20,11 +20,100 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Where a spilled document's bytes are in the file.
+/// Where one spilled value's bytes are in its file.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Span {
     offset: u64,
     len: u32,
+}
+
+/// An unnamed temporary file that values are appended to, on any thread.
+pub(crate) struct Spilling {
+    path: PathBuf,
+    appender: Mutex<Appender>,
+}
+
+struct Appender {
+    out: std::io::BufWriter<File>,
+    written: u64,
+    error: Option<std::io::Error>,
+}
+
+impl Spilling {
+    /// A new unnamed file in `dir`.
+    pub(crate) fn create(dir: &Path) -> Result<Spilling> {
+        let file = tempfile::tempfile_in(dir).map_err(|source| Error::Spill {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Spilling {
+            path: dir.to_path_buf(),
+            appender: Mutex::new(Appender {
+                out: std::io::BufWriter::with_capacity(1 << 20, file),
+                written: 0,
+                error: None,
+            }),
+        })
+    }
+
+    /// Appends one value. A write that fails is reported by
+    /// [`Spilling::seal`].
+    pub(crate) fn put<T: serde::Serialize>(&self, value: &T) -> Span {
+        let bytes = postcard::to_allocvec(value).expect("a spilled value always encodes");
+        let len = u32::try_from(bytes.len()).expect("a spilled value under 4 GiB");
+        let mut a = self.appender.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = a.written;
+        if a.error.is_none()
+            && let Err(e) = a.out.write_all(&bytes)
+        {
+            a.error = Some(e);
+        }
+        a.written += u64::from(len);
+        Span { offset, len }
+    }
+
+    /// The file, written out and ready to read; the first write that
+    /// failed, if any did.
+    pub(crate) fn seal(self) -> Result<Spilled> {
+        let a = self
+            .appender
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let failed = |source| Error::Spill {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(e) = a.error {
+            return Err(failed(e));
+        }
+        let file = a.out.into_inner().map_err(|e| failed(e.into_error()))?;
+        Ok(Spilled {
+            path: self.path,
+            file,
+        })
+    }
+}
+
+/// A spill file once written, read by [`Span`] on any thread.
+pub(crate) struct Spilled {
+    path: PathBuf,
+    file: File,
+}
+
+impl Spilled {
+    /// The value at `span`.
+    pub(crate) fn get<T: serde::de::DeserializeOwned>(&self, span: Span) -> Result<T> {
+        let mut bytes = vec![0u8; span.len as usize];
+        read_exact_at(&self.file, &mut bytes, span.offset)
+            .and_then(|()| {
+                postcard::from_bytes(&bytes)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })
+            .map_err(|source| Error::Spill {
+                path: self.path.clone(),
+                source,
+            })
+    }
 }
 
 /// A normalized document as the reading stage leaves it.
@@ -37,14 +126,7 @@ pub(crate) enum Kept {
 
 /// Takes the documents as they are normalized, on any thread.
 pub(crate) struct Keeper {
-    spill: Option<Mutex<Appender>>,
-}
-
-struct Appender {
-    path: PathBuf,
-    out: std::io::BufWriter<File>,
-    written: u64,
-    error: Option<std::io::Error>,
+    spill: Option<Spilling>,
 }
 
 impl Keeper {
@@ -55,73 +137,37 @@ impl Keeper {
 
     /// A keeper that spills every document to an unnamed file in `dir`.
     pub(crate) fn spilling(dir: &Path) -> Result<Keeper> {
-        let file = tempfile::tempfile_in(dir).map_err(|source| Error::Spill {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let appender = Appender {
-            path: dir.to_path_buf(),
-            out: std::io::BufWriter::with_capacity(1 << 20, file),
-            written: 0,
-            error: None,
-        };
         Ok(Keeper {
-            spill: Some(Mutex::new(appender)),
+            spill: Some(Spilling::create(dir)?),
         })
     }
 
     /// Keeps one document. A write that fails is reported by
     /// [`Keeper::finish`].
     pub(crate) fn keep(&self, doc: Document) -> Kept {
-        let Some(spill) = &self.spill else {
-            return Kept::Held(doc);
-        };
-        let bytes = postcard::to_allocvec(&doc).expect("a document always encodes");
-        let len = u32::try_from(bytes.len()).expect("a document under 4 GiB");
-        let mut a = spill.lock().unwrap_or_else(|e| e.into_inner());
-        let offset = a.written;
-        if a.error.is_none()
-            && let Err(e) = a.out.write_all(&bytes)
-        {
-            a.error = Some(e);
+        match &self.spill {
+            Some(spill) => Kept::Spilled(spill.put(&doc)),
+            None => Kept::Held(doc),
         }
-        a.written += u64::from(len);
-        Kept::Spilled(Span { offset, len })
     }
 
     /// The store of the kept documents, in the order given, numbered from
-    /// 0; the first write or flush that failed, if any did.
+    /// 0; the first write that failed, if any did.
     pub(crate) fn finish(self, kept: Vec<Kept>) -> Result<Store> {
-        let Some(spill) = self.spill else {
-            let docs = kept
-                .into_iter()
-                .map(|k| match k {
-                    Kept::Held(d) => d,
-                    Kept::Spilled(_) => unreachable!("a held keeper spills nothing"),
-                })
-                .collect();
-            return Ok(Store::Held(docs));
-        };
-        let a = spill.into_inner().unwrap_or_else(|e| e.into_inner());
-        let failed = |source| Error::Spill {
-            path: a.path.clone(),
-            source,
-        };
-        if let Some(e) = a.error {
-            return Err(failed(e));
+        let mut held = Vec::new();
+        let mut spans = Vec::new();
+        for k in kept {
+            match k {
+                Kept::Held(d) => held.push(d),
+                Kept::Spilled(s) => spans.push(s),
+            }
         }
-        let file = a.out.into_inner().map_err(|e| failed(e.into_error()))?;
-        let spans = kept
-            .into_iter()
-            .map(|k| match k {
-                Kept::Spilled(s) => s,
-                Kept::Held(_) => unreachable!("a spilling keeper holds nothing"),
-            })
-            .collect();
-        Ok(Store::Spilled {
-            path: a.path,
-            file,
-            spans,
+        Ok(match self.spill {
+            Some(spill) => Store::Spilled {
+                file: spill.seal()?,
+                spans,
+            },
+            None => Store::Held(held),
         })
     }
 }
@@ -131,11 +177,7 @@ pub(crate) enum Store {
     /// In memory, marked once.
     Held(Vec<Document>),
     /// In a file, marked as read.
-    Spilled {
-        path: PathBuf,
-        file: File,
-        spans: Vec<Span>,
-    },
+    Spilled { file: Spilled, spans: Vec<Span> },
 }
 
 /// Some documents, read from a [`Store`].
@@ -178,14 +220,10 @@ impl Store {
             Store::Held(docs) => Ok(Copies::Borrowed(
                 ids.iter().map(|d| &docs[d.index()]).collect(),
             )),
-            Store::Spilled { path, file, spans } => ids
+            Store::Spilled { file, spans } => ids
                 .iter()
                 .map(|&d| {
-                    let mut doc =
-                        read_at(file, spans[d.index()]).map_err(|source| Error::Spill {
-                            path: path.clone(),
-                            source,
-                        })?;
+                    let mut doc: Document = file.get(spans[d.index()])?;
                     doc.id = d;
                     learned.mark(&mut doc);
                     Ok(doc)
@@ -194,13 +232,6 @@ impl Store {
                 .map(Copies::Owned),
         }
     }
-}
-
-fn read_at(file: &File, span: Span) -> std::io::Result<Document> {
-    let mut bytes = vec![0u8; span.len as usize];
-    read_exact_at(file, &mut bytes, span.offset)?;
-    postcard::from_bytes(&bytes)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(unix)]
