@@ -73,7 +73,7 @@ pub(crate) fn blame(cluster: &ClusterRecord, color: bool) -> String {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
-                    if line.sources.contains(m) {
+                    if line.sources.iter().any(|s| **s == **m) {
                         letter(i, color)
                     } else {
                         ".".to_string()
@@ -112,7 +112,9 @@ pub(crate) fn copy_diff(
         anyhow::bail!("no document {copy:?} in cluster {}", cluster.id);
     }
     let lines = cluster.lines.as_deref().unwrap_or_default();
-    let carried = lines.iter().filter(|l| l.sources.iter().any(|s| s == copy));
+    let carried = lines
+        .iter()
+        .filter(|l| l.sources.iter().any(|s| &**s == copy));
     let mut out = format!(
         "{copy} against {}: carries {} of {} lines\n\n",
         cluster.id,
@@ -137,13 +139,13 @@ fn reading<'a>(line: &'a LineRecord, copy: &str) -> Option<&'a str> {
     let mine = line
         .variants
         .iter()
-        .find(|v| v.sources.iter().any(|s| s == copy));
+        .find(|v| v.sources.iter().any(|s| &**s == copy));
     match mine {
         Some(v) => Some(&v.text),
         None => line
             .sources
             .iter()
-            .any(|s| s == copy)
+            .any(|s| &**s == copy)
             .then_some(line.text.as_str()),
     }
 }
@@ -172,7 +174,7 @@ mod tests {
     fn cluster() -> ClusterRecord {
         let line = |text: &str, sources: &[&str]| LineRecord {
             text: text.to_string(),
-            sources: sources.iter().map(|s| s.to_string()).collect(),
+            sources: sources.iter().map(|&s| s.into()).collect(),
             variants: Vec::new(),
             tie: false,
         };

@@ -8,6 +8,7 @@
 
 mod staged;
 
+use newsmerge::report::ClusterRecord;
 use newsmerge::{Config, DocumentRecord, Entry, Meta, Mode, Outcome, Silent, Status};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -380,7 +381,7 @@ fn merge(py: Python<'_>, copies: &Bound<'_, PyAny>, threads: Option<usize>) -> P
         .map_err(py_error)?;
     let cluster = outcome.clusters.first();
     let merged = serde_json::json!({
-        "text": outcome.canonical.first().map(|c| c.1.as_str()).unwrap_or_default(),
+        "text": cluster.and_then(ClusterRecord::text).unwrap_or_default(),
         "lines": cluster.and_then(|c| c.lines.as_ref()),
         "pivot": cluster.and_then(|c| c.pivot.as_ref()),
         "copies": outcome.documents,

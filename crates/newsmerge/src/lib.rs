@@ -80,7 +80,8 @@
 //! let out = run_entries(entries, Mode::Run, &Config::default(), &Silent)?;
 //! assert_eq!(out.clusters.len(), 1);
 //! assert!(out.documents[1].truncated);
-//! assert!(out.canonical[0].1.starts_with("Headline of the day\n\n"));
+//! let (_, text) = out.canonical().next().unwrap();
+//! assert!(text.starts_with("Headline of the day\n\n"));
 //! # Ok::<(), newsmerge::Error>(())
 //! ```
 

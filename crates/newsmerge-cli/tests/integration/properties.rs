@@ -149,10 +149,10 @@ proptest! {
 
         // Every line has a source, and its sources are members.
         for c in &out.clusters {
-            let members: BTreeSet<&String> = c.members.iter().collect();
+            let members: BTreeSet<&str> = c.members.iter().map(String::as_str).collect();
             for line in c.lines.as_ref().unwrap() {
                 prop_assert!(!line.sources.is_empty());
-                prop_assert!(line.sources.iter().all(|s| members.contains(s)));
+                prop_assert!(line.sources.iter().all(|s| members.contains(&**s)));
                 for v in &line.variants {
                     prop_assert!(v.sources.iter().all(|s| line.sources.contains(s)));
                 }

@@ -555,7 +555,8 @@ pub fn merge(
         m = merge_cluster(&c.refs(), &c.aligned, &keep, Some(reliability), config);
     }
     let name = |d: DocId| c.docs[d.index()].name.clone();
-    let (record, canonical) = cluster_record(id, &c.cluster, &m, &name);
+    let record = cluster_record(id, &c.cluster, &m, &name);
+    let canonical = record.text();
     let documents = member_records(id, &c, m);
     Ok(ClusterOutput {
         record,
@@ -604,13 +605,8 @@ pub fn finish(
         documents.append(&mut c.documents);
     }
     documents.sort_by(|a, b| ingest::id_order(&a.id).cmp(&ingest::id_order(&b.id)));
-    let mut canonical = Vec::new();
-    let mut records = Vec::with_capacity(clusters.len());
-    for c in clusters {
-        canonical.extend(c.canonical.map(|t| (c.record.id.clone(), t)));
-        records.push(c.record);
-    }
-    let mut outcome = finish_records(documents, records, canonical, Mode::Run.name(), config);
+    let records = clusters.into_iter().map(|c| c.record).collect();
+    let mut outcome = finish_records(documents, records, Mode::Run.name(), config);
     let presence = presence_records(&tallies.0, context.model()?, &context.index());
     let reliability = context.reliability.clone().unwrap_or_default();
     describe_sources(&mut outcome, &reliability, &presence);

@@ -11,6 +11,7 @@ use crate::ingest::{self, Entry, Status};
 use crate::normalize::DocId;
 use crate::reconcile::CanonicalText;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Cluster ids: `c` and the cluster's rank by first member, zero-padded.
 pub(crate) fn cluster_names(clusters: &[Cluster]) -> Vec<String> {
@@ -52,16 +53,14 @@ pub(crate) fn assemble(
         .enumerate()
         .map(|(ci, (cluster, m))| {
             let name = |d: DocId| docs.names[d.index()].to_string();
-            let (record, text) = cluster_record(&names[ci], cluster, &m, &name);
-            (record, text, m.order, m.reports)
+            let record = cluster_record(&names[ci], cluster, &m, &name);
+            (record, m.order, m.reports)
         })
         .collect();
     let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; docs.names.len()];
     let mut records = Vec::with_capacity(clusters.len());
-    let mut canonical = Vec::new();
-    for (ci, (record, text, order, reports)) in built.into_iter().enumerate() {
+    for (ci, (record, order, reports)) in built.into_iter().enumerate() {
         records.push(record);
-        canonical.extend(text.map(|t| (names[ci].clone(), t)));
         // The representative is first in the order: the pivot in `run`,
         // the centre in `dedup`.
         for (i, (d, report)) in order.iter().zip(reports).enumerate() {
@@ -69,24 +68,23 @@ pub(crate) fn assemble(
         }
     }
     let documents = document_records(entries, docs, names, per_doc);
-    finish(documents, records, canonical, command, config)
+    finish(documents, records, command, config)
 }
 
-/// One cluster's record and canonical text; `name` names a document.
+/// One cluster's record; `name` names a document.
 pub(crate) fn cluster_record(
     id: &str,
     cluster: &Cluster,
     m: &Merged,
     name: &dyn Fn(DocId) -> String,
-) -> (ClusterRecord, Option<String>) {
+) -> ClusterRecord {
     let lines = m.canon.as_ref().map(|c| line_records(c, &m.order, name));
-    let record = ClusterRecord {
+    ClusterRecord {
         id: id.to_string(),
         members: cluster.members.iter().map(|&d| name(d)).collect(),
         pivot: m.canon.as_ref().map(|_| name(m.order[0])),
         lines,
-    };
-    (record, m.canon.as_ref().map(CanonicalText::to_text))
+    }
 }
 
 /// The outcome from every document's and cluster's record, in id order:
@@ -94,7 +92,6 @@ pub(crate) fn cluster_record(
 pub(crate) fn finish(
     documents: Vec<DocumentRecord>,
     records: Vec<ClusterRecord>,
-    canonical: Vec<(String, String)>,
     command: &'static str,
     config: &Config,
 ) -> Outcome {
@@ -107,7 +104,6 @@ pub(crate) fn finish(
     Outcome {
         documents,
         clusters: records,
-        canonical,
         sources,
         summary,
     }
@@ -118,8 +114,11 @@ fn line_records(
     order: &[DocId],
     name: &dyn Fn(DocId) -> String,
 ) -> Vec<LineRecord> {
-    let names = |copies: &[usize]| -> Vec<String> {
-        let mut v: Vec<String> = copies.iter().map(|&c| name(order[c])).collect();
+    // Each copy's name is made once and shared by the lines that cite it:
+    // a million clusters' lines cite their copies tens of millions of times.
+    let shared: Vec<Arc<str>> = order.iter().map(|&d| Arc::from(name(d))).collect();
+    let names = |copies: &[usize]| -> Vec<Arc<str>> {
+        let mut v: Vec<Arc<str>> = copies.iter().map(|&c| shared[c].clone()).collect();
         v.sort_by(|a, b| ingest::id_order(a).cmp(&ingest::id_order(b)));
         v
     };

@@ -21,6 +21,7 @@ pub(crate) use assemble::{
     Known, Merged, assemble, cluster_names, cluster_record, entry_record, finish,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 pub use write::{
     OWNER_FILE, WriteOptions, check_paths, check_writable, is_output_folder, remove_temporaries,
     write_output,
@@ -105,13 +106,29 @@ pub struct ClusterRecord {
     pub lines: Option<Vec<LineRecord>>,
 }
 
+impl ClusterRecord {
+    /// The canonical text (`run` only): the lines separated by blank
+    /// lines, ending in a newline, as `canonical.jsonl` holds it.
+    pub fn text(&self) -> Option<String> {
+        let lines = self.lines.as_ref()?;
+        let mut text = lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        text.push('\n');
+        Some(text)
+    }
+}
+
 /// One canonical paragraph with its provenance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineRecord {
     /// The paragraph.
     pub text: String,
-    /// The documents that carry it, or a variant of it.
-    pub sources: Vec<String>,
+    /// The documents that carry it, or a variant of it. Each name is
+    /// shared by every line of its cluster.
+    pub sources: Vec<Arc<str>>,
     /// The readings, winner first, when copies disagree.
     #[serde(default)]
     pub variants: Vec<VariantRecord>,
@@ -126,7 +143,7 @@ pub struct VariantRecord {
     /// The reading.
     pub text: String,
     /// The documents that read it so.
-    pub sources: Vec<String>,
+    pub sources: Vec<Arc<str>>,
 }
 
 /// The contents of `summary.json`.
@@ -366,10 +383,19 @@ pub struct Outcome {
     pub documents: Vec<DocumentRecord>,
     /// One record per cluster, in id order.
     pub clusters: Vec<ClusterRecord>,
-    /// Canonical texts by cluster id, in id order (`run` only).
-    pub canonical: Vec<(String, String)>,
     /// One record per source, by source name.
     pub sources: Vec<SourceRecord>,
     /// The counts.
     pub summary: Summary,
+}
+
+impl Outcome {
+    /// The canonical texts by cluster id, in id order (`run` only), each
+    /// made from its cluster's lines ([`ClusterRecord::text`]) when asked
+    /// for, so the texts are not held twice.
+    pub fn canonical(&self) -> impl Iterator<Item = (&str, String)> + '_ {
+        self.clusters
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), c.text()?)))
+    }
 }

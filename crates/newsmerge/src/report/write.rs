@@ -18,7 +18,7 @@
 //!   [`remove_temporaries`] removes this process's own, for a signal
 //!   handler.
 
-use super::Outcome;
+use super::{ClusterRecord, Outcome};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -122,16 +122,17 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
             write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
             write_jsonl(&staging.join(RECORDS[1]), &outcome.clusters)?;
             write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)?;
-            let lines: Vec<CanonicalLine<'_>> = outcome
-                .canonical
-                .iter()
-                .map(|(cluster, text)| CanonicalLine { cluster, text })
-                .collect();
-            write_jsonl(&staging.join(RECORDS[3]), &lines)
+            write_lines(&staging.join(RECORDS[3]), &outcome.clusters, |c| {
+                let text = c.text()?;
+                Some(serde_json::to_vec(&CanonicalLine {
+                    cluster: &c.id,
+                    text: &text,
+                }))
+            })
         },
         || {
             if options.canonical_files {
-                write_canonical(&staging.join(CANONICAL), &outcome.canonical)
+                write_canonical(&staging.join(CANONICAL), &outcome.clusters)
             } else {
                 Ok(())
             }
@@ -284,14 +285,25 @@ fn remove_folder(path: &Path) -> Result<()> {
 const BATCH: usize = 4096;
 
 fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
+    write_lines(path, records, |r| Some(serde_json::to_vec(r)))
+}
+
+/// Writes a JSON line for each record that `line` makes one of, a batch
+/// at a time, each batch's lines made in parallel.
+fn write_lines<T: Sync>(
+    path: &Path,
+    records: &[T],
+    line: impl Fn(&T) -> Option<serde_json::Result<Vec<u8>>> + Sync,
+) -> Result<()> {
     atomic_write(path, |w| {
         for batch in records.chunks(BATCH) {
             let lines: Vec<Vec<u8>> = batch
                 .par_iter()
-                .map(|r| {
-                    let mut line = serde_json::to_vec(r)?;
-                    line.push(b'\n');
-                    Ok(line)
+                .filter_map(&line)
+                .map(|l| {
+                    let mut l = l?;
+                    l.push(b'\n');
+                    Ok(l)
                 })
                 .collect::<serde_json::Result<_>>()?;
             for line in lines {
@@ -303,10 +315,13 @@ fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
 }
 
 /// Writes every canonical text into `dir`, a new folder, in parallel.
-fn write_canonical(dir: &Path, texts: &[(String, String)]) -> Result<()> {
+fn write_canonical(dir: &Path, clusters: &[ClusterRecord]) -> Result<()> {
     fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
-    texts.par_iter().try_for_each(|(id, text)| {
-        let path = dir.join(format!("{id}.txt"));
+    clusters.par_iter().try_for_each(|c| {
+        let Some(text) = c.text() else {
+            return Ok(());
+        };
+        let path = dir.join(format!("{}.txt", c.id));
         fs::write(&path, text).map_err(|e| Error::write(path, e))
     })
 }
