@@ -57,13 +57,15 @@ def corpus(work, size, rewrite):
     return out
 
 
-def measure(command, gen, threads, work):
+def measure(command, gen, threads, work, spill=None):
     """One run: whole-run wall, CPU and peak memory, and per-stage figures."""
     out = os.path.join(work, f"out-{command}")
+    cmd = [BIN, command, os.path.join(gen, "corpus"), "--out", out, "--force", "--timings", "-j", str(threads)]
+    if spill and command == "run":
+        cmd += ["--spill", spill]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    p = subprocess.run([BIN, command, os.path.join(gen, "corpus"), "--out", out, "--force",
-                        "--timings", "-j", str(threads)], capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode not in (0, 1):
@@ -157,6 +159,7 @@ def main():
     ap.add_argument("--runs-large", type=int, default=1,
                     help="runs per setting from a million documents up (default 1)")
     ap.add_argument("--rewrite", type=float, help="generator's --rewrite (more distinct text when higher)")
+    ap.add_argument("--spill", metavar="DIR", help="run with --spill DIR (its documents and alignments on disk)")
     ap.add_argument("--score", action="store_true", help="score the clusters against the truth (slow at 1M)")
     ap.add_argument("--plot", help="PNG to draw")
     ap.add_argument("--json", help="write every figure to this JSON file")
@@ -169,7 +172,7 @@ def main():
         for command in args.commands:
             for threads in [int(t) for t in args.threads.split(",")]:
                 runs = args.runs if size < 1_000_000 else args.runs_large
-                r = median_run([measure(command, gen, threads, args.work) for _ in range(runs)])
+                r = median_run([measure(command, gen, threads, args.work, args.spill) for _ in range(runs)])
                 r.update(command=command, threads=threads, size=size)
                 if args.score:
                     r["f1"] = pair_f1(gen, r["out"])

@@ -9,13 +9,12 @@ use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
 use crate::report::Outcome;
-use crate::report::{Known, Merged, assemble, cluster_names};
+use crate::report::{Merged, assemble, cluster_names};
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
 
 /// What `dedup` keeps of a document once it is fingerprinted: no text.
 struct Digest {
-    name: String,
     words: usize,
     ending: Option<String>,
     signature: Signature,
@@ -94,14 +93,12 @@ pub(super) fn dedup_streaming(
             }
         })
         .collect();
-    let known = Known {
-        names: digests.iter().map(|d| d.name.as_str()).collect(),
-        words: digests.iter().map(|d| d.words).collect(),
-    };
+    let words: Vec<usize> = digests.iter().map(|d| d.words).collect();
+    drop(digests);
     let names = cluster_names(&clusters);
     assemble(
-        &entries,
-        &known,
+        entries,
+        &words,
         &clusters,
         &names,
         merged,
@@ -121,7 +118,6 @@ fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry
             ending: last_words(&doc),
             signature: sketch(&doc, config),
             report: annotate(&doc, 0, None, config),
-            name: doc.name,
         }
     });
     (entry, digest)

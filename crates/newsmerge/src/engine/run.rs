@@ -12,7 +12,7 @@ use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
 use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
-use crate::report::{Known, Merged, assemble, cluster_names, round3};
+use crate::report::{Merged, assemble, cluster_names, round3};
 use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
@@ -66,13 +66,10 @@ pub(super) fn run_loaded(
     };
     let names = cluster_names(&clusters);
     let (results, learned) = merge_all(&corpus, &clusters, config, progress)?;
-    let known = Known {
-        names: readable.iter().map(|&e| entries[e].id.as_str()).collect(),
-        words,
-    };
+    drop(corpus);
     let mut outcome = assemble(
-        &entries,
-        &known,
+        entries,
+        &words,
         &clusters,
         &names,
         results,

@@ -29,16 +29,13 @@ pub(crate) struct Merged {
     pub(crate) reports: Vec<CopyReport>,
 }
 
-/// What assembling the output needs of each readable document, by
-/// [`DocId`]: its id and its words of article text.
-pub(crate) struct Known<'a> {
-    pub(crate) names: Vec<&'a str>,
-    pub(crate) words: Vec<usize>,
-}
-
+/// The output records, made from the entries (consumed: their fields move
+/// into the document records), each readable document's `words` of
+/// article text by [`DocId`] (the readable entries are the documents, in
+/// order), and each cluster's merge.
 pub(crate) fn assemble(
-    entries: &[Entry],
-    docs: &Known<'_>,
+    entries: Vec<Entry>,
+    words: &[usize],
     clusters: &[Cluster],
     names: &[String],
     merged: Vec<Merged>,
@@ -47,17 +44,23 @@ pub(crate) fn assemble(
 ) -> Outcome {
     // Each cluster's record is built, and its canonical text dropped, on
     // the thread pool; the reports are then placed by document.
+    let doc_names: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.body.is_ok())
+        .map(|e| e.id.as_str())
+        .collect();
     let built: Vec<_> = clusters
         .par_iter()
         .zip(merged)
         .enumerate()
         .map(|(ci, (cluster, m))| {
-            let name = |d: DocId| docs.names[d.index()].to_string();
+            let name = |d: DocId| doc_names[d.index()].to_string();
             let record = cluster_record(&names[ci], cluster, &m, &name);
             (record, m.order, m.reports)
         })
         .collect();
-    let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; docs.names.len()];
+    let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; doc_names.len()];
+    drop(doc_names);
     let mut records = Vec::with_capacity(clusters.len());
     for (ci, (record, order, reports)) in built.into_iter().enumerate() {
         records.push(record);
@@ -67,7 +70,7 @@ pub(crate) fn assemble(
             per_doc[d.index()] = Some((ci, report, i == 0));
         }
     }
-    let documents = document_records(entries, docs, names, per_doc);
+    let documents = document_records(entries, words, names, per_doc);
     finish(documents, records, command, config)
 }
 
@@ -142,8 +145,8 @@ fn line_records(
 }
 
 fn document_records(
-    entries: &[Entry],
-    docs: &Known<'_>,
+    entries: Vec<Entry>,
+    words: &[usize],
     names: &[String],
     mut per_doc: Vec<Option<(usize, CopyReport, bool)>>,
 ) -> Vec<DocumentRecord> {
@@ -160,12 +163,12 @@ fn document_records(
         })
         .collect();
     entries
-        .par_iter()
+        .into_par_iter()
         .zip(placed)
         .map(|(e, placed)| {
-            let mut r = entry_record(e);
+            let mut r = into_record(e);
             if let Some((d, report)) = placed {
-                r.words = Some(docs.words[d]);
+                r.words = Some(words[d]);
                 if let Some((ci, report, keep)) = report {
                     r.cluster = Some(names[ci].clone());
                     r.keep = keep;
@@ -180,9 +183,19 @@ fn document_records(
 /// An entry's record before it is clustered: its id, source and metadata,
 /// and its status and reason when it has no text.
 pub(crate) fn entry_record(e: &Entry) -> DocumentRecord {
-    let mut r = DocumentRecord {
+    into_record(Entry {
         id: e.id.clone(),
         source: e.source.clone(),
+        meta: e.meta.clone(),
+        body: e.body.as_ref().map(|_| String::new()).map_err(Clone::clone),
+    })
+}
+
+/// [`entry_record`], its fields moved out of the entry.
+fn into_record(e: Entry) -> DocumentRecord {
+    let mut r = DocumentRecord {
+        id: e.id,
+        source: e.source,
         status: Status::Ok,
         error: None,
         cluster: None,
@@ -193,12 +206,12 @@ pub(crate) fn entry_record(e: &Entry) -> DocumentRecord {
         paywall: None,
         boilerplate: Vec::new(),
         words: None,
-        title: e.meta.title.clone(),
-        url: e.meta.url.clone(),
-        date: e.meta.date.clone(),
-        record_id: e.meta.record_id.clone(),
-        encoding: e.meta.encoding.clone(),
-        meta: e.meta.other.clone(),
+        title: e.meta.title,
+        url: e.meta.url,
+        date: e.meta.date,
+        record_id: e.meta.record_id,
+        encoding: e.meta.encoding,
+        meta: e.meta.other,
         keep: false,
     };
     if let Err(p) = &e.body {

@@ -17,9 +17,7 @@ mod write;
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use crate::ingest::Status;
-pub(crate) use assemble::{
-    Known, Merged, assemble, cluster_names, cluster_record, entry_record, finish,
-};
+pub(crate) use assemble::{Merged, assemble, cluster_names, cluster_record, entry_record, finish};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 pub use write::{
