@@ -248,8 +248,8 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// run: keep the normalized documents in a temporary file in DIR
     /// (removed when the run ends, however it ends) instead of in memory,
-    /// and read each cluster's back to merge it. About half of run's peak
-    /// memory, for a little more time; DIR needs about 2.5 times the
+    /// and read each cluster's back to merge it: about a third of run's
+    /// peak memory, in about the same time; DIR needs about 2.5 times the
     /// corpus's text in free space. The output is the same.
     #[arg(long, value_name = "DIR")]
     pub spill: Option<PathBuf>,

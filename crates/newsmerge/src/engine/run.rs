@@ -1,4 +1,5 @@
-//! `run`: every stage, with every normalized document held for merging.
+//! `run`: every stage, with every normalized document kept for merging
+//! (in memory, or spilled: see `store`).
 
 use super::store::{Copies, Keeper, Span, Spilling, Store};
 use super::{Loaded, Mode, Progress, sort_by_id};

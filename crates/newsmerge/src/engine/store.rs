@@ -3,7 +3,7 @@
 //! temporary file and read back one cluster at a time.
 //!
 //! Merging needs the copies' text, and held in memory the normalized
-//! documents are about half of `run`'s peak. Spilled, each document is
+//! documents are most of `run`'s peak. Spilled, each document is
 //! encoded ([`postcard`]) as soon as it is normalized and appended to an
 //! unnamed temporary file (removed by the system when the run ends, however
 //! it ends); memory then holds a file offset per document, and every stage
@@ -158,7 +158,10 @@ impl Keeper {
         let mut spans = Vec::new();
         for k in kept {
             match k {
-                Kept::Held(d) => held.push(d),
+                Kept::Held(mut d) => {
+                    d.id = DocId(held.len() as u32);
+                    held.push(d);
+                }
                 Kept::Spilled(s) => spans.push(s),
             }
         }
