@@ -370,7 +370,8 @@ pub struct Options {
     pub no_learned_furniture: bool,
     /// [`ConfigBuilder::threads`].
     pub threads: usize,
-    /// [`ConfigBuilder::spill`].
+    /// [`ConfigBuilder::spill`] (`run` on one machine; the staged
+    /// functions hold one cluster's documents at a time and spill nothing).
     pub spill: Option<std::path::PathBuf>,
 }
 

@@ -148,4 +148,11 @@ impl Error {
             source,
         }
     }
+
+    pub(crate) fn spill(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Spill {
+            path: path.into(),
+            source,
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! `run`: every stage, with every normalized document kept for merging
 //! (in memory, or spilled: see `store`).
 
-use super::store::{Copies, Keeper, Span, Spilling, Store};
+use super::store::{Keeper, Shelf, Span, Spilling, Store};
 use super::{Loaded, Mode, Progress, sort_by_id};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
@@ -101,9 +101,9 @@ struct Corpus<'a> {
 }
 
 impl Corpus<'_> {
-    /// The documents `ids`, marked.
-    fn get(&self, ids: &[DocId]) -> Result<Copies<'_>> {
-        self.store.get(ids, self.learned)
+    /// Runs `f` on the documents `ids`, marked, in that order.
+    fn with<R>(&self, ids: &[DocId], f: impl FnOnce(&[&Document]) -> R) -> Result<R> {
+        self.store.with(ids, self.learned, f)
     }
 
     /// Runs `f` on every document, in chunks read in parallel, and
@@ -117,8 +117,7 @@ impl Corpus<'_> {
         let chunks: Vec<Vec<T>> = ids
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let copies = self.get(chunk)?;
-                let out: Vec<T> = copies.refs().into_iter().map(&f).collect();
+                let out = self.with(chunk, |docs| docs.iter().map(|&d| f(d)).collect())?;
                 progress.advance(chunk.len() as u64);
                 Ok(out)
             })
@@ -234,29 +233,7 @@ fn merge_all(
     progress: &dyn Progress,
 ) -> Result<(Vec<Merged>, Learned)> {
     let index = SourceIndex::of(&corpus.sources);
-    progress.stage("aligning", clusters.len() as u64);
-    // Spilling, each alignment goes to a file of its own as soon as its
-    // ballot is cast, and is read back to merge its cluster.
-    let spilling = config.spill.as_deref().map(Spilling::create).transpose()?;
-    let (mut aligned, spans): (Vec<Aligned>, Vec<Option<Span>>) = clusters
-        .par_iter()
-        .map(|c| {
-            let copies = corpus.get(&c.members)?;
-            let mut a = align_cluster(&copies.refs(), &c.members, &index, config);
-            let span = spilling.as_ref().map(|s| s.put(&a.take_alignment()));
-            progress.advance(1);
-            Ok((a, span))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    let spilled = spilling.map(Spilling::seal).transpose()?;
-    let restore = |a: &mut Aligned, span: &Option<Span>| -> Result<()> {
-        if let (Some(file), Some(span)) = (&spilled, span) {
-            a.alignment = file.get(*span)?;
-        }
-        Ok(())
-    };
+    let (mut aligned, shelf) = align_all(corpus, clusters, &index, config, progress)?;
     progress.stage("learning sources", 1);
     let ballots: Vec<(&Ballot, &[usize])> = aligned
         .iter()
@@ -276,12 +253,13 @@ fn merge_all(
         .par_iter()
         .zip(&mut aligned)
         .zip(&keeps)
-        .zip(&spans)
-        .map(|(((c, a), keep), span)| {
-            let copies = corpus.get(&c.members)?;
-            restore(a, span)?;
-            let merged = merge_cluster(&copies.refs(), a, keep, None, config);
-            if span.is_some() || !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
+        .enumerate()
+        .map(|(i, ((c, a), keep))| {
+            shelf.restore(i, &mut a.alignment)?;
+            let merged = corpus.with(&c.members, |copies| {
+                merge_cluster(copies, a, keep, None, config)
+            })?;
+            if shelf.spilled() || !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
                 a.take_alignment();
             }
             progress.advance(1);
@@ -302,22 +280,17 @@ fn merge_all(
         .zip(aligned)
         .zip(keeps)
         .zip(clusters)
-        .zip(&spans)
-        .map(|((((m, mut a), keep), c), span)| {
+        .enumerate()
+        .map(|(i, (((m, mut a), keep), c))| {
             let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
             if !tied {
                 return Ok(m);
             }
-            restore(&mut a, span)?;
-            let copies = corpus.get(&c.members)?;
-            Ok(merge_cluster(
-                &copies.refs(),
-                &a,
-                &keep,
-                Some(&reliability),
-                config,
-            ))
+            shelf.restore(i, &mut a.alignment)?;
+            corpus.with(&c.members, |copies| {
+                merge_cluster(copies, &a, &keep, Some(&reliability), config)
+            })
         })
         .collect::<Result<_>>()?;
     let learned = Learned {
@@ -325,6 +298,34 @@ fn merge_all(
         presence,
     };
     Ok((merged, learned))
+}
+
+/// Aligns every cluster; spilling, each alignment goes to a file of its
+/// own as soon as its ballot is cast, to be read back when its cluster is
+/// merged.
+fn align_all(
+    corpus: &Corpus<'_>,
+    clusters: &[Cluster],
+    index: &SourceIndex<'_>,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<(Vec<Aligned>, Shelf)> {
+    progress.stage("aligning", clusters.len() as u64);
+    let spilling = config.spill.as_deref().map(Spilling::create).transpose()?;
+    let (aligned, spans): (Vec<Aligned>, Vec<Option<Span>>) = clusters
+        .par_iter()
+        .map(|c| {
+            let mut a = corpus.with(&c.members, |copies| {
+                align_cluster(copies, &c.members, index, config)
+            })?;
+            let span = spilling.as_ref().map(|s| s.put(&a.take_alignment()));
+            progress.advance(1);
+            Ok((a, span))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    Ok((aligned, Shelf::new(spilling, spans)?))
 }
 
 fn learn_reliability(sources: &[&str], merged: &[Merged]) -> Reliability {

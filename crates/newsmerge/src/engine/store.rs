@@ -13,6 +13,7 @@
 //! the held documents once, so both give the same documents and the same
 //! output.
 
+use crate::align::Alignment;
 use crate::error::{Error, Result};
 use crate::normalize::{DocId, Document, recurring::Learned};
 use std::fs::File;
@@ -42,10 +43,7 @@ struct Appender {
 impl Spilling {
     /// A new unnamed file in `dir`.
     pub(crate) fn create(dir: &Path) -> Result<Spilling> {
-        let file = tempfile::tempfile_in(dir).map_err(|source| Error::Spill {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let file = tempfile::tempfile_in(dir).map_err(|e| Error::spill(dir, e))?;
         Ok(Spilling {
             path: dir.to_path_buf(),
             appender: Mutex::new(Appender {
@@ -79,14 +77,13 @@ impl Spilling {
             .appender
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        let failed = |source| Error::Spill {
-            path: self.path.clone(),
-            source,
-        };
         if let Some(e) = a.error {
-            return Err(failed(e));
+            return Err(Error::spill(self.path, e));
         }
-        let file = a.out.into_inner().map_err(|e| failed(e.into_error()))?;
+        let file = match a.out.into_inner() {
+            Ok(file) => file,
+            Err(e) => return Err(Error::spill(self.path, e.into_error())),
+        };
         Ok(Spilled {
             path: self.path,
             file,
@@ -109,10 +106,7 @@ impl Spilled {
                 postcard::from_bytes(&bytes)
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
             })
-            .map_err(|source| Error::Spill {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|e| Error::spill(&self.path, e))
     }
 }
 
@@ -183,22 +177,6 @@ pub(crate) enum Store {
     Spilled { file: Spilled, spans: Vec<Span> },
 }
 
-/// Some documents, read from a [`Store`].
-pub(crate) enum Copies<'a> {
-    Borrowed(Vec<&'a Document>),
-    Owned(Vec<Document>),
-}
-
-impl Copies<'_> {
-    /// The documents, in the order asked for.
-    pub(crate) fn refs(&self) -> Vec<&Document> {
-        match self {
-            Copies::Borrowed(d) => d.clone(),
-            Copies::Owned(d) => d.iter().collect(),
-        }
-    }
-}
-
 impl Store {
     /// How many documents the store has.
     pub(crate) fn len(&self) -> usize {
@@ -217,23 +195,64 @@ impl Store {
         }
     }
 
-    /// The documents `ids`, marked with `learned`.
-    pub(crate) fn get(&self, ids: &[DocId], learned: &Learned) -> Result<Copies<'_>> {
+    /// Runs `f` on the documents `ids`, marked with `learned`, in that
+    /// order.
+    pub(crate) fn with<R>(
+        &self,
+        ids: &[DocId],
+        learned: &Learned,
+        f: impl FnOnce(&[&Document]) -> R,
+    ) -> Result<R> {
         match self {
-            Store::Held(docs) => Ok(Copies::Borrowed(
-                ids.iter().map(|d| &docs[d.index()]).collect(),
-            )),
-            Store::Spilled { file, spans } => ids
-                .iter()
-                .map(|&d| {
-                    let mut doc: Document = file.get(spans[d.index()])?;
-                    doc.id = d;
-                    learned.mark(&mut doc);
-                    Ok(doc)
-                })
-                .collect::<Result<Vec<Document>>>()
-                .map(Copies::Owned),
+            Store::Held(docs) => {
+                let copies: Vec<&Document> = ids.iter().map(|d| &docs[d.index()]).collect();
+                Ok(f(&copies))
+            }
+            Store::Spilled { file, spans } => {
+                let docs = ids
+                    .iter()
+                    .map(|&d| {
+                        let mut doc: Document = file.get(spans[d.index()])?;
+                        doc.id = d;
+                        learned.mark(&mut doc);
+                        Ok(doc)
+                    })
+                    .collect::<Result<Vec<Document>>>()?;
+                let copies: Vec<&Document> = docs.iter().collect();
+                Ok(f(&copies))
+            }
         }
+    }
+}
+
+/// Each cluster's alignment while its cluster waits to be merged: held by
+/// the cluster, or spilled to a file of its own.
+pub(crate) struct Shelf {
+    file: Option<Spilled>,
+    spans: Vec<Option<Span>>,
+}
+
+impl Shelf {
+    /// The shelf of the alignments put in `spilling` at `spans`, one per
+    /// cluster (none when not spilling).
+    pub(crate) fn new(spilling: Option<Spilling>, spans: Vec<Option<Span>>) -> Result<Shelf> {
+        Ok(Shelf {
+            file: spilling.map(Spilling::seal).transpose()?,
+            spans,
+        })
+    }
+
+    /// Whether the alignments are spilled.
+    pub(crate) fn spilled(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Puts cluster `i`'s alignment back, if it was spilled.
+    pub(crate) fn restore(&self, i: usize, alignment: &mut Alignment) -> Result<()> {
+        if let (Some(file), Some(span)) = (&self.file, self.spans[i]) {
+            *alignment = file.get(span)?;
+        }
+        Ok(())
     }
 }
 
@@ -284,12 +303,14 @@ mod tests {
         let store = keeper.finish(kept).unwrap();
         assert_eq!(store.len(), 2);
         let learned = Learned::default();
-        let read = store.get(&[DocId(1), DocId(0)], &learned).unwrap();
+        let read: Vec<Document> = store
+            .with(&[DocId(1), DocId(0)], &learned, |d| {
+                d.iter().map(|&d| d.clone()).collect()
+            })
+            .unwrap();
         let mut want = docs();
         want.iter_mut().for_each(|d| d.id = DocId(1 - d.id.0));
-        let read = read.refs();
-        assert_eq!(read[0], &want[0]);
-        assert_eq!(read[1], &want[1]);
+        assert_eq!(read, want);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 

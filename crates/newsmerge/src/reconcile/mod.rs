@@ -102,20 +102,21 @@ pub struct Inserted {
 impl CanonicalText {
     /// The text as paragraphs separated by blank lines, ending in a newline.
     pub fn to_text(&self) -> String {
-        let mut out = self
-            .lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        out.push('\n');
-        out
+        text_of_lines(self.lines.iter().map(|l| l.text.as_str()))
     }
 
     /// Whether some line was decided by the tie rule.
     pub fn has_ties(&self) -> bool {
         self.lines.iter().any(|l| l.tied)
     }
+}
+
+/// Canonical lines as one text: separated by blank lines, ending in a
+/// newline.
+pub fn text_of_lines<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut out = lines.collect::<Vec<_>>().join("\n\n");
+    out.push('\n');
+    out
 }
 
 /// Attaches the copies `copies[from..]`, which were not aligned (see

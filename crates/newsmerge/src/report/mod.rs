@@ -109,13 +109,9 @@ impl ClusterRecord {
     /// lines, ending in a newline, as `canonical.jsonl` holds it.
     pub fn text(&self) -> Option<String> {
         let lines = self.lines.as_ref()?;
-        let mut text = lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        text.push('\n');
-        Some(text)
+        Some(crate::reconcile::text_of_lines(
+            lines.iter().map(|l| l.text.as_str()),
+        ))
     }
 }
 
