@@ -97,7 +97,44 @@ pub fn annotate(
     canon: Option<&CanonicalText>,
     config: &Config,
 ) -> CopyReport {
-    let measured = canon.map(|c| measure(c, copy, config));
+    let words = canon.map(line_words);
+    report(doc, copy, canon.zip(words.as_deref()), config)
+}
+
+/// [`annotate`] for each copy of a cluster, in order: `copies[i]` is
+/// copy number `i`. The canonical text's words are counted once.
+pub fn annotate_all(
+    copies: &[&Document],
+    canon: Option<&CanonicalText>,
+    config: &Config,
+) -> Vec<CopyReport> {
+    let words = canon.map(line_words);
+    let measured = canon.zip(words.as_deref());
+    copies
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| report(doc, i, measured, config))
+        .collect()
+}
+
+/// The words of each canonical line.
+fn line_words(canon: &CanonicalText) -> Vec<usize> {
+    canon
+        .lines
+        .iter()
+        .map(|l| word_count(&fold_key(&l.text)))
+        .collect()
+}
+
+/// [`annotate`], with the canonical text's line words counted.
+fn report(
+    doc: &Document,
+    copy: usize,
+    canon: Option<(&CanonicalText, &[usize])>,
+    config: &Config,
+) -> CopyReport {
+    let measured = canon.map(|(c, words)| measure(c, words, copy, config));
+    let canon = canon.map(|(c, _)| c);
     let coverage = measured.map(|m| m.coverage);
     let paywall = paywall(doc, coverage);
     let mut truncation = Truncation {
@@ -176,8 +213,7 @@ struct Measure {
 /// the sentences the copy carries), and where it stops short: after a
 /// point beyond which the agreed text goes on for a substantial share of
 /// the article.
-fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
-    let words: Vec<usize> = canon.lines.iter().map(|l| word_count_of(&l.text)).collect();
+fn measure(canon: &CanonicalText, words: &[usize], copy: usize, config: &Config) -> Measure {
     let total: usize = words.iter().sum();
     let reach = |i: usize| canon.lines[i].reach.iter().find(|r| r.copy == copy);
     let covered: usize = (0..words.len()).filter_map(reach).map(|r| r.words).sum();
@@ -208,10 +244,6 @@ fn measure(canon: &CanonicalText, copy: usize, config: &Config) -> Measure {
         cut_after_line: last.filter(|_| stops_short && has_start).map(|l| l + 1),
         reaches_end: tail == 0,
     }
-}
-
-fn word_count_of(text: &str) -> usize {
-    word_count(&fold_key(text))
 }
 
 fn round3(x: f64) -> f64 {

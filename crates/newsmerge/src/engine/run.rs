@@ -4,7 +4,7 @@
 use super::store::{Keeper, Shelf, Span, Spilling, Store};
 use super::{Loaded, Mode, Progress, sort_by_id};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
-use crate::annotate::{CopyReport, annotate, discount_complete_copies, discount_shared_endings};
+use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::Result;
@@ -394,11 +394,7 @@ pub(super) fn merge_cluster(
     let mut canon = reconcile_with(&copies[..a.aligned], &a.alignment, keep, &weights);
     attach(&mut canon, &copies, a.aligned);
     let measured = Some(&canon).filter(|_| copies.len() > 1);
-    let mut reports: Vec<CopyReport> = copies
-        .iter()
-        .enumerate()
-        .map(|(i, d)| annotate(d, i, measured, config))
-        .collect();
+    let mut reports = annotate_all(&copies, measured, config);
     let endings: Vec<Option<String>> = copies.iter().map(|d| last_words(d)).collect();
     discount_shared_endings(&mut reports, &endings);
     let cut: Vec<bool> = copies.iter().map(|d| is_cut(d)).collect();

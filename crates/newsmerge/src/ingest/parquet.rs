@@ -129,7 +129,7 @@ fn rows(
 ) {
     for row in 0..batch.num_rows() {
         let n = before + row + 1;
-        entries.push(record(rel, n, &row_object(batch, row), fallback, fields));
+        entries.push(record(rel, n, row_object(batch, row), fallback, fields));
     }
 }
 
@@ -160,7 +160,7 @@ pub fn ipc_rows(
                 return Err(format!("more rows than the {} numbered", rows.len()));
             };
             let fallback = super::source_of_path(rel);
-            entries.push(record(rel, *n, &row_object(&batch, row), &fallback, fields));
+            entries.push(record(rel, *n, row_object(&batch, row), &fallback, fields));
         }
     }
     if entries.len() != rows.len() {

@@ -15,11 +15,11 @@ pub(super) fn read_json(rel: &str, text: &str, fallback: &str, fields: &Fields) 
             Problem::Empty("JSON array holds no records".into()),
         )],
         Ok(Value::Array(items)) => items
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, v)| record(rel, i + 1, v, fallback, fields))
             .collect(),
-        Ok(value) => vec![record(rel, 1, &value, fallback, fields)],
+        Ok(value) => vec![record(rel, 1, value, fallback, fields)],
         Err(e) => vec![problem_entry(
             rel.to_string(),
             fallback,
@@ -103,7 +103,7 @@ fn json_line(
     fields: &Fields,
 ) -> Entry {
     match serde_json::from_str::<Value>(line) {
-        Ok(value) => record(rel, n, &value, fallback, fields),
+        Ok(value) => record(rel, n, value, fallback, fields),
         Err(e) => bad_line(
             rel,
             n,
@@ -118,26 +118,27 @@ pub(super) fn bad_line(rel: &str, n: usize, fallback: &str, reason: String) -> E
     problem_entry(format!("{rel}#{n}"), fallback, Problem::Error(reason))
 }
 
-/// The `n`-th record of a file, from its JSON value.
-pub(super) fn record(rel: &str, n: usize, value: &Value, fallback: &str, fields: &Fields) -> Entry {
+/// The `n`-th record of a file, from its JSON value, whose text moves
+/// into the entry.
+pub(super) fn record(rel: &str, n: usize, value: Value, fallback: &str, fields: &Fields) -> Entry {
     let id = format!("{rel}#{n}");
-    let Value::Object(map) = value else {
-        let reason = format!("record is {}, not a JSON object", kind(value));
+    let Value::Object(mut map) = value else {
+        let reason = format!("record is {}, not a JSON object", kind(&value));
         return problem_entry(id, fallback, Problem::Error(reason));
     };
     let meta = Meta {
-        title: scalar(map, &fields.title),
-        url: scalar(map, &fields.url),
-        date: scalar(map, &fields.date),
-        record_id: scalar(map, &fields.id),
+        title: scalar(&map, &fields.title),
+        url: scalar(&map, &fields.url),
+        date: scalar(&map, &fields.date),
+        record_id: scalar(&map, &fields.id),
         encoding: None,
-        other: other_fields(map, fields),
+        other: other_fields(&map, fields),
     };
-    let source = scalar(map, &fields.source)
+    let source = scalar(&map, &fields.source)
         .filter(|s| !s.trim().is_empty())
         .or_else(|| meta.url.as_deref().and_then(host_of))
         .unwrap_or_else(|| fallback.to_string());
-    let body = text_of(map, fields);
+    let body = text_of(&mut map, fields);
     Entry {
         id,
         source,
@@ -168,11 +169,11 @@ fn other_fields(map: &Map<String, Value>, fields: &Fields) -> Option<Map<String,
 /// The record's text: the first of the text fields (by default
 /// [`TEXT_FIELDS`]) that is present. A field that is present but null
 /// makes the record empty.
-fn text_of(map: &Map<String, Value>, fields: &Fields) -> Result<String, Problem> {
+fn text_of(map: &mut Map<String, Value>, fields: &Fields) -> Result<String, Problem> {
     let mut null = None;
     for field in &fields.text {
-        match lookup(map, field) {
-            Some(Value::String(s)) => return checked_text(field, s.clone()),
+        match lookup_mut(map, field) {
+            Some(Value::String(s)) => return checked_text(field, std::mem::take(s)),
             Some(Value::Null) => null = null.or(Some(field)),
             Some(other) => {
                 return Err(Problem::Error(format!(
@@ -189,6 +190,18 @@ fn text_of(map: &Map<String, Value>, fields: &Fields) -> Result<String, Problem>
             "record has no text field (looked for {})",
             fields.text.join(", ")
         ))),
+    }
+}
+
+/// [`lookup`], for moving the value out.
+fn lookup_mut<'a>(map: &'a mut Map<String, Value>, path: &str) -> Option<&'a mut Value> {
+    if map.contains_key(path) {
+        return map.get_mut(path);
+    }
+    let (first, rest) = path.split_once('.')?;
+    match map.get_mut(first)? {
+        Value::Object(inner) => lookup_mut(inner, rest),
+        _ => None,
     }
 }
 

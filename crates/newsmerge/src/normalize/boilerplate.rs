@@ -61,7 +61,12 @@ const MAX_LINE_WORDS: usize = 40;
 /// Classifies one paragraph from its text and folded key, with `markers`
 /// for the phrases.
 pub fn classify(text: &str, key: &str, markers: &Markers) -> Kind {
-    let words = key.split(' ').filter(|w| !w.is_empty()).count();
+    // Counted no further than a line that is content by its length alone.
+    let words = key
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(MAX_LINE_WORDS + 1)
+        .count();
     if words == 0 {
         return if is_ellipsis(text) {
             Kind::Truncation
@@ -203,6 +208,9 @@ fn is_reading_time(key: &str) -> bool {
 
 /// `Home » News » Title`: two or more separators, a short first crumb.
 fn is_breadcrumb(text: &str) -> bool {
+    if !text.contains(['»', '›', '>', '/']) {
+        return false;
+    }
     ["»", "›", " > ", " / "].iter().any(|sep| {
         let mut crumbs = text.split(sep);
         let (first, second) = (crumbs.next(), crumbs.next());

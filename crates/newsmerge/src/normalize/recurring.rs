@@ -46,15 +46,19 @@ const QUOTE_WORDS: usize = 12;
 /// sentences or more, one long sentence, or a quotation. Such a line is
 /// never learned as furniture.
 pub fn reads_as_prose(text: &str) -> bool {
-    let words = text.split_whitespace().count();
-    let sentences = text
-        .split_whitespace()
-        .filter(|w| w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""))
-        .count();
-    let quoted = text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']);
+    let (mut words, mut sentences) = (0, 0);
+    for w in text.split_whitespace() {
+        words += 1;
+        if words >= LONG_SENTENCE_WORDS {
+            return true;
+        }
+        sentences += usize::from(
+            w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""),
+        );
+    }
     (words >= PROSE_WORDS && sentences >= 2)
-        || words >= LONG_SENTENCE_WORDS
-        || (quoted && words >= QUOTE_WORDS)
+        || (words >= QUOTE_WORDS
+            && text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']))
 }
 
 /// Marks as furniture every content line that its source prints under at
