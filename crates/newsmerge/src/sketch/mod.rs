@@ -214,6 +214,8 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
         // probability equal to their resemblance.
         sample.extend(full.first().map(|&h| (h >> 32) as u32));
     }
+    // Held for the whole search: no spare capacity from the filtering.
+    sample.shrink_to_fit();
     let mut shingles: Vec<u32> = full.iter().map(|&h| (h >> 32) as u32).collect();
     shingles.sort_unstable();
     shingles.dedup();
@@ -485,15 +487,17 @@ struct Index {
 
 impl Index {
     fn build(signatures: &[Signature], docs: &[u32], max_posting: usize) -> Index {
-        let mut entries: Vec<(u32, u32)> = docs
-            .par_iter()
-            .flat_map_iter(|&doc| {
-                signatures[doc as usize]
-                    .sample
-                    .iter()
-                    .map(move |&h| (h, doc))
-            })
-            .collect();
+        // Filled in one allocation of the exact size: collecting in
+        // parallel would hold the pairs twice while the pieces are joined,
+        // the peak of the whole search.
+        let total = docs
+            .iter()
+            .map(|&doc| signatures[doc as usize].sample.len())
+            .sum();
+        let mut entries: Vec<(u32, u32)> = Vec::with_capacity(total);
+        for &doc in docs {
+            entries.extend(signatures[doc as usize].sample.iter().map(|&h| (h, doc)));
+        }
         entries.par_sort_unstable();
         let mut ranges = HashMap::default();
         let mut docs = Vec::new();
