@@ -67,7 +67,10 @@ pub(super) fn run_loaded(
     };
     let names = cluster_names(&clusters);
     let (results, learned) = merge_all(&corpus, &clusters, config, progress)?;
+    // The documents are done with: held in memory, they are most of it,
+    // freed before the records are built.
     drop(corpus);
+    drop(store);
     let mut outcome = assemble(
         entries,
         &words,
