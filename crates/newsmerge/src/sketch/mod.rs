@@ -282,6 +282,8 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
 struct Probe {
     /// `a`'s indexed shingles with their posting lengths.
     order: Vec<(u32, u32)>,
+    /// `a`'s indexed shingles past the prefix, sorted.
+    rest: Vec<u32>,
     counts: HashMap<u32, u32>,
 }
 
@@ -294,7 +296,7 @@ impl Probe {
         config: &Config,
     ) -> Vec<CandidatePair> {
         let sample = &signatures[a as usize].sample;
-        let key = |d: u32| (signatures[d as usize].sample.len(), d);
+        let key = |d: u32| (index.sizes[d as usize], d);
         let key_a = key(a);
         let needed = shared_needed(sample.len(), config);
         self.order.clear();
@@ -316,10 +318,13 @@ impl Probe {
                 }
             }
         }
-        for &(_, h) in &self.order[prefix..] {
-            for (&b, n) in self.counts.iter_mut() {
-                *n += u32::from(signatures[b as usize].sample.binary_search(&h).is_ok());
-            }
+        // The common shingles, sorted, are counted against each partner's
+        // sample in one merge rather than one search each.
+        self.rest.clear();
+        self.rest.extend(self.order[prefix..].iter().map(|&(_, h)| h));
+        self.rest.sort_unstable();
+        for (&b, n) in &mut self.counts {
+            *n += intersection_size(&self.rest, &signatures[b as usize].sample) as u32;
         }
         let mut found: Vec<CandidatePair> = self
             .counts
@@ -483,6 +488,10 @@ struct Index {
     /// Posting of each kept shingle: a range of `docs`.
     ranges: HashMap<u32, (u32, u32)>,
     docs: Vec<u32>,
+    /// Each document's sample size, by number: compared for every posting
+    /// entry, so kept apart from the fingerprints, in a few megabytes that
+    /// stay in the cache.
+    sizes: Vec<u32>,
 }
 
 impl Index {
@@ -508,7 +517,12 @@ impl Index {
                 ranges.insert(group[0].0, (start, docs.len() as u32));
             }
         }
-        Index { ranges, docs }
+        let sizes = signatures.iter().map(|s| s.sample.len() as u32).collect();
+        Index {
+            ranges,
+            docs,
+            sizes,
+        }
     }
 
     fn posting(&self, shingle: u32) -> &[u32] {
