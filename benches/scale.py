@@ -3,7 +3,8 @@
 
   scale.py --work DIR [--sizes 10000,100000,1000000] [--threads 1,2]
            [--commands dedup,run] [--runs N] [--runs-large N] [--rewrite R] [--score]
-           [--plot benches/scale.png] [--json results.json]
+           [--spill DIR] [--plot benches/scale.png] [--json results.json]
+  scale.py --from-json results.json [--plot benches/scale.png]
 
 For each size (documents, about), a corpus is generated once with
 benches/corpus/generate.py as JSON Lines (one file per 250,000 documents)
@@ -151,7 +152,7 @@ def plot(results, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work", required=True, help="folder for generated corpora and outputs")
+    ap.add_argument("--work", help="folder for generated corpora and outputs (needed unless --from-json)")
     ap.add_argument("--sizes", default="10000,100000,1000000", help="documents per corpus, comma-separated")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
     ap.add_argument("--commands", default="dedup,run", help="commands, comma-separated")
@@ -163,8 +164,20 @@ def main():
     ap.add_argument("--score", action="store_true", help="score the clusters against the truth (slow at 1M)")
     ap.add_argument("--plot", help="PNG to draw")
     ap.add_argument("--json", help="write every figure to this JSON file")
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="print the tables and draw the plot from a --json file of an earlier run, running nothing")
     args = ap.parse_args()
     args.commands = args.commands.split(",")
+    if args.from_json:
+        with open(args.from_json) as f:
+            results = json.load(f)
+        args.commands = [c for c in args.commands if any(r["command"] == c for r in results)]
+        print_tables(results, args)
+        if args.plot:
+            plot(results, args.plot)
+        return
+    if not args.work:
+        ap.error("--work is required unless --from-json is given")
     os.makedirs(args.work, exist_ok=True)
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -182,7 +195,8 @@ def main():
     print_tables(results, args)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            # The output folders are this machine's, not figures.
+            json.dump([{k: v for k, v in r.items() if k != "out"} for r in results], f, indent=1)
     if args.plot:
         plot(results, args.plot)
 

@@ -321,7 +321,8 @@ impl Probe {
         // The common shingles, sorted, are counted against each partner's
         // sample in one merge rather than one search each.
         self.rest.clear();
-        self.rest.extend(self.order[prefix..].iter().map(|&(_, h)| h));
+        self.rest
+            .extend(self.order[prefix..].iter().map(|&(_, h)| h));
         self.rest.sort_unstable();
         for (&b, n) in &mut self.counts {
             *n += intersection_size(&self.rest, &signatures[b as usize].sample) as u32;
@@ -484,6 +485,12 @@ pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
 /// The inverted index from sampled shingle to documents, without postings
 /// of one document or longer than the cap. Built by one parallel sort of
 /// (shingle, document) pairs; the postings are slices of one array.
+/// The candidate index is built in this many parts of the hash range.
+const INDEX_PARTS: u32 = 16;
+
+/// The part of the hash range a sampled hash falls in is its top bits.
+const INDEX_PART_SHIFT: u32 = 32 - INDEX_PARTS.trailing_zeros();
+
 struct Index {
     /// Posting of each kept shingle: a range of `docs`.
     ranges: HashMap<u32, (u32, u32)>,
@@ -496,31 +503,34 @@ struct Index {
 
 impl Index {
     fn build(signatures: &[Signature], docs: &[u32], max_posting: usize) -> Index {
-        // Filled in one allocation of the exact size: collecting in
-        // parallel would hold the pairs twice while the pieces are joined,
-        // the peak of the whole search.
-        let total = docs
-            .iter()
-            .map(|&doc| signatures[doc as usize].sample.len())
-            .sum();
-        let mut entries: Vec<(u32, u32)> = Vec::with_capacity(total);
-        for &doc in docs {
-            entries.extend(signatures[doc as usize].sample.iter().map(|&h| (h, doc)));
-        }
-        entries.par_sort_unstable();
         let mut ranges = HashMap::default();
-        let mut docs = Vec::new();
-        for group in entries.chunk_by(|x, y| x.0 == y.0) {
-            if (2..=max_posting).contains(&group.len()) {
-                let start = docs.len() as u32;
-                docs.extend(group.iter().map(|&(_, d)| d));
-                ranges.insert(group[0].0, (start, docs.len() as u32));
+        let mut postings = Vec::new();
+        // The (shingle, document) pairs are sorted a sixteenth of the hash
+        // range at a time, so that only a sixteenth of them is held beside
+        // the fingerprints: the search's peak. Each part is a range of
+        // hashes, so the postings come out in hash order as from one sort.
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        for part in 0..INDEX_PARTS {
+            entries.clear();
+            for &doc in docs {
+                let sample = &signatures[doc as usize].sample;
+                let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < part);
+                let to = sample.partition_point(|&h| h >> INDEX_PART_SHIFT <= part);
+                entries.extend(sample[from..to].iter().map(|&h| (h, doc)));
+            }
+            entries.par_sort_unstable();
+            for group in entries.chunk_by(|x, y| x.0 == y.0) {
+                if (2..=max_posting).contains(&group.len()) {
+                    let start = postings.len() as u32;
+                    postings.extend(group.iter().map(|&(_, d)| d));
+                    ranges.insert(group[0].0, (start, postings.len() as u32));
+                }
             }
         }
         let sizes = signatures.iter().map(|s| s.sample.len() as u32).collect();
         Index {
             ranges,
-            docs,
+            docs: postings,
             sizes,
         }
     }
