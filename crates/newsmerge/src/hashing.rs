@@ -57,6 +57,38 @@ fn galloping_intersection_size<T: Ord>(short: &[T], long: &[T]) -> usize {
     n
 }
 
+/// Whether two sorted slices of distinct elements share at least `k`
+/// elements: [`intersection_size`]` >= k`, decided as soon as the misses
+/// among `a`'s elements leave too few to reach `k`, or `k` are found.
+pub(crate) fn shares_at_least<T: Ord>(a: &[T], b: &[T], k: usize) -> bool {
+    if k == 0 {
+        return true;
+    }
+    if a.len() < k || b.len() < k {
+        return false;
+    }
+    let spare = a.len() - k;
+    let (mut found, mut missed, mut j) = (0, 0, 0);
+    for x in a {
+        while j < b.len() && b[j] < *x {
+            j += 1;
+        }
+        if b.get(j) == Some(x) {
+            found += 1;
+            if found == k {
+                return true;
+            }
+            j += 1;
+        } else {
+            missed += 1;
+            if missed > spare {
+                return false;
+            }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +116,16 @@ mod tests {
             prop_assert_eq!(galloping_intersection_size(&a, &b), walked);
             prop_assert_eq!(intersection_size(&a, &b), walked);
             prop_assert_eq!(intersection_size(&b, &a), walked);
+        }
+
+        #[test]
+        fn shares_at_least_decides_as_counting_does(
+            a in proptest::collection::btree_set(0u32..200, 0..40),
+            b in proptest::collection::btree_set(0u32..200, 0..80),
+            k in 0usize..45,
+        ) {
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.into_iter().collect(), b.into_iter().collect());
+            prop_assert_eq!(shares_at_least(&a, &b, k), intersection_size(&a, &b) >= k);
         }
     }
 }

@@ -62,8 +62,8 @@ pub fn collapse_spaces(text: &str) -> String {
 /// Whether ASCII text already has single spaces between words and none at
 /// the ends.
 fn is_collapsed_ascii(bytes: &[u8]) -> bool {
-    // One pass without branches on the bytes, which the compiler can
-    // vectorize: no byte above ASCII, no whitespace but single spaces.
+    // Two passes without early exits, which the compiler can vectorize:
+    // no two spaces in a row; no byte above ASCII, no whitespace but spaces.
     let bad = bytes
         .windows(2)
         .fold(false, |bad, w| bad | (w[0] == b' ' && w[1] == b' '))

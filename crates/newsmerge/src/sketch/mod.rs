@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::hashing::shares_at_least;
 pub use crate::hashing::{SEED, intersection_size};
 
 /// A document's fingerprint.
@@ -280,11 +281,15 @@ pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePai
 /// posting, without walking the longest postings.
 #[derive(Default)]
 struct Probe {
-    /// `a`'s indexed shingles with their posting lengths.
-    order: Vec<(u32, u32)>,
+    /// `a`'s indexed shingles with their posting lengths and where their
+    /// postings start, looked up once.
+    order: Vec<(u32, u32, u32)>,
     /// `a`'s indexed shingles past the prefix, sorted.
     rest: Vec<u32>,
-    counts: HashMap<u32, u32>,
+    /// Shared shingles by document number; zero but for `touched`.
+    counts: Vec<u32>,
+    /// The documents counted for `a`, in the order first met.
+    touched: Vec<u32>,
 }
 
 impl Probe {
@@ -300,42 +305,50 @@ impl Probe {
         let key_a = key(a);
         let needed = shared_needed(sample.len(), config);
         self.order.clear();
-        self.order.extend(
-            sample
-                .iter()
-                .map(|&h| (index.posting(h).len() as u32, h))
-                .filter(|&(len, _)| len > 0),
-        );
+        self.order.extend(sample.iter().filter_map(|&h| {
+            index
+                .ranges
+                .get(&h)
+                .map(|&(start, end)| (end - start, h, start))
+        }));
         self.order.sort_unstable();
         // Shingles that are not indexed count for no pair, so the prefix is
         // taken among the indexed ones.
         let prefix = (self.order.len() + 1).saturating_sub(needed as usize);
-        self.counts.clear();
-        for &(_, h) in &self.order[..prefix] {
-            for &b in index.posting(h) {
+        // Counts by document number in a plain array, reset after use: an
+        // increment per posting entry, without hashing.
+        self.counts
+            .resize(self.counts.len().max(signatures.len()), 0);
+        self.touched.clear();
+        for &(len, _, start) in &self.order[..prefix] {
+            for &b in &index.docs[start as usize..(start + len) as usize] {
                 if key(b) > key_a {
-                    *self.counts.entry(b).or_insert(0) += 1;
+                    let n = &mut self.counts[b as usize];
+                    if *n == 0 {
+                        self.touched.push(b);
+                    }
+                    *n += 1;
                 }
             }
         }
-        // The common shingles, sorted, are counted against each partner's
-        // sample in one merge rather than one search each.
+        // The common shingles, sorted, are looked for in each partner's
+        // sample in one merge, which stops as soon as the partner can no
+        // longer reach, or has reached, the shingles needed.
         self.rest.clear();
         self.rest
-            .extend(self.order[prefix..].iter().map(|&(_, h)| h));
+            .extend(self.order[prefix..].iter().map(|&(_, h, _)| h));
         self.rest.sort_unstable();
-        for (&b, n) in &mut self.counts {
-            *n += intersection_size(&self.rest, &signatures[b as usize].sample) as u32;
+        let mut found = Vec::new();
+        for &b in &self.touched {
+            let counted = std::mem::take(&mut self.counts[b as usize]);
+            let wanted = needed.saturating_sub(counted) as usize;
+            if shares_at_least(&self.rest, &signatures[b as usize].sample, wanted) {
+                found.push(CandidatePair {
+                    a: DocId(a.min(b)),
+                    b: DocId(a.max(b)),
+                });
+            }
         }
-        let mut found: Vec<CandidatePair> = self
-            .counts
-            .iter()
-            .filter(|&(_, &n)| n >= needed)
-            .map(|(&b, _)| CandidatePair {
-                a: DocId(a.min(b)),
-                b: DocId(a.max(b)),
-            })
-            .collect();
         found.sort_unstable();
         found
     }
@@ -535,6 +548,7 @@ impl Index {
         }
     }
 
+    #[cfg(test)]
     fn posting(&self, shingle: u32) -> &[u32] {
         self.ranges.get(&shingle).map_or(&[], |&(start, end)| {
             &self.docs[start as usize..end as usize]
