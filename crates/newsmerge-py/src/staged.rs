@@ -502,8 +502,7 @@ fn staged_learn_reliability<'py>(
     Ok((context.with(learned), to_bytes(py, &summed)))
 }
 
-/// One cluster merged: its output (record, canonical text, members'
-/// records) as JSON.
+/// One cluster merged: its output (record, members' records) as JSON.
 #[pyfunction]
 fn staged_merge(
     py: Python<'_>,

@@ -522,14 +522,12 @@ pub fn tally(members: Vec<Entry>, context: &Context, config: &Config) -> Result<
     })
 }
 
-/// One cluster's output: its record, its canonical text, and its
-/// members' records.
+/// One cluster's output: its record (whose lines are its canonical text,
+/// see [`ClusterRecord::text`]) and its members' records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterOutput {
     /// The cluster's line of `clusters.jsonl`.
     pub record: ClusterRecord,
-    /// Its canonical text.
-    pub canonical: Option<String>,
     /// Its members' lines of `documents.jsonl`.
     pub documents: Vec<DocumentRecord>,
 }
@@ -556,13 +554,8 @@ pub fn merge(
     }
     let name = |d: DocId| c.docs[d.index()].name.clone();
     let record = cluster_record(id, &c.cluster, &m, &name);
-    let canonical = record.text();
     let documents = member_records(id, &c, m);
-    Ok(ClusterOutput {
-        record,
-        canonical,
-        documents,
-    })
+    Ok(ClusterOutput { record, documents })
 }
 
 fn member_records(id: &str, c: &Copies, m: Merged) -> Vec<DocumentRecord> {
