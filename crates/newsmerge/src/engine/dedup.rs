@@ -1,7 +1,7 @@
 //! `dedup`: two streaming passes that keep only each document's fingerprint
 //! and evidence.
 
-use super::{Mode, Progress, load_document, sort_by_id};
+use super::{Mode, Progress, in_id_order, load_document};
 use crate::annotate::{CopyReport, annotate, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
@@ -17,9 +17,11 @@ use rayon::prelude::*;
 struct Digest {
     words: usize,
     ending: Option<String>,
-    signature: Signature,
     report: CopyReport,
 }
+
+/// An entry, with its fingerprint and digest when it has text.
+type Digested = (Entry, Option<(Signature, Digest)>);
 
 /// `dedup` in two streaming passes over `count` inputs, each read by
 /// `read` (a file's entries) and dropped after use, so that no pass holds
@@ -47,25 +49,19 @@ pub(super) fn dedup_streaming(
         .collect();
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
     progress.stage("fingerprinting", count as u64);
-    let mut digested: Vec<(Entry, Option<Digest>)> = (0..count)
+    let per_input: Vec<Vec<Digested>> = (0..count)
         .into_par_iter()
-        .flat_map(|i| {
+        .map(|i| {
             let entries = read(i);
             progress.advance(1);
-            entries.into_par_iter().map(|e| digest(e, &learned, config))
+            entries
+                .into_par_iter()
+                .map(|e| digest(e, &learned, config))
+                .collect()
         })
         .collect();
-    sort_by_id(&mut digested);
-    let mut entries = Vec::with_capacity(digested.len());
-    let mut digests = Vec::with_capacity(digested.len());
-    let mut signatures = Vec::with_capacity(digested.len());
-    for (entry, digest) in digested {
-        entries.push(entry);
-        if let Some(mut d) = digest {
-            signatures.push(std::mem::take(&mut d.signature));
-            digests.push(d);
-        }
-    }
+    let (entries, digested) = in_id_order(per_input);
+    let (signatures, digests): (Vec<Signature>, Vec<Digest>) = digested.into_iter().unzip();
     progress.stage("candidates", 1);
     let pairs = candidates(&signatures, config);
     progress.stage("clustering", 1);
@@ -109,16 +105,16 @@ pub(super) fn dedup_streaming(
 
 /// Normalizes one entry, marks its learned furniture, and keeps what
 /// `dedup` needs of it.
-fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> (Entry, Option<Digest>) {
+fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> Digested {
     let (entry, doc) = load_document(entry, &config.normalize.markers);
     let digest = doc.map(|mut doc| {
         learned.mark(&mut doc);
-        Digest {
+        let digest = Digest {
             words: doc.content_words(),
             ending: last_words(&doc),
-            signature: sketch(&doc, config),
             report: annotate(&doc, 0, None, config),
-        }
+        };
+        (sketch(&doc, config), digest)
     });
     (entry, digest)
 }

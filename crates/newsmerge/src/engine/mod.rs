@@ -93,12 +93,13 @@ pub fn run_path(
         progress.stage("reading", parts.len() as u64);
         let loaded = parts
             .par_iter()
-            .flat_map(|p| {
+            .map(|p| {
                 let entries = ingest::read_part(&found, p, &config.ingest.fields);
                 progress.advance(1);
                 entries
                     .into_par_iter()
                     .map(|e| load(e, &config.normalize.markers, &keeper))
+                    .collect()
             })
             .collect();
         run_loaded(loaded, keeper, Grouping::Found, config, progress)
@@ -132,7 +133,7 @@ pub fn run_entries(
                 l
             })
             .collect();
-        run_loaded(loaded, keeper, Grouping::Found, config, progress)
+        run_loaded(vec![loaded], keeper, Grouping::Found, config, progress)
     })
 }
 
@@ -147,7 +148,7 @@ pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
             .into_par_iter()
             .map(|e| load(e, &config.normalize.markers, &keeper))
             .collect();
-        run_loaded(loaded, keeper, Grouping::One, config, &Silent)
+        run_loaded(vec![loaded], keeper, Grouping::One, config, &Silent)
     })
 }
 
@@ -176,10 +177,52 @@ fn load(entry: Entry, markers: &Markers, keeper: &Keeper) -> Loaded {
     (entry, doc.map(|d| (keeper.keep(d), lines)))
 }
 
-/// Puts entries (with what was made of them) in id order, whatever order
-/// the threads produced them in.
-pub(crate) fn sort_by_id<T>(items: &mut [(Entry, T)]) {
-    items.sort_by(|a, b| ingest::id_order(&a.0.id).cmp(&ingest::id_order(&b.0.id)));
+/// Entries gathered input by input, with what was made of them, as two
+/// lists in id order, whatever order the inputs and threads produced them
+/// in: every entry, and what was made of those that have something (a
+/// document has a number only when it has text). Each input's list is
+/// freed as it is moved, the order is applied in place and the second
+/// list compacted in place, so that neither list is ever held twice.
+pub(crate) fn in_id_order<T>(per_input: Vec<Vec<(Entry, Option<T>)>>) -> (Vec<Entry>, Vec<T>) {
+    let total = per_input.iter().map(Vec::len).sum();
+    let mut entries = Vec::with_capacity(total);
+    let mut made = Vec::with_capacity(total);
+    for input in per_input {
+        for (entry, m) in input {
+            entries.push(entry);
+            made.push(m);
+        }
+    }
+    fn key(e: &Entry) -> (&str, u64) {
+        ingest::id_order(&e.id)
+    }
+    if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
+        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+        order.sort_by(|&a, &b| key(&entries[a as usize]).cmp(&key(&entries[b as usize])));
+        permute(&mut entries, &order);
+        permute(&mut made, &order);
+    }
+    made.retain(Option::is_some);
+    let made = made.into_iter().map(|m| m.expect("kept")).collect();
+    (entries, made)
+}
+
+/// Reorders `items` in place so that the item at `order[k]` comes k-th:
+/// each cycle of the permutation is followed with swaps.
+fn permute<T>(items: &mut [T], order: &[u32]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = order[k] as usize;
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// Normalizes an entry's text and frees it.
@@ -215,4 +258,47 @@ fn in_pool<T: Send>(config: &Config, job: impl FnOnce() -> Result<T> + Send) -> 
             reason: e.to_string(),
         })?;
     pool.install(job)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry(id: &str) -> Entry {
+        Entry {
+            id: id.to_string(),
+            source: "s".to_string(),
+            meta: ingest::Meta::default(),
+            body: Ok(String::new()),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn permuting_in_place_equals_reading_in_order(order in Just((0..40u32).collect::<Vec<_>>()).prop_shuffle()) {
+            let mut items: Vec<u32> = (100..140).collect();
+            let expected: Vec<u32> = order.iter().map(|&k| items[k as usize]).collect();
+            permute(&mut items, &order);
+            prop_assert_eq!(items, expected);
+        }
+
+        #[test]
+        fn inputs_come_out_in_id_order_with_what_was_made_of_them(
+            records in proptest::collection::vec((0u64..30, any::<bool>()), 0..30),
+            split in 0usize..30,
+        ) {
+            // Record numbers of one file, each made into its number when kept.
+            let made = |&(n, kept): &(u64, bool)| (entry(&format!("a.jsonl#{n}")), kept.then_some(n));
+            let (first, second) = records.split_at(split.min(records.len()));
+            let per_input = vec![second.iter().map(made).collect(), first.iter().map(made).collect()];
+            let (entries, kept) = in_id_order(per_input);
+            let mut sorted = records.clone();
+            sorted.sort_by_key(|r| r.0);
+            let ids: Vec<String> = sorted.iter().map(|r| format!("a.jsonl#{}", r.0)).collect();
+            prop_assert_eq!(entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids);
+            let numbers: Vec<u64> = sorted.iter().filter(|r| r.1).map(|r| r.0).collect();
+            prop_assert_eq!(kept, numbers);
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! (in memory, or spilled: see `store`).
 
 use super::store::{Keeper, Shelf, Span, Spilling, Store};
-use super::{Loaded, Mode, Progress, sort_by_id};
+use super::{Loaded, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
@@ -30,25 +30,23 @@ pub(super) enum Grouping {
 /// The stages after loading, on entries in any order, their documents
 /// kept by `keeper`.
 pub(super) fn run_loaded(
-    mut loaded: Vec<Loaded>,
+    loaded: Vec<Vec<Loaded>>,
     keeper: Keeper,
     grouping: Grouping,
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    sort_by_id(&mut loaded);
-    let mut entries = Vec::with_capacity(loaded.len());
+    let (entries, loaded) = in_id_order(loaded);
     let mut kept = Vec::with_capacity(loaded.len());
-    let mut readable = Vec::with_capacity(loaded.len());
     let mut lines = Vec::with_capacity(loaded.len());
-    for (entry, doc) in loaded {
-        if let Some((k, l)) = doc {
-            readable.push(entries.len());
-            kept.push(k);
-            lines.extend(l);
-        }
-        entries.push(entry);
+    for (k, l) in loaded {
+        kept.push(k);
+        lines.extend(l);
     }
+    // An entry has a document when it has a text, as the records number them.
+    let readable: Vec<usize> = (0..entries.len())
+        .filter(|&e| entries[e].body.is_ok())
+        .collect();
     let mut store = keeper.finish(kept)?;
     progress.stage("furniture", 1);
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
