@@ -43,34 +43,24 @@ pub(crate) fn assemble(
     config: &Config,
 ) -> Outcome {
     // Each cluster's record is built, and its canonical text dropped, on
-    // the thread pool; the reports are then placed by document.
+    // the thread pool; the reports are then moved into the documents'.
     let doc_names: Vec<&str> = entries
         .iter()
         .filter(|e| e.body.is_ok())
         .map(|e| e.id.as_str())
         .collect();
-    let built: Vec<_> = clusters
+    let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
         .par_iter()
         .zip(merged)
         .enumerate()
         .map(|(ci, (cluster, m))| {
             let name = |d: DocId| doc_names[d.index()].to_string();
             let record = cluster_record(&names[ci], cluster, &m, &name);
-            (record, m.order, m.reports)
+            (record, (m.order, m.reports))
         })
-        .collect();
-    let mut per_doc: Vec<Option<(usize, CopyReport, bool)>> = vec![None; doc_names.len()];
+        .unzip();
     drop(doc_names);
-    let mut records = Vec::with_capacity(clusters.len());
-    for (ci, (record, order, reports)) in built.into_iter().enumerate() {
-        records.push(record);
-        // The representative is first in the order: the pivot in `run`,
-        // the centre in `dedup`.
-        for (i, (d, report)) in order.iter().zip(reports).enumerate() {
-            per_doc[d.index()] = Some((ci, report, i == 0));
-        }
-    }
-    let documents = document_records(entries, words, names, per_doc);
+    let documents = document_records(entries, words, names, reports);
     finish(documents, records, command, config)
 }
 
@@ -144,40 +134,36 @@ fn line_records(
         .collect()
 }
 
+/// The document records, made from the entries, each readable document's
+/// words, and each cluster's copies in alignment order with their reports.
+/// The reports are moved into the records made from the entries, rather
+/// than gathered by document beside them: a million documents' reports
+/// would otherwise be held twice.
 fn document_records(
     entries: Vec<Entry>,
     words: &[usize],
     names: &[String],
-    mut per_doc: Vec<Option<(usize, CopyReport, bool)>>,
+    reports: Vec<(Vec<DocId>, Vec<CopyReport>)>,
 ) -> Vec<DocumentRecord> {
-    // Readable entries are the documents, in order: each gets its number
-    // and its report here, then the records are built in parallel.
-    let mut next_doc = 0;
-    let placed: Vec<_> = entries
-        .iter()
-        .map(|e| {
-            e.body.is_ok().then(|| {
-                next_doc += 1;
-                (next_doc - 1, per_doc[next_doc - 1].take())
-            })
-        })
+    // Readable entries are the documents, in order.
+    let readable: Vec<usize> = (0..entries.len())
+        .filter(|&e| entries[e].body.is_ok())
         .collect();
-    entries
-        .into_par_iter()
-        .zip(placed)
-        .map(|(e, placed)| {
-            let mut r = into_record(e);
-            if let Some((d, report)) = placed {
-                r.words = Some(words[d]);
-                if let Some((ci, report, keep)) = report {
-                    r.cluster = Some(names[ci].clone());
-                    r.keep = keep;
-                    r.set_report(report);
-                }
-            }
-            r
-        })
-        .collect()
+    let mut documents: Vec<DocumentRecord> = entries.into_par_iter().map(into_record).collect();
+    for (&e, &w) in readable.iter().zip(words) {
+        documents[e].words = Some(w);
+    }
+    for ((order, copies), name) in reports.into_iter().zip(names) {
+        // The representative is first in the order: the pivot in `run`,
+        // the centre in `dedup`.
+        for (i, (d, report)) in order.iter().zip(copies).enumerate() {
+            let r = &mut documents[readable[d.index()]];
+            r.cluster = Some(name.clone());
+            r.keep = i == 0;
+            r.set_report(report);
+        }
+    }
+    documents
 }
 
 /// An entry's record before it is clustered: its id, source and metadata,
