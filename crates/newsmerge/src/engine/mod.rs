@@ -181,8 +181,8 @@ fn load(entry: Entry, markers: &Markers, keeper: &Keeper) -> Loaded {
 /// lists in id order, whatever order the inputs and threads produced them
 /// in: every entry, and what was made of those that have something (a
 /// document has a number only when it has text). Each input's list is
-/// freed as it is moved, the order is applied in place and the second
-/// list compacted in place, so that neither list is ever held twice.
+/// freed as it is moved and the order is applied in place, so that the
+/// entries are never held twice.
 pub(crate) fn in_id_order<T>(per_input: Vec<Vec<(Entry, Option<T>)>>) -> (Vec<Entry>, Vec<T>) {
     let total = per_input.iter().map(Vec::len).sum();
     let mut entries = Vec::with_capacity(total);
