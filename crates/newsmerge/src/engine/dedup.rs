@@ -9,7 +9,7 @@ use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
 use crate::report::Outcome;
-use crate::report::{Merged, assemble, cluster_names};
+use crate::report::{Merged, assemble, cluster_names, records_of};
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
 
@@ -93,7 +93,7 @@ pub(super) fn dedup_streaming(
     drop(digests);
     let names = cluster_names(&clusters);
     assemble(
-        entries,
+        records_of(entries),
         &words,
         &clusters,
         &names,

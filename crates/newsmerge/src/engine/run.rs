@@ -8,12 +8,13 @@ use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_en
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::Result;
+use crate::ingest::Status;
 use crate::normalize::ending::{is_cut, last_words};
 use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
 use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
-use crate::report::{Merged, assemble, cluster_names, round3};
+use crate::report::{Merged, assemble, cluster_names, records_of, round3};
 use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{Signature, candidates, sketch};
 use rayon::prelude::*;
@@ -43,9 +44,13 @@ pub(super) fn run_loaded(
         kept.push(k);
         lines.extend(l);
     }
-    // An entry has a document when it has a text, as the records number them.
-    let readable: Vec<usize> = (0..entries.len())
-        .filter(|&e| entries[e].body.is_ok())
+    // The entries become their records at once: held to the end, the
+    // records are larger, but making them there, beside the entries, would
+    // set the run's peak.
+    let documents = records_of(entries);
+    // A record has a document when its entry has a text.
+    let readable: Vec<usize> = (0..documents.len())
+        .filter(|&e| documents[e].status == Status::Ok)
         .collect();
     let mut store = keeper.finish(kept)?;
     progress.stage("furniture", 1);
@@ -56,7 +61,7 @@ pub(super) fn run_loaded(
         learned: &learned,
         sources: readable
             .iter()
-            .map(|&e| entries[e].source.as_str())
+            .map(|&e| documents[e].source.as_str())
             .collect(),
     };
     let (clusters, words) = match grouping {
@@ -70,7 +75,7 @@ pub(super) fn run_loaded(
     drop(corpus);
     drop(store);
     let mut outcome = assemble(
-        entries,
+        documents,
         &words,
         &clusters,
         &names,

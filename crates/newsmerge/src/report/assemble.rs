@@ -29,12 +29,12 @@ pub(crate) struct Merged {
     pub(crate) reports: Vec<CopyReport>,
 }
 
-/// The output records, made from the entries (consumed: their fields move
-/// into the document records), each readable document's `words` of
-/// article text by [`DocId`] (the readable entries are the documents, in
-/// order), and each cluster's merge.
+/// The output records, made from the document records of the entries
+/// ([`records_of`]), each readable document's `words` of article text by
+/// [`DocId`] (the readable entries are the documents, in order), and each
+/// cluster's merge.
 pub(crate) fn assemble(
-    entries: Vec<Entry>,
+    documents: Vec<DocumentRecord>,
     words: &[usize],
     clusters: &[Cluster],
     names: &[String],
@@ -44,10 +44,10 @@ pub(crate) fn assemble(
 ) -> Outcome {
     // Each cluster's record is built, and its canonical text dropped, on
     // the thread pool; the reports are then moved into the documents'.
-    let doc_names: Vec<&str> = entries
+    let doc_names: Vec<&str> = documents
         .iter()
-        .filter(|e| e.body.is_ok())
-        .map(|e| e.id.as_str())
+        .filter(|d| d.status == Status::Ok)
+        .map(|d| d.id.as_str())
         .collect();
     let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
         .par_iter()
@@ -60,7 +60,7 @@ pub(crate) fn assemble(
         })
         .unzip();
     drop(doc_names);
-    let documents = document_records(entries, words, names, reports);
+    let documents = document_records(documents, words, names, reports);
     finish(documents, records, command, config)
 }
 
@@ -134,22 +134,25 @@ fn line_records(
         .collect()
 }
 
-/// The document records, made from the entries, each readable document's
-/// words, and each cluster's copies in alignment order with their reports.
-/// The reports are moved into the records made from the entries, rather
-/// than gathered by document beside them: a million documents' reports
-/// would otherwise be held twice.
+/// Every entry's record before it is clustered, its fields moved out of
+/// the entry ([`entry_record`]).
+pub(crate) fn records_of(entries: Vec<Entry>) -> Vec<DocumentRecord> {
+    entries.into_par_iter().map(into_record).collect()
+}
+
+/// The document records completed with each readable document's words,
+/// and each cluster's copies in alignment order with their reports, moved
+/// into them.
 fn document_records(
-    entries: Vec<Entry>,
+    mut documents: Vec<DocumentRecord>,
     words: &[usize],
     names: &[String],
     reports: Vec<(Vec<DocId>, Vec<CopyReport>)>,
 ) -> Vec<DocumentRecord> {
     // Readable entries are the documents, in order.
-    let readable: Vec<usize> = (0..entries.len())
-        .filter(|&e| entries[e].body.is_ok())
+    let readable: Vec<usize> = (0..documents.len())
+        .filter(|&e| documents[e].status == Status::Ok)
         .collect();
-    let mut documents: Vec<DocumentRecord> = entries.into_par_iter().map(into_record).collect();
     for (&e, &w) in readable.iter().zip(words) {
         documents[e].words = Some(w);
     }

@@ -17,7 +17,9 @@ mod write;
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use crate::ingest::Status;
-pub(crate) use assemble::{Merged, assemble, cluster_names, cluster_record, entry_record, finish};
+pub(crate) use assemble::{
+    Merged, assemble, cluster_names, cluster_record, entry_record, finish, records_of,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 pub use write::{
