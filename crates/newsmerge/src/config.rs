@@ -250,7 +250,7 @@ setters! {
     /// A folder where `run` keeps its normalized documents, in an unnamed
     /// temporary file (removed however the run ends), reading each
     /// cluster's back (with its alignment) to merge it, instead of holding
-    /// them all in memory: at a million documents, a peak of 3.1 GiB
+    /// them all in memory: at a million documents, a peak of 3.0-3.1 GiB
     /// instead of 9.2 GiB, in about the same time while the system's page
     /// cache holds the file. By default, `None`: in memory. Never changes
     /// the output.
