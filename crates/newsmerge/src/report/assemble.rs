@@ -44,11 +44,11 @@ pub(crate) fn assemble(
 ) -> Outcome {
     // Each cluster's record is built, and its canonical text dropped, on
     // the thread pool; the reports are then moved into the documents'.
-    let doc_names: Vec<&str> = documents
-        .iter()
-        .filter(|d| d.status == Status::Ok)
-        .map(|d| d.id.as_str())
+    // Readable entries are the documents, in order.
+    let readable: Vec<usize> = (0..documents.len())
+        .filter(|&e| documents[e].status == Status::Ok)
         .collect();
+    let doc_names: Vec<&str> = readable.iter().map(|&e| documents[e].id.as_str()).collect();
     let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
         .par_iter()
         .zip(merged)
@@ -60,7 +60,7 @@ pub(crate) fn assemble(
         })
         .unzip();
     drop(doc_names);
-    let documents = document_records(documents, words, names, reports);
+    let documents = document_records(documents, &readable, words, names, reports);
     finish(documents, records, command, config)
 }
 
@@ -140,19 +140,17 @@ pub(crate) fn records_of(entries: Vec<Entry>) -> Vec<DocumentRecord> {
     entries.into_par_iter().map(into_record).collect()
 }
 
-/// The document records completed with each readable document's words,
-/// and each cluster's copies in alignment order with their reports, moved
+/// The document records completed with each readable document's words
+/// (`readable`: the positions of the documents among the records), and
+/// each cluster's copies in alignment order with their reports, moved
 /// into them.
 fn document_records(
     mut documents: Vec<DocumentRecord>,
+    readable: &[usize],
     words: &[usize],
     names: &[String],
     reports: Vec<(Vec<DocId>, Vec<CopyReport>)>,
 ) -> Vec<DocumentRecord> {
-    // Readable entries are the documents, in order.
-    let readable: Vec<usize> = (0..documents.len())
-        .filter(|&e| documents[e].status == Status::Ok)
-        .collect();
     for (&e, &w) in readable.iter().zip(words) {
         documents[e].words = Some(w);
     }

@@ -495,15 +495,16 @@ pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
         .max(1)
 }
 
-/// The inverted index from sampled shingle to documents, without postings
-/// of one document or longer than the cap. Built by one parallel sort of
-/// (shingle, document) pairs; the postings are slices of one array.
 /// The candidate index is built in this many parts of the hash range.
 const INDEX_PARTS: u32 = 16;
 
 /// The part of the hash range a sampled hash falls in is its top bits.
 const INDEX_PART_SHIFT: u32 = 32 - INDEX_PARTS.trailing_zeros();
 
+/// The inverted index from sampled shingle to documents, without postings
+/// of one document or longer than the cap. Built by a parallel sort of
+/// (shingle, document) pairs in [`INDEX_PARTS`] parts of the hash range;
+/// the postings are slices of one array.
 struct Index {
     /// Posting of each kept shingle: a range of `docs`.
     ranges: HashMap<u32, (u32, u32)>,
