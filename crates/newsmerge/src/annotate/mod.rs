@@ -162,8 +162,9 @@ fn report(
 /// cut an article at the same word by chance, so that is where the article
 /// itself ends. `reports[i]` is the report of the copy whose
 /// [`ending::last_words`] are
-/// `endings[i]`.
-pub fn discount_shared_endings(reports: &mut [CopyReport], endings: &[Option<String>]) {
+/// `endings[i]` (the words themselves, or any value equal exactly when
+/// they are, such as their hash).
+pub fn discount_shared_endings<E: PartialEq>(reports: &mut [CopyReport], endings: &[Option<E>]) {
     for (i, report) in reports.iter_mut().enumerate() {
         let Some(t) = &report.truncation else {
             continue;

@@ -19,8 +19,9 @@
 
 use crate::config::Config;
 use crate::normalize::DocId;
-use crate::sketch::{CandidatePair, Overlap, Signature, overlap};
+use crate::sketch::{CandidatePair, Fingerprints, Overlap, Signature, overlap};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// A group of documents that are copies of one article.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,14 +78,27 @@ fn written_on_one_template(a: &Signature, b: &Signature, config: &Config) -> boo
 
 /// Groups documents into clusters. Every document in `signatures` is in
 /// exactly one cluster; clusters are sorted by their first member.
-pub fn cluster(signatures: &[Signature], pairs: &[CandidatePair], config: &Config) -> Vec<Cluster> {
+///
+/// `pairs` may come in any order; sorted, as
+/// [`crate::sketch::candidates`] gives them, each document's fingerprint
+/// is read once for all the pairs it is the first of.
+pub fn cluster<F: Fingerprints + ?Sized>(
+    signatures: &F,
+    pairs: &[CandidatePair],
+    config: &Config,
+) -> Vec<Cluster> {
     let verified: Vec<CandidatePair> = pairs
-        .par_iter()
-        .filter(|p| matches(&signatures[p.a.index()], &signatures[p.b.index()], config).is_some())
-        .copied()
+        .par_chunk_by(|x, y| x.a == y.a)
+        .flat_map_iter(|of_a| {
+            let a = signatures.whole(of_a[0].a.0);
+            of_a.iter()
+                .filter(move |p| matches(&a, &signatures.whole(p.b.0), config).is_some())
+                .copied()
+                .collect::<Vec<_>>()
+        })
         .collect();
-    let components = components(signatures.len(), &verified);
-    let neighbours = neighbours(signatures.len(), &verified);
+    let components = components(signatures.count(), &verified);
+    let neighbours = neighbours(signatures.count(), &verified);
     let mut clusters: Vec<Cluster> = components
         .par_iter()
         .flat_map_iter(|members| split_by_centre(members, &neighbours, signatures, config))
@@ -167,10 +181,10 @@ fn neighbours(n: usize, verified: &[CandidatePair]) -> Vec<Vec<DocId>> {
     out
 }
 
-fn split_by_centre(
+fn split_by_centre<F: Fingerprints + ?Sized>(
     members: &[DocId],
     neighbours: &[Vec<DocId>],
-    signatures: &[Signature],
+    signatures: &F,
     config: &Config,
 ) -> Vec<Cluster> {
     if members.len() == 1 {
@@ -180,11 +194,13 @@ fn split_by_centre(
         }];
     }
     let mut by_size = members.to_vec();
-    by_size.sort_by_key(|d| (std::cmp::Reverse(signatures[d.index()].shingles.len()), *d));
+    by_size.sort_by_key(|d| (std::cmp::Reverse(signatures.shingle_count(d.0)), *d));
     let mut clusters: Vec<Cluster> = Vec::new();
+    // Each cluster's centre's fingerprint, read once.
+    let mut centres: Vec<Cow<'_, Signature>> = Vec::new();
     let mut cluster_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
     for doc in by_size {
-        let signature = &signatures[doc.index()];
+        let signature = signatures.whole(doc.0);
         // Only the clusters of its verified partners can take it: a centre
         // it matches but was never paired with is not looked for, so the
         // work is bounded by the verified pairs, not members times centres.
@@ -196,10 +212,7 @@ fn split_by_centre(
         near.dedup();
         let best = near
             .into_iter()
-            .filter_map(|i| {
-                let centre = &signatures[clusters[i].centre.index()];
-                matches(centre, signature, config).map(|o| (i, o))
-            })
+            .filter_map(|i| matches(&centres[i], &signature, config).map(|o| (i, o)))
             .max_by(|(i, x), (j, y)| {
                 let by_containment = x.containment.total_cmp(&y.containment);
                 by_containment
@@ -216,6 +229,7 @@ fn split_by_centre(
                     centre: doc,
                     members: vec![doc],
                 });
+                centres.push(signature);
                 clusters.len() - 1
             }
         };

@@ -1,40 +1,57 @@
 //! `dedup`: two streaming passes that keep only each document's fingerprint
 //! and evidence.
 
+use super::prints::{KeptPrint, PrintKeeper};
 use super::{Mode, Progress, in_id_order, load_document};
 use crate::annotate::{CopyReport, annotate, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
+use crate::error::Result;
+use crate::hashing::SEED;
 use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
 use crate::report::Outcome;
 use crate::report::{Merged, assemble, cluster_names, records_of};
-use crate::sketch::{Signature, candidates, sketch};
+use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// What `dedup` keeps of a document once it is fingerprinted: no text.
+/// What `dedup` keeps of a document once it is fingerprinted: no text,
+/// and in a few words, since a million of them are held at once.
 struct Digest {
+    /// Words of article text.
     words: usize,
-    ending: Option<String>,
-    report: CopyReport,
+    /// A hash of the copy's last words ([`last_words`]): the endings are
+    /// only compared.
+    ending: Option<u64>,
+    /// The copy's report, when it says anything (most copies' say
+    /// nothing, and a report held inline is most of a digest's size).
+    report: Option<Box<CopyReport>>,
+}
+
+impl Digest {
+    fn report(&self) -> CopyReport {
+        self.report.as_deref().cloned().unwrap_or_default()
+    }
 }
 
 /// An entry, with its fingerprint and digest when it has text.
-type Digested = (Entry, Option<(Signature, Digest)>);
+type Digested = (Entry, Option<(KeptPrint, Digest)>);
 
 /// `dedup` in two streaming passes over `count` inputs, each read by
 /// `read` (a file's entries) and dropped after use, so that no pass holds
 /// every text at once. The first learns the corpus's furniture from hashed
 /// lines ([`recurring::Lines::of_raw`]); the second normalizes each
 /// document, marks its learned furniture, fingerprints it and diagnoses it
-/// on its own evidence, and keeps only a [`Digest`].
+/// on its own evidence, and keeps only its fingerprint (its shingles
+/// spilled to a file when configured, see `prints`) and a [`Digest`].
 pub(super) fn dedup_streaming(
     count: usize,
     read: &(dyn Fn(usize) -> Vec<Entry> + Sync),
     config: &Config,
     progress: &dyn Progress,
-) -> Outcome {
+) -> Result<Outcome> {
     progress.stage("learning furniture", count as u64);
     let lines: Vec<recurring::Lines> = (0..count)
         .into_par_iter()
@@ -48,6 +65,7 @@ pub(super) fn dedup_streaming(
         })
         .collect();
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
+    let keeper = PrintKeeper::new(config)?;
     progress.stage("fingerprinting", count as u64);
     let per_input: Vec<Vec<Digested>> = (0..count)
         .into_par_iter()
@@ -56,30 +74,27 @@ pub(super) fn dedup_streaming(
             progress.advance(1);
             entries
                 .into_par_iter()
-                .map(|e| digest(e, &learned, config))
+                .map(|e| digest(e, &learned, &keeper, config))
                 .collect()
         })
         .collect();
     let (entries, digested) = in_id_order(per_input);
-    let (signatures, digests): (Vec<Signature>, Vec<Digest>) = digested.into_iter().unzip();
+    let (kept, digests): (Vec<KeptPrint>, Vec<Digest>) = digested.into_iter().unzip();
+    let prints = keeper.finish(kept)?;
     progress.stage("candidates", 1);
-    let pairs = candidates(&signatures, config);
+    let pairs = candidates(&prints, config);
     progress.stage("clustering", 1);
-    let clusters = cluster(&signatures, &pairs, config);
-    drop(signatures);
+    let clusters = cluster(&prints, &pairs, config);
+    prints.finish()?;
     progress.stage("evidence", clusters.len() as u64);
     let merged: Vec<Merged> = clusters
         .par_iter()
         .map(|c| {
             let order = alignment_order(c, |d| digests[d.index()].words);
-            let mut reports: Vec<CopyReport> = order
-                .iter()
-                .map(|d| digests[d.index()].report.clone())
-                .collect();
-            let endings: Vec<Option<String>> = order
-                .iter()
-                .map(|d| digests[d.index()].ending.clone())
-                .collect();
+            let mut reports: Vec<CopyReport> =
+                order.iter().map(|d| digests[d.index()].report()).collect();
+            let endings: Vec<Option<u64>> =
+                order.iter().map(|d| digests[d.index()].ending).collect();
             discount_shared_endings(&mut reports, &endings);
             progress.advance(1);
             Merged {
@@ -92,7 +107,7 @@ pub(super) fn dedup_streaming(
     let words: Vec<usize> = digests.iter().map(|d| d.words).collect();
     drop(digests);
     let names = cluster_names(&clusters);
-    assemble(
+    Ok(assemble(
         records_of(entries),
         &words,
         &clusters,
@@ -100,21 +115,27 @@ pub(super) fn dedup_streaming(
         merged,
         Mode::Dedup.name(),
         config,
-    )
+    ))
 }
 
 /// Normalizes one entry, marks its learned furniture, and keeps what
 /// `dedup` needs of it.
-fn digest(entry: Entry, learned: &recurring::Learned, config: &Config) -> Digested {
+fn digest(
+    entry: Entry,
+    learned: &recurring::Learned,
+    keeper: &PrintKeeper,
+    config: &Config,
+) -> Digested {
     let (entry, doc) = load_document(entry, &config.normalize.markers);
     let digest = doc.map(|mut doc| {
         learned.mark(&mut doc);
+        let report = annotate(&doc, 0, None, config);
         let digest = Digest {
             words: doc.content_words(),
-            ending: last_words(&doc),
-            report: annotate(&doc, 0, None, config),
+            ending: last_words(&doc).map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
+            report: (report != CopyReport::default()).then(|| Box::new(report)),
         };
-        (sketch(&doc, config), digest)
+        (keeper.keep(sketch(&doc, config)), digest)
     });
     (entry, digest)
 }

@@ -19,6 +19,7 @@
 //! clusters.
 
 mod dedup;
+mod prints;
 mod run;
 pub mod staged;
 mod store;
@@ -82,12 +83,12 @@ pub fn run_path(
         let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
         let parts = ingest::parts(&found);
         if mode == Mode::Dedup {
-            return Ok(dedup_streaming(
+            return dedup_streaming(
                 parts.len(),
                 &|i| ingest::read_part(&found, &parts[i], &config.ingest.fields),
                 config,
                 progress,
-            ));
+            );
         }
         let keeper = keeper(config)?;
         progress.stage("reading", parts.len() as u64);
@@ -116,12 +117,12 @@ pub fn run_entries(
 ) -> Result<Outcome> {
     in_pool(config, || {
         if mode == Mode::Dedup {
-            return Ok(dedup_streaming(
+            return dedup_streaming(
                 entries.len(),
                 &|i| vec![entries[i].clone()],
                 config,
                 progress,
-            ));
+            );
         }
         let keeper = keeper(config)?;
         progress.stage("reading", entries.len() as u64);

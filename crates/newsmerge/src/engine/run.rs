@@ -1,6 +1,7 @@
 //! `run`: every stage, with every normalized document kept for merging
 //! (in memory, or spilled: see `store`).
 
+use super::prints::{KeptPrint, PrintKeeper};
 use super::store::{Keeper, Shelf, Span, Spilling, Store};
 use super::{Loaded, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
@@ -16,7 +17,7 @@ use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
 use crate::report::{Merged, assemble, cluster_names, records_of, round3};
 use crate::report::{Outcome, PresenceRecord};
-use crate::sketch::{Signature, candidates, sketch};
+use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
 
 /// How the documents are grouped into articles.
@@ -162,14 +163,17 @@ fn find_clusters(
     progress: &dyn Progress,
 ) -> Result<(Vec<Cluster>, Vec<usize>)> {
     progress.stage("fingerprinting", corpus.store.len() as u64);
-    let (signatures, words): (Vec<Signature>, Vec<usize>) = corpus
-        .map_all(progress, |d| (sketch(d, config), d.content_words()))?
+    let keeper = PrintKeeper::new(config)?;
+    let (kept, words): (Vec<KeptPrint>, Vec<usize>) = corpus
+        .map_all(progress, |d| (keeper.keep(sketch(d, config)), d.content_words()))?
         .into_iter()
         .unzip();
+    let prints = keeper.finish(kept)?;
     progress.stage("candidates", 1);
-    let pairs = candidates(&signatures, config);
+    let pairs = candidates(&prints, config);
     progress.stage("clustering", 1);
-    let clusters = cluster(&signatures, &pairs, config);
+    let clusters = cluster(&prints, &pairs, config);
+    prints.finish()?;
     progress.advance(1);
     Ok((clusters, words))
 }

@@ -58,11 +58,17 @@ impl Spilling {
     /// [`Spilling::seal`].
     pub(crate) fn put<T: serde::Serialize>(&self, value: &T) -> Span {
         let bytes = postcard::to_allocvec(value).expect("a spilled value always encodes");
+        self.put_bytes(&bytes)
+    }
+
+    /// Appends bytes as they are. A write that fails is reported by
+    /// [`Spilling::seal`].
+    pub(crate) fn put_bytes(&self, bytes: &[u8]) -> Span {
         let len = u32::try_from(bytes.len()).expect("a spilled value under 4 GiB");
         let mut a = self.appender.lock().unwrap_or_else(|e| e.into_inner());
         let offset = a.written;
         if a.error.is_none()
-            && let Err(e) = a.out.write_all(&bytes)
+            && let Err(e) = a.out.write_all(bytes)
         {
             a.error = Some(e);
         }
@@ -100,13 +106,21 @@ pub(crate) struct Spilled {
 impl Spilled {
     /// The value at `span`.
     pub(crate) fn get<T: serde::de::DeserializeOwned>(&self, span: Span) -> Result<T> {
+        let bytes = self.get_bytes(span)?;
+        postcard::from_bytes(&bytes).map_err(|e| {
+            Error::spill(
+                &self.path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })
+    }
+
+    /// The bytes at `span`, as they were put.
+    pub(crate) fn get_bytes(&self, span: Span) -> Result<Vec<u8>> {
         let mut bytes = vec![0u8; span.len as usize];
         read_exact_at(&self.file, &mut bytes, span.offset)
-            .and_then(|()| {
-                postcard::from_bytes(&bytes)
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-            })
-            .map_err(|e| Error::spill(&self.path, e))
+            .map_err(|e| Error::spill(&self.path, e))?;
+        Ok(bytes)
     }
 }
 

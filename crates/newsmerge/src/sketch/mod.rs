@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::normalize::{DocId, Document};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::hashing::shares_at_least;
@@ -87,6 +88,46 @@ impl Signature {
                     .count();
                 found as f64 >= MIN_OPENING_FOUND * para.len() as f64
             })
+    }
+}
+
+/// Fingerprints by document number, as candidate search and clustering
+/// read them: held whole in a slice, or with their shingles kept elsewhere
+/// (in a file) and read back one document at a time. The sample, which the
+/// candidate index is built from, is always at hand.
+pub trait Fingerprints: Sync {
+    /// How many documents there are.
+    fn count(&self) -> usize;
+    /// Document `d`'s sampled shingles ([`Signature::sample`]).
+    fn sample(&self, d: u32) -> &[u32];
+    /// How many shingles document `d` has.
+    fn shingle_count(&self, d: u32) -> usize;
+    /// Document `d`'s [`fingerprint_key`].
+    fn key(&self, d: u32) -> u64;
+    /// Document `d`'s whole fingerprint.
+    fn whole(&self, d: u32) -> Cow<'_, Signature>;
+}
+
+/// Fingerprints held whole: a slice, an array or a vector of them.
+impl<T: AsRef<[Signature]> + Sync + ?Sized> Fingerprints for T {
+    fn count(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    fn sample(&self, d: u32) -> &[u32] {
+        &self.as_ref()[d as usize].sample
+    }
+
+    fn shingle_count(&self, d: u32) -> usize {
+        self.as_ref()[d as usize].shingles.len()
+    }
+
+    fn key(&self, d: u32) -> u64 {
+        fingerprint_key(&self.as_ref()[d as usize])
+    }
+
+    fn whole(&self, d: u32) -> Cow<'_, Signature> {
+        Cow::Borrowed(&self.as_ref()[d as usize])
     }
 }
 
@@ -238,7 +279,7 @@ fn shingle_hash(words: &[u64]) -> u64 {
     xxh3_64_with_seed(&bytes[..8 * n], SEED)
 }
 
-/// Finds candidate pairs among `signatures` (indexed by [`DocId`]): pairs
+/// Finds candidate pairs among the fingerprints (by [`DocId`]): pairs
 /// that share at least `min_shared_samples` indexed shingles and at least
 /// `min_shared_fraction` of the smaller sample (a one-shingle sample needs
 /// its one shingle), plus each exact copy (identical fingerprint) paired
@@ -249,7 +290,7 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// Each pair is counted from its document with the smaller sample, with
 /// a prefix filter, which bounds the work by the rarer shingles: the common
 /// ones, whose postings are long, only add to pairs already found.
-pub fn candidates(signatures: &[Signature], config: &Config) -> Vec<CandidatePair> {
+pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
     let near = near_copies(signatures, &originals);
     let index = Index::build(signatures, &originals, config.sketch.max_posting);
@@ -293,14 +334,14 @@ struct Probe {
 }
 
 impl Probe {
-    fn pairs_of(
+    fn pairs_of<F: Fingerprints + ?Sized>(
         &mut self,
         a: u32,
-        signatures: &[Signature],
+        signatures: &F,
         index: &Index,
         config: &Config,
     ) -> Vec<CandidatePair> {
-        let sample = &signatures[a as usize].sample;
+        let sample = signatures.sample(a);
         let key = |d: u32| (index.sizes[d as usize], d);
         let key_a = key(a);
         let needed = shared_needed(sample.len(), config);
@@ -318,7 +359,7 @@ impl Probe {
         // Counts by document number in a plain array, reset after use: an
         // increment per posting entry, without hashing.
         self.counts
-            .resize(self.counts.len().max(signatures.len()), 0);
+            .resize(self.counts.len().max(signatures.count()), 0);
         self.touched.clear();
         for &(len, _, start) in &self.order[..prefix] {
             for &b in &index.docs[start as usize..(start + len) as usize] {
@@ -342,7 +383,7 @@ impl Probe {
         for &b in &self.touched {
             let counted = std::mem::take(&mut self.counts[b as usize]);
             let wanted = needed.saturating_sub(counted) as usize;
-            if shares_at_least(&self.rest, &signatures[b as usize].sample, wanted) {
+            if shares_at_least(&self.rest, signatures.sample(b), wanted) {
                 found.push(CandidatePair {
                     a: DocId(a.min(b)),
                     b: DocId(a.max(b)),
@@ -361,7 +402,12 @@ pub const NEAR_KEYS: u64 = 4;
 /// the least of its sampled shingles' hashes under that seed, `None`
 /// without a sample.
 pub fn near_key(s: &Signature, seed: u64) -> Option<u64> {
-    s.sample.iter().map(|&h| mix(u64::from(h), seed)).min()
+    near_key_of(&s.sample, seed)
+}
+
+/// [`near_key`] of a sample.
+fn near_key_of(sample: &[u32], seed: u64) -> Option<u64> {
+    sample.iter().map(|&h| mix(u64::from(h), seed)).min()
 }
 
 /// Pairs that make near-copies join however common their text is. A story
@@ -380,7 +426,7 @@ pub fn near_key(s: &Signature, seed: u64) -> Option<u64> {
 /// own members: the cluster stage, which takes the largest documents
 /// first, would find none of its partners placed yet and found a cluster
 /// of its own beside the story's.
-fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair> {
+fn near_copies<F: Fingerprints + ?Sized>(signatures: &F, originals: &[u32]) -> Vec<CandidatePair> {
     let pair = |x: u32, y: u32| CandidatePair {
         a: DocId(x.min(y)),
         b: DocId(x.max(y)),
@@ -391,11 +437,11 @@ fn near_copies(signatures: &[Signature], originals: &[u32]) -> Vec<CandidatePair
     for seed in 0..NEAR_KEYS {
         let mut keyed: Vec<(u64, u32)> = originals
             .par_iter()
-            .filter_map(|&d| Some((near_key(&signatures[d as usize], seed)?, d)))
+            .filter_map(|&d| Some((near_key_of(signatures.sample(d), seed)?, d)))
             .collect();
         keyed.par_sort_unstable();
         for group in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
-            let size = |d: u32| signatures[d as usize].shingles.len();
+            let size = |d: u32| signatures.shingle_count(d);
             let centre = group
                 .iter()
                 .map(|&(_, d)| d)
@@ -435,21 +481,25 @@ fn mix(h: u64, seed: u64) -> u64 {
 /// keep (and half a million pairs), while all they need is to join their
 /// original. Nothing else changes: an exact copy matches its original and
 /// every document its original matches.
-fn exact_copies(signatures: &[Signature]) -> (Vec<u32>, Vec<CandidatePair>) {
-    let mut keyed: Vec<(u64, u32)> = signatures
-        .par_iter()
-        .enumerate()
-        .filter(|(_, s)| !s.shingles.is_empty())
-        .map(|(d, s)| (fingerprint_key(s), d as u32))
+fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<CandidatePair>) {
+    let mut keyed: Vec<(u64, u32)> = (0..signatures.count() as u32)
+        .into_par_iter()
+        .filter(|&d| signatures.shingle_count(d) > 0)
+        .map(|d| (signatures.key(d), d))
         .collect();
     keyed.par_sort_unstable();
     let mut originals = Vec::with_capacity(keyed.len());
     let mut copies = Vec::new();
     for group in keyed.chunk_by(|x, y| x.0 == y.0) {
-        let group: Vec<(u32, &Signature)> = group
+        if let [(_, d)] = group {
+            originals.push(*d);
+            continue;
+        }
+        let whole: Vec<(u32, Cow<'_, Signature>)> = group
             .iter()
-            .map(|&(_, d)| (d, &signatures[d as usize]))
+            .map(|&(_, d)| (d, signatures.whole(d)))
             .collect();
+        let group: Vec<(u32, &Signature)> = whole.iter().map(|(d, s)| (*d, s.as_ref())).collect();
         originals.extend(originals_of(&group, &mut copies));
     }
     originals.sort_unstable();
@@ -516,7 +566,7 @@ struct Index {
 }
 
 impl Index {
-    fn build(signatures: &[Signature], docs: &[u32], max_posting: usize) -> Index {
+    fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], max_posting: usize) -> Index {
         let mut ranges = HashMap::default();
         let mut postings = Vec::new();
         // The (shingle, document) pairs are sorted a sixteenth of the hash
@@ -527,7 +577,7 @@ impl Index {
         for part in 0..INDEX_PARTS {
             entries.clear();
             for &doc in docs {
-                let sample = &signatures[doc as usize].sample;
+                let sample = signatures.sample(doc);
                 let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < part);
                 let to = sample.partition_point(|&h| h >> INDEX_PART_SHIFT <= part);
                 entries.extend(sample[from..to].iter().map(|&h| (h, doc)));
@@ -541,7 +591,9 @@ impl Index {
                 }
             }
         }
-        let sizes = signatures.iter().map(|s| s.sample.len() as u32).collect();
+        let sizes = (0..signatures.count() as u32)
+            .map(|d| signatures.sample(d).len() as u32)
+            .collect();
         Index {
             ranges,
             docs: postings,
