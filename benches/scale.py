@@ -2,14 +2,15 @@
 """Measures how newsmerge's cost grows with the corpus, stage by stage.
 
   scale.py --work DIR [--sizes 10000,100000,1000000] [--threads 1,2]
-           [--commands dedup,run] [--runs N] [--runs-large N] [--rewrite R] [--score]
-           [--spill DIR] [--plot benches/scale.png] [--json results.json]
+           [--commands dedup,run,dedup+spill,run+spill] [--runs N] [--runs-large N]
+           [--rewrite R] [--score] [--spill DIR] [--plot benches/scale.png] [--json results.json]
   scale.py --from-json results.json [--plot benches/scale.png]
 
 For each size (documents, about), a corpus is generated once with
 benches/corpus/generate.py as JSON Lines (one file per 250,000 documents)
 into DIR/gen-SIZE, and each command is run on it with each thread count,
-`--timings` on. Per run it records each stage's wall and CPU seconds and
+`--timings` on; a command written `NAME+spill` is `NAME --spill DIR`, with
+the folder given to `--spill`. Per run it records each stage's wall and CPU seconds and
 the peak memory (from `--timings`), and the whole run's wall time, CPU
 time (user + sys, from the kernel's accounting of the child) and peak
 resident memory. With several runs, each figure is the median.
@@ -60,9 +61,12 @@ def corpus(work, size, rewrite):
 
 def measure(command, gen, threads, work, spill=None):
     """One run: whole-run wall, CPU and peak memory, and per-stage figures."""
-    out = os.path.join(work, f"out-{command}")
-    cmd = [BIN, command, os.path.join(gen, "corpus"), "--out", out, "--force", "--timings", "-j", str(threads)]
-    if spill and command == "run":
+    name, spilled = command.removesuffix("+spill"), command.endswith("+spill")
+    out = os.path.join(work, f"out-{name}")
+    cmd = [BIN, name, os.path.join(gen, "corpus"), "--out", out, "--force", "--timings", "-j", str(threads)]
+    if spilled:
+        if not spill:
+            sys.exit(f"{command} needs --spill DIR")
         cmd += ["--spill", spill]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -155,12 +159,13 @@ def main():
     ap.add_argument("--work", help="folder for generated corpora and outputs (needed unless --from-json)")
     ap.add_argument("--sizes", default="10000,100000,1000000", help="documents per corpus, comma-separated")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
-    ap.add_argument("--commands", default="dedup,run", help="commands, comma-separated")
+    ap.add_argument("--commands", default="dedup,run",
+                    help="commands, comma-separated; NAME+spill runs NAME with --spill (default dedup,run)")
     ap.add_argument("--runs", type=int, default=3, help="runs per setting; figures are medians (default 3)")
     ap.add_argument("--runs-large", type=int, default=1,
                     help="runs per setting from a million documents up (default 1)")
     ap.add_argument("--rewrite", type=float, help="generator's --rewrite (more distinct text when higher)")
-    ap.add_argument("--spill", metavar="DIR", help="run with --spill DIR (its documents and alignments on disk)")
+    ap.add_argument("--spill", metavar="DIR", help="the folder for the +spill commands' --spill")
     ap.add_argument("--score", action="store_true", help="score the clusters against the truth (slow at 1M)")
     ap.add_argument("--plot", help="PNG to draw")
     ap.add_argument("--json", help="write every figure to this JSON file")

@@ -246,11 +246,14 @@ pub(crate) struct RunArgs {
     /// so far, on stderr.
     #[arg(long)]
     pub timings: bool,
-    /// run: keep the normalized documents in a temporary file in DIR
-    /// (removed when the run ends, however it ends) instead of in memory,
-    /// and read each cluster's back to merge it: about a third of run's
-    /// peak memory, in about the same time; DIR needs about 2.5 times the
-    /// corpus's text in free space. The output is the same.
+    /// Keep what is held per document in temporary files in DIR (removed
+    /// when the run ends, however it ends) instead of in memory: the
+    /// fingerprints' shingles (dedup and run; about half of dedup's peak
+    /// memory, taking about a third longer) and run's normalized
+    /// documents, each cluster's read back to merge it (about a third of
+    /// run's peak, in about the same time). DIR needs about 2.5 times the
+    /// corpus's text in free space for run, two thirds of it for dedup.
+    /// The output is the same.
     #[arg(long, value_name = "DIR")]
     pub spill: Option<PathBuf>,
     /// Also write each canonical text as a file of its own,

@@ -158,31 +158,33 @@ impl Fingerprints for Prints {
 /// A fingerprint's shingles, then each paragraph of its opening as its
 /// length and its shingles, as little-endian 32-bit words.
 fn encode(signature: &Signature) -> Vec<u8> {
-    let opening = signature.opening.iter().map(|p| 1 + p.len());
-    let mut words = Vec::with_capacity(signature.shingles.len() + opening.sum::<usize>());
-    words.extend_from_slice(&signature.shingles);
+    let opening: usize = signature.opening.iter().map(|p| 1 + p.len()).sum();
+    let mut bytes = Vec::with_capacity(4 * (signature.shingles.len() + opening));
+    let mut put = |words: &[u32]| bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+    put(&signature.shingles);
     for para in &signature.opening {
-        words.push(para.len() as u32);
-        words.extend_from_slice(para);
+        put(&[para.len() as u32]);
+        put(para);
     }
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    bytes
 }
 
 /// The shingles and opening [`encode`] wrote, the first `shingles` words
 /// being the shingles.
 fn decode(bytes: &[u8], shingles: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
-    let words: Vec<u32> = bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect();
-    let (head, mut rest) = words.split_at(shingles.min(words.len()));
+    let words = |b: &[u8]| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect()
+    };
+    let (head, mut rest) = bytes.split_at((4 * shingles).min(bytes.len()));
     let mut opening = Vec::new();
-    while let Some((&len, tail)) = rest.split_first() {
-        let (para, after) = tail.split_at((len as usize).min(tail.len()));
-        opening.push(para.to_vec());
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let (para, after) = tail.split_at((4 * u32::from_le_bytes(*len) as usize).min(tail.len()));
+        opening.push(words(para));
         rest = after;
     }
-    (head.to_vec(), opening)
+    (words(head), opening)
 }
 
 #[cfg(test)]
