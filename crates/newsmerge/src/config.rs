@@ -255,7 +255,7 @@ setters! {
     /// cache holds the file. Both `run` and `dedup` keep their
     /// fingerprints' shingles there too, read back to verify candidate
     /// pairs: `dedup` at a million documents peaks at 1.6 GiB instead of
-    /// 3.0 GiB, taking about a third longer. By default, `None`: in
+    /// 3.0 GiB, for 1.1-1.3× the time. By default, `None`: in
     /// memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// The field that holds a record's own id. By default, `id`.

@@ -71,9 +71,10 @@ pub enum Error {
         /// The input, resolved.
         input: PathBuf,
     },
-    /// The temporary file that holds the normalized documents (see
-    /// [`crate::ConfigBuilder::spill`]) cannot be created, written or read.
-    #[error("cannot spill documents to {path}")]
+    /// A temporary file that holds the normalized documents or the
+    /// fingerprints' shingles (see [`crate::ConfigBuilder::spill`]) cannot
+    /// be created, written or read.
+    #[error("cannot spill to a temporary file in {path}")]
     Spill {
         /// The folder of the temporary file.
         path: PathBuf,

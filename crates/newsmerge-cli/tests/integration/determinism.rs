@@ -121,31 +121,38 @@ fn run_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
 }
 
 #[test]
-fn run_output_is_identical_with_the_documents_spilled_and_the_spill_is_removed() {
-    let spill = tempfile::tempdir().unwrap();
-    let dir = spill.path().to_str().unwrap();
-    assert_identical_across_threads_and_order("run", &["--spill", dir]);
-    assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0);
+fn output_is_identical_with_documents_and_fingerprints_spilled_and_the_spill_is_removed() {
+    for command in ["run", "dedup"] {
+        let spill = tempfile::tempdir().unwrap();
+        let dir = spill.path().to_str().unwrap();
+        assert_identical_across_threads_and_order(command, &["--spill", dir]);
+        assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0, "{command}");
+    }
 }
 
 #[test]
 fn a_spill_folder_that_does_not_exist_stops_the_run_before_it_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let missing = dir.path().join("missing");
-    let output = newsmerge(&[
-        "run",
-        data_dir().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--spill",
-        missing.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot spill documents to"), "{stderr}");
-    assert!(!out.join("summary.json").exists());
+    for command in ["run", "dedup"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let missing = dir.path().join("missing");
+        let output = newsmerge(&[
+            command,
+            data_dir().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--spill",
+            missing.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot spill to a temporary file in"),
+            "{stderr}"
+        );
+        assert!(!out.join("summary.json").exists(), "{command}");
+    }
 }
 
 #[test]

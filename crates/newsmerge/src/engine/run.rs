@@ -165,7 +165,9 @@ fn find_clusters(
     progress.stage("fingerprinting", corpus.store.len() as u64);
     let keeper = PrintKeeper::new(config)?;
     let (kept, words): (Vec<KeptPrint>, Vec<usize>) = corpus
-        .map_all(progress, |d| (keeper.keep(sketch(d, config)), d.content_words()))?
+        .map_all(progress, |d| {
+            (keeper.keep(sketch(d, config)), d.content_words())
+        })?
         .into_iter()
         .unzip();
     let prints = keeper.finish(kept)?;
