@@ -162,8 +162,8 @@ fn report(
 /// cut an article at the same word by chance, so that is where the article
 /// itself ends. `reports[i]` is the report of the copy whose
 /// [`ending::last_words`] are
-/// `endings[i]` (the words themselves, or any value equal exactly when
-/// they are, such as their hash).
+/// `endings[i]`: the words themselves, or a hash of them (two endings
+/// with one 64-bit hash are taken to be the same words).
 pub fn discount_shared_endings<E: PartialEq>(reports: &mut [CopyReport], endings: &[Option<E>]) {
     for (i, report) in reports.iter_mut().enumerate() {
         let Some(t) = &report.truncation else {
