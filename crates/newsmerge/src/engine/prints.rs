@@ -110,24 +110,24 @@ impl Prints {
 
 impl Fingerprints for Prints {
     fn count(&self) -> usize {
-        self.signatures.len()
+        self.signatures.count()
     }
 
     fn sample(&self, d: u32) -> &[u32] {
-        &self.signatures[d as usize].sample
+        self.signatures.sample(d)
     }
 
     fn shingle_count(&self, d: u32) -> usize {
         match &self.spilled {
             Some((_, away)) => away[d as usize].shingles as usize,
-            None => self.signatures[d as usize].shingles.len(),
+            None => self.signatures.shingle_count(d),
         }
     }
 
     fn key(&self, d: u32) -> u64 {
         match &self.spilled {
             Some((_, away)) => away[d as usize].key,
-            None => fingerprint_key(&self.signatures[d as usize]),
+            None => self.signatures.key(d),
         }
     }
 

@@ -9,13 +9,12 @@ use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_en
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::Result;
-use crate::ingest::Status;
 use crate::normalize::ending::{is_cut, last_words};
 use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
 use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
-use crate::report::{Merged, assemble, cluster_names, records_of, round3};
+use crate::report::{Merged, assemble, cluster_names, readable, records_of, round3};
 use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
@@ -49,10 +48,7 @@ pub(super) fn run_loaded(
     // records are larger, but making them there, beside the entries, would
     // set the run's peak.
     let documents = records_of(entries);
-    // A record has a document when its entry has a text.
-    let readable: Vec<usize> = (0..documents.len())
-        .filter(|&e| documents[e].status == Status::Ok)
-        .collect();
+    let readable = readable(&documents);
     let mut store = keeper.finish(kept)?;
     progress.stage("furniture", 1);
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);

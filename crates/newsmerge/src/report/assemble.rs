@@ -44,10 +44,7 @@ pub(crate) fn assemble(
 ) -> Outcome {
     // Each cluster's record is built, and its canonical text dropped, on
     // the thread pool; the reports are then moved into the documents'.
-    // Readable entries are the documents, in order.
-    let readable: Vec<usize> = (0..documents.len())
-        .filter(|&e| documents[e].status == Status::Ok)
-        .collect();
+    let readable = readable(&documents);
     let doc_names: Vec<&str> = readable.iter().map(|&e| documents[e].id.as_str()).collect();
     let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
         .par_iter()
@@ -131,6 +128,14 @@ fn line_records(
                 .collect(),
             tie: l.tied,
         })
+        .collect()
+}
+
+/// The positions of the readable records: a record has a document when
+/// its entry has a text, and the documents are numbered in record order.
+pub(crate) fn readable(documents: &[DocumentRecord]) -> Vec<usize> {
+    (0..documents.len())
+        .filter(|&e| documents[e].status == Status::Ok)
         .collect()
 }
 

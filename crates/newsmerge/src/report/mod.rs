@@ -18,7 +18,7 @@ use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use crate::ingest::Status;
 pub(crate) use assemble::{
-    Merged, assemble, cluster_names, cluster_record, entry_record, finish, records_of,
+    Merged, assemble, cluster_names, cluster_record, entry_record, finish, readable, records_of,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
