@@ -12,6 +12,7 @@
 
 use super::record::{bad_line, is_record_line, json_lines, read_json_lines_bytes};
 use super::{Entry, Fields, Format, Found, read, source_of_path};
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
@@ -48,32 +49,42 @@ pub fn parts(found: &[Found]) -> Vec<Part> {
 }
 
 fn parts_of(found: &[Found], part_bytes: u64) -> Vec<Part> {
-    let mut parts = Vec::with_capacity(found.len());
-    for (file, f) in found.iter().enumerate() {
-        let whole = Part {
-            file,
-            span: None,
-            group: None,
-        };
-        if let Some(groups) = row_groups(f) {
-            parts.extend(groups.into_iter().enumerate().map(|(g, before)| Part {
+    let per_file: Vec<Vec<Part>> = found
+        .par_iter()
+        .enumerate()
+        .map(|(file, f)| parts_of_file(file, f, part_bytes))
+        .collect();
+    per_file.into_iter().flatten().collect()
+}
+
+fn parts_of_file(file: usize, f: &Found, part_bytes: u64) -> Vec<Part> {
+    let whole = Part {
+        file,
+        span: None,
+        group: None,
+    };
+    if let Some(groups) = row_groups(f) {
+        let groups = groups.into_iter().enumerate();
+        return groups
+            .map(|(g, before)| Part {
                 group: Some((g, before)),
                 ..whole.clone()
-            }));
-            continue;
-        }
-        let spans = is_large_json_lines(f, part_bytes)
-            .then(|| spans(f, part_bytes))
-            .flatten();
-        match spans {
-            Some(spans) => parts.extend(spans.into_iter().map(|s| Part {
+            })
+            .collect();
+    }
+    let spans = is_large_json_lines(f, part_bytes)
+        .then(|| spans(f, part_bytes))
+        .flatten();
+    match spans {
+        Some(spans) => spans
+            .into_iter()
+            .map(|s| Part {
                 span: Some(s),
                 ..whole.clone()
-            })),
-            None => parts.push(whole),
-        }
+            })
+            .collect(),
+        None => vec![whole],
     }
-    parts
 }
 
 /// Reads one part into its entries.
@@ -88,8 +99,10 @@ pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
     let Some(span) = part.span else {
         return read(f, fields);
     };
-    match read_span(f, span) {
-        Ok(bytes) => span_entries(f, span, &bytes, fields),
+    let mut bytes = SPAN_BYTES.take();
+    let read = read_span(f, span, &mut bytes);
+    let entries = match read {
+        Ok(()) => span_entries(f, span, &bytes, fields),
         // The file vanished or changed since it was cut: the part is
         // reported as one bad record, where its first record would be.
         Err(e) => vec![bad_line(
@@ -98,7 +111,17 @@ pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
             &source_of_path(&f.rel),
             format!("cannot read the file from byte {} on: {e}", span.start),
         )],
-    }
+    };
+    bytes.clear();
+    SPAN_BYTES.set(bytes);
+    entries
+}
+
+thread_local! {
+    /// A thread's buffer for the bytes of a part, kept from one part to
+    /// the next: a fresh one would be new memory, zeroed by the system,
+    /// for every 32 MiB read.
+    static SPAN_BYTES: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// The row groups of a Parquet file of more than one, each with the rows
@@ -121,40 +144,106 @@ fn is_large_json_lines(f: &Found, part_bytes: u64) -> bool {
 /// it should be read whole (UTF-16, no record, or unreadable).
 fn spans(f: &Found, part_bytes: u64) -> Option<Vec<Span>> {
     let mut reader = plain_lines(f)?;
-    let mut spans = Vec::new();
-    let mut open = Span {
-        start: 0,
-        end: 0,
-        records_before: 0,
-        lines_before: 0,
-    };
-    let (mut at, mut records, mut lines) = (0u64, 0usize, 0usize);
-    let mut line = Vec::new();
+    let mut cutter = Cutter::new(part_bytes);
     loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).ok()?;
-        if n == 0 {
+        let block = reader.fill_buf().ok()?;
+        if block.is_empty() {
             break;
         }
-        at += n as u64;
-        lines += 1;
-        if is_record_line(&line) {
-            records += 1;
+        let n = block.len();
+        cutter.feed(block);
+        reader.consume(n);
+    }
+    cutter.finish()
+}
+
+/// Cuts a stream of blocks into spans at line ends, counting lines and
+/// records on the way: newlines are found with `memchr`, not copied line
+/// by line, since the whole corpus passes through here before any part
+/// is read.
+struct Cutter {
+    part_bytes: u64,
+    spans: Vec<Span>,
+    open: Span,
+    /// Bytes fed so far, and the end of the last whole line.
+    fed: u64,
+    at: u64,
+    records: usize,
+    lines: usize,
+    /// Whether the line being fed has begun, and has a non-blank byte.
+    begun: bool,
+    has_text: bool,
+}
+
+impl Cutter {
+    fn new(part_bytes: u64) -> Cutter {
+        let open = Span {
+            start: 0,
+            end: 0,
+            records_before: 0,
+            lines_before: 0,
+        };
+        Cutter {
+            part_bytes,
+            spans: Vec::new(),
+            open,
+            fed: 0,
+            at: 0,
+            records: 0,
+            lines: 0,
+            begun: false,
+            has_text: false,
         }
-        if at - open.start >= part_bytes {
-            spans.push(Span { end: at, ..open });
-            open = Span {
-                start: at,
-                end: at,
-                records_before: records,
-                lines_before: lines,
+    }
+
+    fn feed(&mut self, block: &[u8]) {
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', block) {
+            self.has_text |= is_record_line(&block[from..nl]);
+            self.end_line(self.fed + nl as u64 + 1);
+            from = nl + 1;
+        }
+        let rest = &block[from..];
+        self.begun |= !rest.is_empty();
+        self.has_text |= is_record_line(rest);
+        self.fed += block.len() as u64;
+    }
+
+    /// Ends the line being fed at byte `end`, and the open span with it
+    /// once the span is `part_bytes` long.
+    fn end_line(&mut self, end: u64) {
+        self.at = end;
+        self.lines += 1;
+        self.records += usize::from(self.has_text);
+        (self.begun, self.has_text) = (false, false);
+        if self.at - self.open.start >= self.part_bytes {
+            self.spans.push(Span {
+                end: self.at,
+                ..self.open
+            });
+            self.open = Span {
+                start: self.at,
+                end: self.at,
+                records_before: self.records,
+                lines_before: self.lines,
             };
         }
     }
-    if at > open.start {
-        spans.push(Span { end: at, ..open });
+
+    /// The spans, the last line ended by the end of the file; `None` when
+    /// the file holds no record.
+    fn finish(mut self) -> Option<Vec<Span>> {
+        if self.begun {
+            self.end_line(self.fed);
+        }
+        if self.at > self.open.start {
+            self.spans.push(Span {
+                end: self.at,
+                ..self.open
+            });
+        }
+        (self.records > 0).then_some(self.spans)
     }
-    (records > 0).then_some(spans)
 }
 
 /// The file open for reading line by line; `None` when it is compressed,
@@ -194,12 +283,14 @@ pub fn line_entries(
     json_lines(rel, lines, &source_of_path(rel), fields, before)
 }
 
-fn read_span(f: &Found, span: Span) -> std::io::Result<Vec<u8>> {
+/// Reads a span's bytes into `bytes`, which is cleared first.
+fn read_span(f: &Found, span: Span, bytes: &mut Vec<u8>) -> std::io::Result<()> {
     let mut file = File::open(&f.path)?;
     file.seek(SeekFrom::Start(span.start))?;
-    let mut bytes = Vec::with_capacity((span.end - span.start) as usize);
-    file.take(span.end - span.start).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    bytes.clear();
+    bytes.reserve((span.end - span.start) as usize);
+    file.take(span.end - span.start).read_to_end(bytes)?;
+    Ok(())
 }
 
 /// The records of a span's bytes, numbered from where the span starts.
@@ -280,6 +371,44 @@ mod tests {
                 .contains("not valid UTF-8")
         );
         assert!(entries[43].body.is_ok());
+    }
+
+    /// Spans cut line by line, as a reference for [`Cutter`].
+    fn spans_by_lines(bytes: &[u8], part_bytes: u64) -> Option<Vec<Span>> {
+        let mut cutter = Cutter::new(part_bytes);
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            let text = line.strip_suffix(b"\n");
+            cutter.has_text = is_record_line(text.unwrap_or(line));
+            cutter.fed += line.len() as u64;
+            match text {
+                Some(_) => cutter.end_line(cutter.fed),
+                None => cutter.begun = true,
+            }
+        }
+        cutter.finish()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spans_do_not_depend_on_where_blocks_end(
+            lines in proptest::collection::vec("[ a{}]{0,12}", 0..40),
+            newline_at_end: bool,
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+            part_bytes in 1u64..60,
+        ) {
+            let mut bytes = lines.join("\n").into_bytes();
+            if newline_at_end {
+                bytes.push(b'\n');
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.extend([0, bytes.len()]);
+            cuts.sort_unstable();
+            let mut cutter = Cutter::new(part_bytes);
+            for w in cuts.windows(2) {
+                cutter.feed(&bytes[w[0]..w[1]]);
+            }
+            proptest::prop_assert_eq!(cutter.finish(), spans_by_lines(&bytes, part_bytes));
+        }
     }
 
     #[test]
