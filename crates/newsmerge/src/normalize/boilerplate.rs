@@ -63,8 +63,7 @@ const MAX_LINE_WORDS: usize = 40;
 pub fn classify(text: &str, key: &str, markers: &Markers) -> Kind {
     // Counted no further than a line that is content by its length alone.
     let words = key
-        .split(' ')
-        .filter(|w| !w.is_empty())
+        .split_ascii_whitespace()
         .take(MAX_LINE_WORDS + 1)
         .count();
     if words == 0 {

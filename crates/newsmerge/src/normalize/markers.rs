@@ -186,7 +186,7 @@ impl fmt::Debug for Markers {
 pub fn marker_key(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut last_number = false;
-    for word in key.split(' ').filter(|w| !w.is_empty()) {
+    for word in key.split_ascii_whitespace() {
         let number = word == "#" || word.chars().all(|c| c.is_ascii_digit());
         if number && last_number {
             continue;

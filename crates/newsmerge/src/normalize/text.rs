@@ -13,6 +13,9 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// entities decoded, exotic spaces to plain ones, invisible characters and
 /// control characters removed.
 pub fn clean(raw: &str) -> String {
+    if is_plain_ascii(raw.as_bytes()) && !raw.contains('&') {
+        return raw.to_string();
+    }
     let unified: Cow<str> = if raw.contains('\r') {
         Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
@@ -23,13 +26,19 @@ pub fn clean(raw: &str) -> String {
         IsNormalized::Yes => Cow::Borrowed(&decoded),
         _ => Cow::Owned(decoded.nfc().collect()),
     };
-    let plain_ascii = composed
-        .bytes()
-        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'));
-    if plain_ascii || composed.chars().all(|c| clean_char(c) == Some(c)) {
+    if is_plain_ascii(composed.as_bytes()) || composed.chars().all(|c| clean_char(c) == Some(c)) {
         return composed.into_owned();
     }
     composed.chars().filter_map(clean_char).collect()
+}
+
+/// Whether text is printable ASCII, newlines and tabs only, which
+/// cleaning leaves as it is but for entities. One pass without early
+/// exit, which the compiler can vectorize.
+fn is_plain_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |plain, &b| {
+        plain & (matches!(b, b' '..=b'~') | (b == b'\n') | (b == b'\t'))
+    })
 }
 
 /// What one character becomes in clean text: exotic spaces a plain space,
@@ -200,33 +209,40 @@ fn fold_chars(text: &str, key: &mut String) {
 fn fold_ascii(bytes: &[u8], key: &mut String) {
     let mut out = std::mem::take(key).into_bytes();
     out.reserve(bytes.len());
-    let n = bytes.len();
-    let (mut i, mut joined) = (0, false);
-    while i < n {
-        let start = i;
-        while i < n && bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        if i > start {
-            if !joined && !out.is_empty() {
+    let folded = |i: usize| bytes.get(i).map_or(0, |&b| FOLDED[usize::from(b & 0x7F)]);
+    let mut gap = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        let c = FOLDED[usize::from(b & 0x7F)];
+        if c != 0 {
+            if gap && !out.is_empty() {
                 out.push(b' ');
             }
-            out.extend(bytes[start..i].iter().map(u8::to_ascii_lowercase));
-            // An apostrophe or hyphen between two letters joins the word.
-            joined = matches!(bytes.get(i), Some(b'\'' | b'`' | b'-'))
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
-            if joined {
-                i += 1;
-                continue;
-            }
+            gap = false;
+            out.push(c);
+            continue;
         }
-        while i < n && !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        joined = false;
+        // An apostrophe or hyphen between two letters joins the word.
+        let joins =
+            matches!(b, b'\'' | b'`' | b'-') && i > 0 && folded(i - 1) != 0 && folded(i + 1) != 0;
+        gap |= !joins;
     }
     *key = String::from_utf8(out).expect("folded ASCII is UTF-8");
 }
+
+/// Each ASCII byte as a key keeps it: letters lowercased, digits as
+/// they are, anything else 0.
+static FOLDED: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 fn is_joiner(c: char) -> bool {
     matches!(

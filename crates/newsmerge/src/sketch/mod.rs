@@ -148,8 +148,7 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
         let before = words.len();
         words.extend(
             p.key
-                .split(' ')
-                .filter(|w| !w.is_empty())
+                .split_ascii_whitespace()
                 .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
         );
         if opening.len() < OPENING_PARAGRAPHS && words.len() - before >= MIN_OPENING_WORDS {
