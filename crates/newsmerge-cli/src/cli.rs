@@ -242,8 +242,8 @@ pub(crate) struct RunArgs {
     /// quotation) is never learned.
     #[arg(long)]
     pub no_learned_furniture: bool,
-    /// Print the wall and CPU time each stage took, and the peak memory
-    /// so far, on stderr.
+    /// Print the wall and CPU time each stage took, the peak memory so
+    /// far and (on Linux) the memory in use at the stage's end, on stderr.
     #[arg(long)]
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed

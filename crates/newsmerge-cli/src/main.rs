@@ -161,6 +161,25 @@ mod usage {
         rusage().ru_maxrss / unit
     }
 
+    /// Resident memory now, in MiB, where the system says (Linux).
+    pub(crate) fn resident_mib() -> Option<u64> {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some((pages * page_bytes()) >> 20)
+    }
+
+    #[cfg(unix)]
+    fn page_bytes() -> u64 {
+        // SAFETY: `sysconf` only reads a system setting.
+        let bytes = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        u64::try_from(bytes).unwrap_or(4096)
+    }
+
+    #[cfg(not(unix))]
+    fn page_bytes() -> u64 {
+        4096
+    }
+
     #[cfg(unix)]
     fn rusage() -> libc::rusage {
         // SAFETY: `getrusage` fills the struct it is given; an all-zero
@@ -226,9 +245,12 @@ impl Bar {
                 let secs = started.elapsed().as_secs_f64();
                 let cpu = now - cpu;
                 let peak = usage::peak_mib();
+                let now = usage::resident_mib()
+                    .map(|m| format!(", {m:6} MiB at its end"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     std::io::stderr(),
-                    "newsmerge: {name:>18} {secs:8.3} s wall {cpu:8.3} s cpu {peak:6} MiB peak"
+                    "newsmerge: {name:>18} {secs:8.3} s wall {cpu:8.3} s cpu {peak:6} MiB peak{now}"
                 );
             });
         }

