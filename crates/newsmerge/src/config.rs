@@ -250,12 +250,12 @@ setters! {
     /// A folder where `run` keeps its normalized documents, in an unnamed
     /// temporary file (removed however the run ends), reading each
     /// cluster's back (with its alignment) to merge it, instead of holding
-    /// them all in memory: at a million documents, a peak of 3.0-3.1 GiB
-    /// instead of 9.2 GiB, in about the same time while the system's page
-    /// cache holds the file. Both `run` and `dedup` keep their
-    /// fingerprints' shingles there too, read back to verify candidate
-    /// pairs: `dedup` at a million documents peaks at 1.6 GiB instead of
-    /// 3.0 GiB, for 1.1-1.3× the time. By default, `None`: in
+    /// them all in memory: at a million documents, a peak of 2.5 GiB
+    /// (9.2 GiB held, measured on an earlier build), in about the same
+    /// time while the system's page cache holds the file. Both `run` and
+    /// `dedup` keep their fingerprints' shingles there too, read back to
+    /// verify candidate pairs: `dedup` at a million documents peaks at
+    /// 1.7 GiB instead of 2.9 GiB, for 1.0-1.1× the CPU time. By default, `None`: in
     /// memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// The field that holds a record's own id. By default, `id`.
