@@ -78,6 +78,7 @@ pub(super) fn dedup_streaming(
                 .collect()
         })
         .collect();
+    crate::ingest::release_buffers();
     let (entries, digested) = in_id_order(per_input);
     let (kept, digests): (Vec<KeptPrint>, Vec<Digest>) = digested.into_iter().unzip();
     let prints = keeper.finish(kept)?;

@@ -105,6 +105,7 @@ pub fn run_path(
                     .collect()
             })
             .collect();
+        ingest::release_buffers();
         run_loaded(loaded, keeper, Grouping::Found, config, progress)
     })
 }

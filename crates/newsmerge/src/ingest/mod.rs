@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 pub use html::{Extractor, Page, Readability};
 pub use parquet::{ipc_rows, rows_of as parquet_rows};
-pub use parts::{PART_BYTES, Part, line_entries, parts, read_by_lines, read_part};
+pub use parts::{PART_BYTES, Part, line_entries, parts, read_by_lines, read_part, release_buffers};
 pub use record::{RECORDS_SOURCE, is_record_line, record_entry};
 pub use walk::{Filter, Found, OUTPUT_MARKER, walk};
 

@@ -99,7 +99,14 @@ pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
     let Some(span) = part.span else {
         return read(f, fields);
     };
-    let mut bytes = SPAN_BYTES.take();
+    // Only a pool's threads keep their buffer (until `release_buffers`):
+    // any other thread might never give it back.
+    let pooled = rayon::current_thread_index().is_some();
+    let mut bytes = if pooled {
+        SPAN_BYTES.take()
+    } else {
+        Vec::new()
+    };
     let read = read_span(f, span, &mut bytes);
     let entries = match read {
         Ok(()) => span_entries(f, span, &bytes, fields),
@@ -112,16 +119,25 @@ pub fn read_part(found: &[Found], part: &Part, fields: &Fields) -> Vec<Entry> {
             format!("cannot read the file from byte {} on: {e}", span.start),
         )],
     };
-    bytes.clear();
-    SPAN_BYTES.set(bytes);
+    if pooled {
+        bytes.clear();
+        SPAN_BYTES.set(bytes);
+    }
     entries
 }
 
 thread_local! {
     /// A thread's buffer for the bytes of a part, kept from one part to
     /// the next: a fresh one would be new memory, zeroed by the system,
-    /// for every 32 MiB read.
+    /// for every 32 MiB read. [`release_buffers`] frees them.
     static SPAN_BYTES: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Frees the buffers that the current thread pool's threads keep for
+/// reading parts: called, in the pool, once the input is read, so that the
+/// stages after it do not carry a part's worth of memory per thread.
+pub fn release_buffers() {
+    rayon::broadcast(|_| drop(SPAN_BYTES.take()));
 }
 
 /// The row groups of a Parquet file of more than one, each with the rows
@@ -409,6 +425,33 @@ mod tests {
             }
             proptest::prop_assert_eq!(cutter.finish(), spans_by_lines(&bytes, part_bytes));
         }
+    }
+
+    #[test]
+    fn pool_threads_keep_a_part_buffer_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [found(dir.path(), "feed.jsonl", lines(200).as_bytes())];
+        let parts = parts_of(&files, 300);
+        fn kept() -> usize {
+            let bytes = SPAN_BYTES.take();
+            let capacity = bytes.capacity();
+            SPAN_BYTES.set(bytes);
+            capacity
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            parts.par_iter().for_each(|p| {
+                read_part(&files, p, &Fields::default());
+            });
+            assert!(rayon::broadcast(|_| kept()).iter().any(|&c| c > 0));
+            release_buffers();
+            assert_eq!(rayon::broadcast(|_| kept()), vec![0, 0]);
+        });
+        read_part(&files, &parts[0], &Fields::default());
+        assert_eq!(kept(), 0, "a thread outside a pool keeps nothing");
     }
 
     #[test]
