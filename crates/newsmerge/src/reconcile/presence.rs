@@ -60,6 +60,7 @@
 
 use crate::align::Alignment;
 use crate::normalize::{Document, ending};
+use rayon::prelude::*;
 
 /// How many outcomes of a vote the rates give chances of: carrying,
 /// lacking, having ended cleanly.
@@ -294,27 +295,30 @@ impl Model {
                 sources: vec![[[0.0; OUTCOMES]; 2]; sources],
                 slots: [0.0; 2],
             };
-            for (ballot, of) in ballots {
-                model.tally(ballot, of, &mut tally);
+            // The beliefs, most of the work, are found in parallel; they
+            // are added up in ballot order, so the sums do not depend on
+            // the number of threads.
+            for chunk in ballots.chunks(LEARNING_CHUNK) {
+                let beliefs: Vec<Vec<f64>> = chunk
+                    .par_iter()
+                    .map(|(ballot, of)| model.beliefs(ballot, of))
+                    .collect();
+                for ((ballot, of), beliefs) in chunk.iter().zip(&beliefs) {
+                    add_tally(ballot, of, beliefs, &mut tally);
+                }
             }
             model = Model::from_tally(&tally);
         }
         model
     }
 
-    fn tally(&self, ballot: &Ballot, source_of: &[usize], tally: &mut Tally) {
+    /// What the model takes each slot of `ballot` to be while learning
+    /// ([`Model::belief`]), with each copy's own rates.
+    fn beliefs(&self, ballot: &Ballot, source_of: &[usize]) -> Vec<f64> {
         let rates = self.copy_rates(ballot, source_of);
-        for slot in 0..ballot.slots() {
-            let p = self.belief(ballot, &rates, slot);
-            tally.slots[0] += p;
-            tally.slots[1] += 1.0;
-            for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
-                let Some(k) = vote.outcome() else { continue };
-                let t = &mut tally.sources[source_of[copy]];
-                t[0][k] += p;
-                t[1][k] += 1.0 - p;
-            }
-        }
+        (0..ballot.slots())
+            .map(|slot| self.belief(ballot, &rates, slot))
+            .collect()
     }
 
     fn from_tally(tally: &Tally) -> Model {
@@ -404,6 +408,25 @@ impl Model {
     }
 }
 
+/// Adds one ballot's expected votes to `tally`, each slot's counted as
+/// article text by its belief.
+fn add_tally(ballot: &Ballot, source_of: &[usize], beliefs: &[f64], tally: &mut Tally) {
+    for (slot, &p) in beliefs.iter().enumerate() {
+        tally.slots[0] += p;
+        tally.slots[1] += 1.0;
+        for (copy, &vote) in ballot.votes(slot).iter().enumerate() {
+            let Some(k) = vote.outcome() else { continue };
+            let t = &mut tally.sources[source_of[copy]];
+            t[0][k] += p;
+            t[1][k] += 1.0 - p;
+        }
+    }
+}
+
+/// Ballots whose beliefs are found at once while learning: enough to
+/// share among threads, few enough that their beliefs take little memory.
+const LEARNING_CHUNK: usize = 4096;
+
 /// The chance that slot `slot` is article text, given each copy's rates
 /// and the prior chance `prior`.
 fn posterior(ballot: &Ballot, rates: &[Rates], prior: f64, slot: usize) -> f64 {
@@ -491,5 +514,44 @@ mod tests {
         assert!(precise.article[0] / precise.other[0] > 5.0, "{precise:?}");
         let keep = model.decide(&ballots[0], &sources);
         assert_eq!(keep, [true, true, true, false, false]);
+    }
+
+    #[test]
+    fn learning_does_not_depend_on_the_number_of_threads() {
+        // More ballots than one chunk, with votes of every kind from a
+        // small generator, so the sums have many terms in a fixed order.
+        let kinds = [
+            Vote::Carries,
+            Vote::Lacks,
+            Vote::Ended,
+            Vote::Broken,
+            Vote::Abstains,
+        ];
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let ballots: Vec<(Ballot, Vec<usize>)> = (0..LEARNING_CHUNK * 2 + 100)
+            .map(|_| {
+                let copies = 2 + next(3);
+                let slots = 1 + next(6);
+                let votes = (0..copies * slots).map(|_| kinds[next(5)]).collect();
+                let sources = (0..copies).map(|_| next(4)).collect();
+                (Ballot { copies, votes }, sources)
+            })
+            .collect();
+        let refs: Vec<(&Ballot, &[usize])> =
+            ballots.iter().map(|(b, s)| (b, s.as_slice())).collect();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| Model::learn(&refs, 4))
+        };
+        assert_eq!(on(1), on(3));
     }
 }
