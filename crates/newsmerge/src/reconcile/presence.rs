@@ -527,12 +527,11 @@ mod tests {
             Vote::Broken,
             Vote::Abstains,
         ];
-        let mut state = 7u64;
+        let mut drawn = 0u64;
         let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
+            drawn += 1;
+            let h = xxhash_rust::xxh3::xxh3_64(&drawn.to_le_bytes());
+            (h % n as u64) as usize
         };
         let ballots: Vec<(Ballot, Vec<usize>)> = (0..LEARNING_CHUNK * 2 + 100)
             .map(|_| {
