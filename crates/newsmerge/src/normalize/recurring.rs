@@ -177,10 +177,7 @@ impl Lines {
 /// ASCII needs no cleaning, so that a learned line's key is the key its
 /// paragraph gets when normalized.
 fn cleaned(line: &str) -> Option<String> {
-    let plain = line
-        .bytes()
-        .all(|b| matches!(b, b' '..=b'~' | b'\t') && b != b'&');
-    (!plain).then(|| super::text::clean(line))
+    (!super::text::is_clean_ascii(line)).then(|| super::text::clean(line))
 }
 
 /// The lines learned as furniture, and as site text.

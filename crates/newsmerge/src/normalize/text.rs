@@ -13,7 +13,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// entities decoded, exotic spaces to plain ones, invisible characters and
 /// control characters removed.
 pub fn clean(raw: &str) -> String {
-    if is_plain_ascii(raw.as_bytes()) && !raw.contains('&') {
+    if is_clean_ascii(raw) {
         return raw.to_string();
     }
     let unified: Cow<str> = if raw.contains('\r') {
@@ -30,6 +30,13 @@ pub fn clean(raw: &str) -> String {
         return composed.into_owned();
     }
     composed.chars().filter_map(clean_char).collect()
+}
+
+/// Whether [`clean`] leaves `text` as it is without looking further:
+/// printable ASCII, newlines and tabs, and no `&` that could start an
+/// entity.
+pub(crate) fn is_clean_ascii(text: &str) -> bool {
+    is_plain_ascii(text.as_bytes()) && !text.contains('&')
 }
 
 /// Whether text is printable ASCII, newlines and tabs only, which
