@@ -250,8 +250,8 @@ pub(crate) struct RunArgs {
     /// when the run ends, however it ends) instead of in memory: the
     /// fingerprints' shingles (dedup and run; about 0.6 of dedup's peak
     /// memory, for 1.0-1.1× the time) and run's normalized
-    /// documents, each cluster's read back to merge it (about a third of
-    /// run's peak, in about the same time). DIR needs about 2.5 times the
+    /// documents, each cluster's read back to merge it (under a third of
+    /// run's peak, for about 1.2× the time). DIR needs about 2.5 times the
     /// corpus's text in free space for run, two thirds of it for dedup.
     /// The output is the same.
     #[arg(long, value_name = "DIR")]
