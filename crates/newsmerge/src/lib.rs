@@ -80,7 +80,7 @@
 //! let out = run_entries(entries, Mode::Run, &Config::default(), &Silent)?;
 //! assert_eq!(out.clusters.len(), 1);
 //! assert!(out.documents[1].truncated);
-//! let (_, text) = out.canonical().next().unwrap();
+//! let (_, text) = out.canonical().next().unwrap()?;
 //! assert!(text.starts_with("Headline of the day\n\n"));
 //! # Ok::<(), newsmerge::Error>(())
 //! ```
@@ -109,6 +109,7 @@ pub mod reconcile;
 pub mod report;
 #[doc(hidden)]
 pub mod sketch;
+mod spill;
 
 pub use config::{Config, ConfigBuilder, Options};
 pub use engine::{MAX_THREADS, Mode, Progress, Silent, merge_entries, run_entries, run_path};

@@ -12,7 +12,7 @@ use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
 use crate::report::Outcome;
-use crate::report::{Merged, assemble, cluster_names, records_of};
+use crate::report::{Merged, Merges, assemble, cluster_names, records_of};
 use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -102,21 +102,25 @@ pub(super) fn dedup_streaming(
                 order,
                 canon: None,
                 reports,
+                shelved: None,
             }
         })
         .collect();
     let words: Vec<usize> = digests.iter().map(|d| d.words).collect();
     drop(digests);
     let names = cluster_names(&clusters);
-    Ok(assemble(
+    assemble(
         records_of(entries),
         &words,
         &clusters,
         &names,
-        merged,
+        Merges {
+            merged,
+            lines: None,
+        },
         Mode::Dedup.name(),
         config,
-    ))
+    )
 }
 
 /// Normalizes one entry, marks its learned furniture, and keeps what

@@ -11,10 +11,10 @@
 //! from the page cache while the system has memory to spare. Both give the
 //! same clusters.
 
-use super::store::{Span, Spilled, Spilling};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::sketch::{Fingerprints, Signature, fingerprint_key};
+use crate::spill::{Span, Spilled, Spilling};
 use std::borrow::Cow;
 use std::sync::Mutex;
 

@@ -2,7 +2,7 @@
 //! (in memory, or spilled: see `store`).
 
 use super::prints::{KeptPrint, PrintKeeper};
-use super::store::{Keeper, Shelf, Span, Spilling, Store};
+use super::store::{Keeper, Shelf, Store};
 use super::{Loaded, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
@@ -14,9 +14,10 @@ use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
 use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
-use crate::report::{Merged, assemble, cluster_names, readable, records_of, round3};
+use crate::report::{Merged, Merges, assemble, cluster_names, readable, records_of, round3};
 use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{candidates, sketch};
+use crate::spill::{Span, Spilling};
 use rayon::prelude::*;
 
 /// How the documents are grouped into articles.
@@ -60,13 +61,14 @@ pub(super) fn run_loaded(
             .iter()
             .map(|&e| documents[e].source.as_str())
             .collect(),
+        names: readable.iter().map(|&e| documents[e].id.as_str()).collect(),
     };
     let (clusters, words) = match grouping {
         Grouping::Found => find_clusters(&corpus, config, progress)?,
         Grouping::One => (one_cluster(store.len()), corpus.words()?),
     };
     let names = cluster_names(&clusters);
-    let (results, learned) = merge_all(&corpus, &clusters, config, progress)?;
+    let (merges, learned) = merge_all(&corpus, &clusters, config, progress)?;
     // The documents are done with: held in memory, they are most of it,
     // freed before the records are built.
     drop(corpus);
@@ -76,10 +78,10 @@ pub(super) fn run_loaded(
         &words,
         &clusters,
         &names,
-        results,
+        merges,
         Mode::Run.name(),
         config,
-    );
+    )?;
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
     Ok(outcome)
 }
@@ -101,6 +103,8 @@ struct Corpus<'a> {
     learned: &'a recurring::Learned,
     /// Each document's source, by [`DocId`].
     sources: Vec<&'a str>,
+    /// Each document's id, by [`DocId`].
+    names: Vec<&'a str>,
 }
 
 impl Corpus<'_> {
@@ -229,17 +233,31 @@ struct Learned {
     presence: std::collections::BTreeMap<String, PresenceRecord>,
 }
 
+/// What the clusters' first merges teach, summed: each source's presence
+/// tallies, by source number, and its reliability.
+#[derive(Default)]
+struct Taught {
+    tallies: std::collections::BTreeMap<usize, Tally>,
+    reliability: Reliability,
+}
+
+/// Clusters merged at once, in parallel, before what they teach is added
+/// up in cluster order.
+const MERGE_BATCH: usize = 4096;
+
 /// Aligns every cluster, learns the presence model from all of them (see
 /// [`crate::reconcile::presence`]), and merges each; then learns each
 /// source's reliability from all of them and merges again, weighted, the
 /// clusters that the tie rule decided (see
-/// [`crate::reconcile::reliability`]).
+/// [`crate::reconcile::reliability`]). Spilling, each cluster's lines go
+/// to the returned file as soon as its merge is final, so the merges are
+/// not all held until the output is written.
 fn merge_all(
     corpus: &Corpus<'_>,
     clusters: &[Cluster],
     config: &Config,
     progress: &dyn Progress,
-) -> Result<(Vec<Merged>, Learned)> {
+) -> Result<(Merges, Learned)> {
     let index = SourceIndex::of(&corpus.sources);
     let (mut aligned, shelf) = align_all(corpus, clusters, &index, config, progress)?;
     progress.stage("learning sources", 1);
@@ -255,31 +273,33 @@ fn merge_all(
         .par_iter()
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
-    // A cluster whose vote did not tie is not merged again: its alignment
-    // is freed as soon as it is merged (spilled, every one is).
-    let merged: Vec<Merged> = clusters
-        .par_iter()
-        .zip(&mut aligned)
-        .zip(&keeps)
-        .enumerate()
-        .map(|(i, ((c, a), keep))| {
-            shelf.restore(i, &mut a.alignment)?;
-            let merged = corpus.with(&c.members, |copies| {
-                merge_cluster(copies, a, keep, None, config)
-            })?;
-            if shelf.spilled() || !merged.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
-                a.take_alignment();
-            }
-            progress.advance(1);
-            Ok(merged)
-        })
-        .collect::<Result<_>>()?;
-    let mut tallies = std::collections::BTreeMap::new();
-    for ((a, keep), m) in aligned.iter().zip(&keeps).zip(&merged) {
-        add_tally(&mut tallies, presence_tally(a, keep, m));
+    let lines = config.spill.as_deref().map(Spilling::create).transpose()?;
+    let name = |d: DocId| corpus.names[d.index()].to_string();
+    let first = FirstMerge {
+        corpus,
+        shelf: &shelf,
+        lines: lines.as_ref(),
+        name: &name,
+        config,
+        progress,
+    };
+    let mut merged = Vec::with_capacity(clusters.len());
+    let mut taught = Taught::default();
+    for start in (0..clusters.len()).step_by(MERGE_BATCH) {
+        let end = clusters.len().min(start + MERGE_BATCH);
+        let batch: Vec<(Merged, _, Reliability)> = (start..end)
+            .into_par_iter()
+            .zip(&mut aligned[start..end])
+            .map(|(i, a)| first.merge(i, &clusters[i], a, &keeps[i]))
+            .collect::<Result<_>>()?;
+        for (m, tally, reliability) in batch {
+            add_tally(&mut taught.tallies, tally);
+            taught.reliability.merge(reliability);
+            merged.push(m);
+        }
     }
-    let presence = presence_records(&tallies, &model, &index);
-    let reliability = learn_reliability(&corpus.sources, &merged);
+    let presence = presence_records(&taught.tallies, &model, &index);
+    let reliability = taught.reliability;
     progress.stage("re-voting ties", clusters.len() as u64);
     // Each cluster's alignment is dropped by the thread that re-votes it:
     // freeing a million alignments on one thread is a stage of its own.
@@ -290,22 +310,81 @@ fn merge_all(
         .zip(clusters)
         .enumerate()
         .map(|(i, (((m, mut a), keep), c))| {
-            let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
             progress.advance(1);
-            if !tied {
+            if !m.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
                 return Ok(m);
             }
             shelf.restore(i, &mut a.alignment)?;
-            corpus.with(&c.members, |copies| {
+            let mut m = corpus.with(&c.members, |copies| {
                 merge_cluster(copies, &a, &keep, Some(&reliability), config)
-            })
+            })?;
+            if let Some(lines) = &lines {
+                m.shelve(lines, &name);
+            }
+            Ok(m)
         })
         .collect::<Result<_>>()?;
     let learned = Learned {
         reliability,
         presence,
     };
-    Ok((merged, learned))
+    Ok((Merges { merged, lines }, learned))
+}
+
+/// The first merge of each cluster, under the presence model alone.
+struct FirstMerge<'a> {
+    corpus: &'a Corpus<'a>,
+    shelf: &'a Shelf,
+    /// Where final merges' lines go, spilling.
+    lines: Option<&'a Spilling>,
+    name: &'a (dyn Fn(DocId) -> String + Sync),
+    config: &'a Config,
+    progress: &'a dyn Progress,
+}
+
+impl FirstMerge<'_> {
+    /// Merges cluster `i` and returns the merge with what it teaches. A
+    /// merge that no tie decided is final: its alignment is freed and,
+    /// spilling, its lines are shelved (a spilled alignment is freed in any
+    /// case, to be read back if it is merged again).
+    fn merge(
+        &self,
+        i: usize,
+        c: &Cluster,
+        a: &mut Aligned,
+        keep: &[bool],
+    ) -> Result<(
+        Merged,
+        std::collections::BTreeMap<usize, Tally>,
+        Reliability,
+    )> {
+        self.shelf.restore(i, &mut a.alignment)?;
+        let mut m = self.corpus.with(&c.members, |copies| {
+            merge_cluster(copies, a, keep, None, self.config)
+        })?;
+        let tally = presence_tally(a, keep, &m);
+        let reliability = observed(&m, |d| self.corpus.sources[d.index()]);
+        let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
+        if self.shelf.spilled() || !tied {
+            a.take_alignment();
+        }
+        if let (Some(lines), false) = (self.lines, tied) {
+            m.shelve(lines, self.name);
+        }
+        self.progress.advance(1);
+        Ok((m, tally, reliability))
+    }
+}
+
+/// What a merge teaches of its copies' sources' reliability; `source`
+/// gives a document's source.
+pub(super) fn observed<'s>(m: &Merged, source: impl Fn(DocId) -> &'s str) -> Reliability {
+    let mut r = Reliability::default();
+    if let Some(canon) = &m.canon {
+        let sources: Vec<&str> = m.order.iter().map(|&d| source(d)).collect();
+        r.observe(canon, &sources);
+    }
+    r
 }
 
 /// Aligns every cluster; spilling, each alignment goes to a file of its
@@ -334,23 +413,6 @@ fn align_all(
         .into_iter()
         .unzip();
     Ok((aligned, Shelf::new(spilling, spans)?))
-}
-
-fn learn_reliability(sources: &[&str], merged: &[Merged]) -> Reliability {
-    merged
-        .par_iter()
-        .map(|m| {
-            let mut r = Reliability::default();
-            if let Some(canon) = &m.canon {
-                let sources: Vec<&str> = m.order.iter().map(|d| sources[d.index()]).collect();
-                r.observe(canon, &sources);
-            }
-            r
-        })
-        .reduce(Reliability::default, |mut a, b| {
-            a.merge(b);
-            a
-        })
 }
 
 /// Orders a cluster's copies (`copies`, the documents of `members`) by
@@ -431,6 +493,7 @@ pub(super) fn merge_cluster(
         order: a.order.clone(),
         canon: Some(canon),
         reports,
+        shelved: None,
     }
 }
 
@@ -523,4 +586,67 @@ pub(super) fn presence_records(
             Some((name.to_string(), record))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::engine::{Mode, Silent, run_entries};
+    use crate::ingest::{Entry, Meta};
+    use crate::report::write_output;
+
+    fn entries() -> Vec<Entry> {
+        let article = "Talks resume\n\nNegotiators met on Monday in the capital to resume \
+            talks that stalled last spring over water rights.\n\nBoth delegations said \
+            the mood was constructive and that a draft could follow within weeks.\n\n\
+            Officials will meet again on Thursday to settle the remaining points.";
+        let other = "Harvest late\n\nFarmers in the north report the latest harvest in \
+            thirty years after a cold and wet summer.\n\nPrices for grain rose by a \
+            tenth at the regional market on Friday.";
+        let copies = [
+            ("a.txt", article.to_string()),
+            ("b.txt", format!("{}\n\nTo be continued.", &article[..150])),
+            ("c.txt", article.replace("Monday", "Mondy")),
+            ("d.txt", other.to_string()),
+        ];
+        copies
+            .into_iter()
+            .map(|(id, text)| Entry {
+                id: id.into(),
+                source: id.into(),
+                meta: Meta::default(),
+                body: Ok(text),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spilled_lines_are_read_back_as_a_held_run_holds_them() {
+        let spill = tempfile::tempdir().unwrap();
+        let spilled = Config::builder()
+            .spill(Some(spill.path().to_path_buf()))
+            .build()
+            .unwrap();
+        let held = run_entries(entries(), Mode::Run, &Config::default(), &Silent).unwrap();
+        let out = run_entries(entries(), Mode::Run, &spilled, &Silent).unwrap();
+        assert_eq!(out.clusters.len(), 2);
+        for (i, c) in held.clusters.iter().enumerate() {
+            assert!(c.lines.is_some());
+            assert_eq!(out.clusters[i].lines, None, "the lines are in the file");
+            assert_eq!(*out.cluster(i).unwrap(), *c);
+        }
+        let texts = |o: &crate::report::Outcome| -> Vec<(String, String)> {
+            let texts = o.canonical().map(|t| t.map(|(id, t)| (id.to_string(), t)));
+            texts.collect::<crate::Result<_>>().unwrap()
+        };
+        assert_eq!(texts(&out), texts(&held));
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_output(a.path(), &held, Default::default()).unwrap();
+        write_output(b.path(), &out, Default::default()).unwrap();
+        for name in ["clusters.jsonl", "canonical.jsonl"] {
+            let read = |d: &tempfile::TempDir| std::fs::read(d.path().join(name)).unwrap();
+            assert_eq!(read(&b), read(&a), "{name}");
+        }
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
 }

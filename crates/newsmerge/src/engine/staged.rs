@@ -28,7 +28,7 @@
 
 use super::run::{
     Aligned, SourceIndex, Tally, add_tally, align_cluster, describe_sources, merge_cluster,
-    presence_records, presence_tally,
+    observed, presence_records, presence_tally,
 };
 use super::{Mode, load_document};
 use crate::cluster::{Cluster, cluster, matches, split_component};
@@ -507,15 +507,7 @@ pub fn tally(members: Vec<Entry>, context: &Context, config: &Config) -> Result<
         .model()?
         .decide(&c.aligned.ballot, &c.aligned.sources);
     let m = merge_cluster(&c.refs(), &c.aligned, &keep, None, config);
-    let mut reliability = Reliability::default();
-    if let Some(canon) = &m.canon {
-        let sources: Vec<&str> = m
-            .order
-            .iter()
-            .map(|d| c.docs[d.index()].source.as_str())
-            .collect();
-        reliability.observe(canon, &sources);
-    }
+    let reliability = observed(&m, |d| c.docs[d.index()].source.as_str());
     Ok(ClusterTally {
         presence: presence_tally(&c.aligned, &keep, &m),
         reliability,

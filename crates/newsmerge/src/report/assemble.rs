@@ -1,15 +1,17 @@
 //! Assembling the output records from what the stages made of the input.
 
 use super::{
-    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SettingsRecord,
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, LineShelf, Outcome, SettingsRecord,
     SourceRecord, StatusCounts, Summary, VariantRecord,
 };
 use crate::annotate::CopyReport;
 use crate::cluster::Cluster;
 use crate::config::Config;
+use crate::error::Result;
 use crate::ingest::{self, Entry, Status};
 use crate::normalize::DocId;
 use crate::reconcile::CanonicalText;
+use crate::spill::{Span, Spilling};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -27,25 +29,52 @@ pub(crate) struct Merged {
     pub(crate) order: Vec<DocId>,
     pub(crate) canon: Option<CanonicalText>,
     pub(crate) reports: Vec<CopyReport>,
+    /// Where its lines are in the run's line file, once put there
+    /// ([`Merged::shelve`]): its canonical text is then dropped.
+    pub(crate) shelved: Option<Span>,
+}
+
+/// Every cluster's merge, by cluster, and the file their lines were put
+/// in, if they were ([`Merged::shelve`]).
+pub(crate) struct Merges {
+    pub(crate) merged: Vec<Merged>,
+    pub(crate) lines: Option<Spilling>,
+}
+
+impl Merged {
+    /// Whether the merge made a canonical text, held or shelved.
+    fn has_text(&self) -> bool {
+        self.canon.is_some() || self.shelved.is_some()
+    }
+
+    /// Puts the canonical text's lines, as their records, in `file`, and
+    /// drops the text; `name` names a document.
+    pub(crate) fn shelve(&mut self, file: &Spilling, name: &dyn Fn(DocId) -> String) {
+        if let Some(canon) = self.canon.take() {
+            self.shelved = Some(file.put(&line_records(&canon, &self.order, name)));
+        }
+    }
 }
 
 /// The output records, made from the document records of the entries
 /// ([`records_of`]), each readable document's `words` of article text by
 /// [`DocId`] (the readable entries are the documents, in order), and each
-/// cluster's merge.
+/// cluster's merge (`merges`).
 pub(crate) fn assemble(
     documents: Vec<DocumentRecord>,
     words: &[usize],
     clusters: &[Cluster],
     names: &[String],
-    merged: Vec<Merged>,
+    merges: Merges,
     command: &'static str,
     config: &Config,
-) -> Outcome {
+) -> Result<Outcome> {
     // Each cluster's record is built, and its canonical text dropped, on
     // the thread pool; the reports are then moved into the documents'.
     let readable = readable(&documents);
     let doc_names: Vec<&str> = readable.iter().map(|&e| documents[e].id.as_str()).collect();
+    let Merges { merged, lines } = merges;
+    let spans: Vec<Option<Span>> = merged.iter().map(|m| m.shelved).collect();
     let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
         .par_iter()
         .zip(merged)
@@ -58,7 +87,11 @@ pub(crate) fn assemble(
         .unzip();
     drop(doc_names);
     let documents = document_records(documents, &readable, words, names, reports);
-    finish(documents, records, command, config)
+    let mut outcome = finish(documents, records, command, config);
+    if let Some(lines) = lines {
+        outcome.shelf = Some(LineShelf::new(lines.seal()?, spans));
+    }
+    Ok(outcome)
 }
 
 /// One cluster's record; `name` names a document.
@@ -72,7 +105,7 @@ pub(crate) fn cluster_record(
     ClusterRecord {
         id: id.to_string(),
         members: cluster.members.iter().map(|&d| name(d)).collect(),
-        pivot: m.canon.as_ref().map(|_| name(m.order[0])),
+        pivot: m.has_text().then(|| name(m.order[0])),
         lines,
     }
 }
@@ -96,6 +129,7 @@ pub(crate) fn finish(
         clusters: records,
         sources,
         summary,
+        shelf: None,
     }
 }
 

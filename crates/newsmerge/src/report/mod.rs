@@ -17,10 +17,13 @@ mod write;
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::config::Config;
 use crate::ingest::Status;
+use crate::spill::{Span, Spilled};
 pub(crate) use assemble::{
-    Merged, assemble, cluster_names, cluster_record, entry_record, finish, readable, records_of,
+    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, readable,
+    records_of,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 pub use write::{
     OWNER_FILE, WriteOptions, check_paths, check_writable, is_output_folder, remove_temporaries,
@@ -377,21 +380,80 @@ pub(crate) fn round3(x: f64) -> f64 {
 pub struct Outcome {
     /// One record per input document, in id order.
     pub documents: Vec<DocumentRecord>,
-    /// One record per cluster, in id order.
+    /// One record per cluster, in id order. A spilled `run`
+    /// ([`crate::ConfigBuilder::spill`]) keeps the clusters' lines in its
+    /// spill file, not in their records: [`Outcome::cluster`] reads them
+    /// back.
     pub clusters: Vec<ClusterRecord>,
     /// One record per source, by source name.
     pub sources: Vec<SourceRecord>,
     /// The counts.
     pub summary: Summary,
+    /// Where the clusters' lines are, when they were spilled.
+    pub(crate) shelf: Option<LineShelf>,
 }
 
 impl Outcome {
+    /// Cluster `i`'s record with its lines, held or read back from the
+    /// spill file. Fails only when the spill file cannot be read.
+    pub fn cluster(&self, i: usize) -> crate::Result<Cow<'_, ClusterRecord>> {
+        let held = &self.clusters[i];
+        let Some(lines) = self.shelf.as_ref().map(|s| s.get(i)).transpose()? else {
+            return Ok(Cow::Borrowed(held));
+        };
+        Ok(Cow::Owned(ClusterRecord {
+            lines: lines.or_else(|| held.lines.clone()),
+            ..held.clone()
+        }))
+    }
+
     /// The canonical texts by cluster id, in id order (`run` only), each
     /// made from its cluster's lines ([`ClusterRecord::text`]) when asked
     /// for, so the texts are not held twice.
-    pub fn canonical(&self) -> impl Iterator<Item = (&str, String)> + '_ {
-        self.clusters
-            .iter()
-            .filter_map(|c| Some((c.id.as_str(), c.text()?)))
+    pub fn canonical(&self) -> impl Iterator<Item = crate::Result<(&str, String)>> + '_ {
+        (0..self.clusters.len()).filter_map(|i| {
+            let text = self.cluster(i).map(|c| c.text());
+            let id = self.clusters[i].id.as_str();
+            text.map(|t| t.map(|t| (id, t))).transpose()
+        })
+    }
+}
+
+/// The clusters' lines in a spill file, by cluster: a spilled `run` puts
+/// each cluster's there as soon as it is merged, so that the merges are
+/// not all held until the output is written.
+#[derive(Clone)]
+pub(crate) struct LineShelf {
+    file: Arc<Spilled>,
+    spans: Vec<Option<Span>>,
+}
+
+impl LineShelf {
+    /// The lines put in `file` at `spans`, one per cluster (none for a
+    /// cluster whose lines are held).
+    pub(crate) fn new(file: Spilled, spans: Vec<Option<Span>>) -> LineShelf {
+        LineShelf {
+            file: Arc::new(file),
+            spans,
+        }
+    }
+
+    fn get(&self, i: usize) -> crate::Result<Option<Vec<LineRecord>>> {
+        self.spans[i].map(|s| self.file.get(s)).transpose()
+    }
+}
+
+/// Two shelves are equal when they are one file, read at the same places:
+/// the lines are not read back to compare them.
+impl PartialEq for LineShelf {
+    fn eq(&self, other: &LineShelf) -> bool {
+        Arc::ptr_eq(&self.file, &other.file) && self.spans == other.spans
+    }
+}
+
+impl std::fmt::Debug for LineShelf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shelved = self.spans.iter().flatten().count();
+        write!(f, "LineShelf({shelved} clusters' lines spilled)")
     }
 }

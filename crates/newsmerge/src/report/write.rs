@@ -120,19 +120,33 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
     let (records, canonical) = rayon::join(
         || -> Result<()> {
             write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
-            write_jsonl(&staging.join(RECORDS[1]), &outcome.clusters)?;
+            let clusters = staging.join(RECORDS[1]);
+            write_lines(&clusters, outcome.clusters.len(), |i| {
+                Some(outcome.cluster(i).and_then(|c| json(&clusters, &*c)))
+            })?;
             write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)?;
-            write_lines(&staging.join(RECORDS[3]), &outcome.clusters, |c| {
-                let text = c.text()?;
-                Some(serde_json::to_vec(&CanonicalLine {
-                    cluster: &c.id,
-                    text: &text,
-                }))
+            let canonical = staging.join(RECORDS[3]);
+            write_lines(&canonical, outcome.clusters.len(), |i| {
+                let line = |c: &ClusterRecord| {
+                    let text = c.text()?;
+                    Some(json(
+                        &canonical,
+                        &CanonicalLine {
+                            cluster: &c.id,
+                            text: &text,
+                        },
+                    ))
+                };
+                outcome
+                    .cluster(i)
+                    .map(|c| line(&c))
+                    .transpose()
+                    .map(Result::flatten)
             })
         },
         || {
             if options.canonical_files {
-                write_canonical(&staging.join(CANONICAL), &outcome.clusters)
+                write_canonical(&staging.join(CANONICAL), outcome)
             } else {
                 Ok(())
             }
@@ -285,45 +299,58 @@ fn remove_folder(path: &Path) -> Result<()> {
 const BATCH: usize = 4096;
 
 fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
-    write_lines(path, records, |r| Some(serde_json::to_vec(r)))
+    write_lines(path, records.len(), |i| Some(json(path, &records[i])))
 }
 
-/// Writes a JSON line for each record that `line` makes one of, a batch
-/// at a time, each batch's lines made in parallel.
-fn write_lines<T: Sync>(
+/// A record as JSON, for the file at `path`.
+fn json<T: Serialize + ?Sized>(path: &Path, record: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(|e| Error::write(path, e.into()))
+}
+
+/// Writes the line that `line` makes of each of `n` records (none for
+/// some), a batch at a time, each batch's lines made in parallel.
+fn write_lines(
     path: &Path,
-    records: &[T],
-    line: impl Fn(&T) -> Option<serde_json::Result<Vec<u8>>> + Sync,
+    n: usize,
+    line: impl Fn(usize) -> Option<Result<Vec<u8>>> + Sync,
 ) -> Result<()> {
-    atomic_write(path, |w| {
-        for batch in records.chunks(BATCH) {
-            let lines: Vec<Vec<u8>> = batch
-                .par_iter()
+    let mut failed = None;
+    let written = atomic_write(path, |w| {
+        for start in (0..n).step_by(BATCH) {
+            let lines = (start..n.min(start + BATCH))
+                .into_par_iter()
                 .filter_map(&line)
-                .map(|l| {
-                    let mut l = l?;
-                    l.push(b'\n');
-                    Ok(l)
-                })
-                .collect::<serde_json::Result<_>>()?;
+                .collect::<Result<Vec<Vec<u8>>>>();
+            let lines = match lines {
+                Ok(lines) => lines,
+                Err(e) => {
+                    failed = Some(e);
+                    return Err(std::io::Error::other("a record could not be made"));
+                }
+            };
             for line in lines {
                 w.write_all(&line)?;
+                w.write_all(b"\n")?;
             }
         }
         Ok(())
-    })
+    });
+    failed.map_or(written, Err)
 }
 
 /// Writes every canonical text into `dir`, a new folder, in parallel.
-fn write_canonical(dir: &Path, clusters: &[ClusterRecord]) -> Result<()> {
+fn write_canonical(dir: &Path, outcome: &Outcome) -> Result<()> {
     fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
-    clusters.par_iter().try_for_each(|c| {
-        let Some(text) = c.text() else {
-            return Ok(());
-        };
-        let path = dir.join(format!("{}.txt", c.id));
-        fs::write(&path, text).map_err(|e| Error::write(path, e))
-    })
+    (0..outcome.clusters.len())
+        .into_par_iter()
+        .try_for_each(|i| {
+            let c = outcome.cluster(i)?;
+            let Some(text) = c.text() else {
+                return Ok(());
+            };
+            let path = dir.join(format!("{}.txt", c.id));
+            fs::write(&path, text).map_err(|e| Error::write(path, e))
+        })
 }
 
 /// Writes a file under a temporary name, syncs it and renames it.
