@@ -249,11 +249,12 @@ pub(crate) struct RunArgs {
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
     /// fingerprints' shingles (dedup and run; about 0.6 of dedup's peak
-    /// memory, for 1.0-1.1× the time) and run's normalized
-    /// documents, each cluster's read back to merge it (under a third of
-    /// run's peak, for about 1.2× the time). DIR needs about 2.5 times the
-    /// corpus's text in free space for run, two thirds of it for dedup.
-    /// The output is the same.
+    /// memory, for 1.0-1.1× the time), run's normalized documents, each
+    /// cluster's read back to merge it, and run's canonical lines until
+    /// they are written (under a fifth of run's peak, for about 1.1× the
+    /// time). With the output, run needs about 3.5 times the corpus's text
+    /// in free space; dedup needs two thirds of it in DIR. The output is
+    /// the same.
     #[arg(long, value_name = "DIR")]
     pub spill: Option<PathBuf>,
     /// Also write each canonical text as a file of its own,

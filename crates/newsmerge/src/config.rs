@@ -249,10 +249,12 @@ setters! {
     threads: usize => threads;
     /// A folder where `run` keeps its normalized documents, in an unnamed
     /// temporary file (removed however the run ends), reading each
-    /// cluster's back (with its alignment) to merge it, instead of holding
-    /// them all in memory: at a million documents, a peak of 2.5 GiB
-    /// instead of 9.0 GiB, for about 1.2× the time while the system's
-    /// page cache holds the file. Both `run` and
+    /// cluster's back (with its alignment) to merge it, and each
+    /// cluster's canonical lines once merged, read back as the output is
+    /// written ([`crate::Outcome::cluster`]), instead of holding them all
+    /// in memory: at a million documents, a peak of 1.6 GiB instead of
+    /// 9.0 GiB, for about 1.1× the time while the system's page cache
+    /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
     /// verify candidate pairs: `dedup` at a million documents peaks at
     /// 1.7 GiB instead of 2.9 GiB, for 1.0-1.1× the CPU time. By default,

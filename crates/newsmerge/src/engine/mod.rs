@@ -13,7 +13,10 @@
 //! text: in memory, or spilled to a temporary file and read back by
 //! cluster ([`crate::ConfigBuilder::spill`], see `store`); spilling, both
 //! commands keep their fingerprints' shingles in a file too, read back to
-//! verify candidate pairs (see `prints`). `dedup` streams: a first pass over the input hashes each
+//! verify candidate pairs (see `prints`), and `run` each cluster's
+//! canonical lines, put there as soon as its merge is final and read back
+//! as the output is written ([`crate::report::Outcome::cluster`]).
+//! `dedup` streams: a first pass over the input hashes each
 //! document's short lines to learn the corpus's furniture, a second
 //! normalizes, fingerprints and diagnoses each document and keeps only its
 //! fingerprint and evidence, so no pass holds every text at once. Both

@@ -105,7 +105,9 @@ pub struct ClusterRecord {
     pub members: Vec<String>,
     /// The copy the others were aligned to (`run` only).
     pub pivot: Option<String>,
-    /// The canonical text, one paragraph per entry (`run` only).
+    /// The canonical text, one paragraph per entry (`run` only; in the
+    /// outcome of a spilled `run`, in the spill file until it is written:
+    /// see [`Outcome::cluster`]).
     pub lines: Option<Vec<LineRecord>>,
 }
 
