@@ -283,21 +283,7 @@ fn merge_all(
         config,
         progress,
     };
-    let mut merged = Vec::with_capacity(clusters.len());
-    let mut taught = Taught::default();
-    for start in (0..clusters.len()).step_by(MERGE_BATCH) {
-        let end = clusters.len().min(start + MERGE_BATCH);
-        let batch: Vec<(Merged, _, Reliability)> = (start..end)
-            .into_par_iter()
-            .zip(&mut aligned[start..end])
-            .map(|(i, a)| first.merge(i, &clusters[i], a, &keeps[i]))
-            .collect::<Result<_>>()?;
-        for (m, tally, reliability) in batch {
-            add_tally(&mut taught.tallies, tally);
-            taught.reliability.merge(reliability);
-            merged.push(m);
-        }
-    }
+    let (merged, taught) = first.merge_all(clusters, &mut aligned, &keeps)?;
     let presence = presence_records(&taught.tallies, &model, &index);
     let reliability = taught.reliability;
     progress.stage("re-voting ties", clusters.len() as u64);
@@ -343,6 +329,32 @@ struct FirstMerge<'a> {
 }
 
 impl FirstMerge<'_> {
+    /// Merges every cluster, [`MERGE_BATCH`] at a time, and adds up what
+    /// the merges teach in cluster order.
+    fn merge_all(
+        &self,
+        clusters: &[Cluster],
+        aligned: &mut [Aligned],
+        keeps: &[Vec<bool>],
+    ) -> Result<(Vec<Merged>, Taught)> {
+        let mut merged = Vec::with_capacity(clusters.len());
+        let mut taught = Taught::default();
+        for start in (0..clusters.len()).step_by(MERGE_BATCH) {
+            let end = clusters.len().min(start + MERGE_BATCH);
+            let batch: Vec<(Merged, _, Reliability)> = (start..end)
+                .into_par_iter()
+                .zip(&mut aligned[start..end])
+                .map(|(i, a)| self.merge(i, &clusters[i], a, &keeps[i]))
+                .collect::<Result<_>>()?;
+            for (m, tally, reliability) in batch {
+                add_tally(&mut taught.tallies, tally);
+                taught.reliability.merge(reliability);
+                merged.push(m);
+            }
+        }
+        Ok((merged, taught))
+    }
+
     /// Merges cluster `i` and returns the merge with what it teaches. A
     /// merge that no tie decided is final: its alignment is freed and,
     /// spilling, its lines are shelved (a spilled alignment is freed in any
