@@ -159,8 +159,9 @@ def main():
     ap.add_argument("--work", help="folder for generated corpora and outputs (needed unless --from-json)")
     ap.add_argument("--sizes", default="10000,100000,1000000", help="documents per corpus, comma-separated")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
-    ap.add_argument("--commands", default="dedup,run",
-                    help="commands, comma-separated; NAME+spill runs NAME with --spill (default dedup,run)")
+    ap.add_argument("--commands",
+                    help="commands, comma-separated; NAME+spill runs NAME with --spill (default dedup,run; "
+                         "with --from-json, every command in the file)")
     ap.add_argument("--runs", type=int, default=3, help="runs per setting; figures are medians (default 3)")
     ap.add_argument("--runs-large", type=int, default=1,
                     help="runs per setting from a million documents up (default 1)")
@@ -172,17 +173,20 @@ def main():
     ap.add_argument("--from-json", metavar="FILE",
                     help="print the tables and draw the plot from a --json file of an earlier run, running nothing")
     args = ap.parse_args()
-    args.commands = args.commands.split(",")
     if args.from_json:
         with open(args.from_json) as f:
             results = json.load(f)
-        args.commands = [c for c in args.commands if any(r["command"] == c for r in results)]
+        # Every command in the file unless --commands narrows them.
+        found = list(dict.fromkeys(r["command"] for r in results))
+        wanted = args.commands.split(",") if args.commands else found
+        args.commands = [c for c in wanted if c in found]
         print_tables(results, args)
         if args.plot:
             plot(results, args.plot)
         return
     if not args.work:
         ap.error("--work is required unless --from-json is given")
+    args.commands = (args.commands or "dedup,run").split(",")
     os.makedirs(args.work, exist_ok=True)
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
