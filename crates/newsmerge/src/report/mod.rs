@@ -398,6 +398,10 @@ pub struct Outcome {
 impl Outcome {
     /// Cluster `i`'s record with its lines, held or read back from the
     /// spill file. Fails only when the spill file cannot be read.
+    ///
+    /// # Panics
+    ///
+    /// When there is no cluster `i` (`i >= clusters.len()`).
     pub fn cluster(&self, i: usize) -> crate::Result<Cow<'_, ClusterRecord>> {
         let held = &self.clusters[i];
         let Some(lines) = self.shelf.as_ref().map(|s| s.get(i)).transpose()? else {
@@ -422,8 +426,8 @@ impl Outcome {
 }
 
 /// The clusters' lines in a spill file, by cluster: a spilled `run` puts
-/// each cluster's there as soon as it is merged, so that the merges are
-/// not all held until the output is written.
+/// each cluster's there as soon as its merge is final, so that the merges
+/// are not all held until the output is written.
 #[derive(Clone)]
 pub(crate) struct LineShelf {
     file: Arc<Spilled>,
