@@ -18,7 +18,7 @@
 //!   [`remove_temporaries`] removes this process's own, for a signal
 //!   handler.
 
-use super::{ClusterRecord, Outcome};
+use super::Outcome;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -117,42 +117,15 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
     remove_any(&out.join(SUMMARY))?;
     let staging = out.join(format!("{STAGING}{}", std::process::id()));
     fs::create_dir(&staging).map_err(|e| Error::write(&staging, e))?;
-    let (records, canonical) = rayon::join(
+    let canonical_files = options.canonical_files.then(|| staging.join(CANONICAL));
+    let (records, clusters) = rayon::join(
         || -> Result<()> {
             write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
-            let clusters = staging.join(RECORDS[1]);
-            write_lines(&clusters, outcome.clusters.len(), |i| {
-                Some(outcome.cluster(i).and_then(|c| json(&clusters, &*c)))
-            })?;
-            write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)?;
-            let canonical = staging.join(RECORDS[3]);
-            write_lines(&canonical, outcome.clusters.len(), |i| {
-                let line = |c: &ClusterRecord| {
-                    let text = c.text()?;
-                    Some(json(
-                        &canonical,
-                        &CanonicalLine {
-                            cluster: &c.id,
-                            text: &text,
-                        },
-                    ))
-                };
-                outcome
-                    .cluster(i)
-                    .map(|c| line(&c))
-                    .transpose()
-                    .map(Result::flatten)
-            })
+            write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)
         },
-        || {
-            if options.canonical_files {
-                write_canonical(&staging.join(CANONICAL), outcome)
-            } else {
-                Ok(())
-            }
-        },
+        || write_clusters(&staging, outcome, canonical_files.as_deref()),
     );
-    records.and(canonical)?;
+    records.and(clusters)?;
     swap_in(out, &staging)?;
     atomic_write(&out.join(SUMMARY), |w| {
         serde_json::to_writer_pretty(&mut *w, &outcome.summary)?;
@@ -299,7 +272,9 @@ fn remove_folder(path: &Path) -> Result<()> {
 const BATCH: usize = 4096;
 
 fn write_jsonl<T: Serialize + Sync>(path: &Path, records: &[T]) -> Result<()> {
-    write_lines(path, records.len(), |i| Some(json(path, &records[i])))
+    write_lines([path], records.len(), |i| {
+        Ok([Some(json(path, &records[i])?)])
+    })
 }
 
 /// A record as JSON, for the file at `path`.
@@ -307,50 +282,59 @@ fn json<T: Serialize + ?Sized>(path: &Path, record: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(record).map_err(|e| Error::write(path, e.into()))
 }
 
-/// Writes the line that `line` makes of each of `n` records (none for
-/// some), a batch at a time, each batch's lines made in parallel.
-fn write_lines(
-    path: &Path,
-    n: usize,
-    line: impl Fn(usize) -> Option<Result<Vec<u8>>> + Sync,
-) -> Result<()> {
-    let mut failed = None;
-    let written = atomic_write(path, |w| {
-        for start in (0..n).step_by(BATCH) {
-            let lines = (start..n.min(start + BATCH))
-                .into_par_iter()
-                .filter_map(&line)
-                .collect::<Result<Vec<Vec<u8>>>>();
-            let lines = match lines {
-                Ok(lines) => lines,
-                Err(e) => {
-                    failed = Some(e);
-                    return Err(std::io::Error::other("a record could not be made"));
-                }
-            };
-            for line in lines {
-                w.write_all(&line)?;
-                w.write_all(b"\n")?;
-            }
+/// Writes `clusters.jsonl` and `canonical.jsonl` into `staging`, and each
+/// canonical text into the folder `files` when given (created here), in
+/// one pass: each cluster's record is made (its lines read back, when
+/// spilled) once for all of them.
+fn write_clusters(staging: &Path, outcome: &Outcome, files: Option<&Path>) -> Result<()> {
+    let (clusters, canonical) = (staging.join(RECORDS[1]), staging.join(RECORDS[3]));
+    if let Some(dir) = files {
+        fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
+    }
+    write_lines([&clusters, &canonical], outcome.clusters.len(), |i| {
+        let c = outcome.cluster(i)?;
+        let record = json(&clusters, &*c)?;
+        let Some(text) = c.text() else {
+            return Ok([Some(record), None]);
+        };
+        if let Some(dir) = files {
+            let path = dir.join(format!("{}.txt", c.id));
+            fs::write(&path, &text).map_err(|e| Error::write(path, e))?;
         }
-        Ok(())
-    });
-    failed.map_or(written, Err)
+        let line = CanonicalLine {
+            cluster: &c.id,
+            text: &text,
+        };
+        Ok([Some(record), Some(json(&canonical, &line)?)])
+    })
 }
 
-/// Writes every canonical text into `dir`, a new folder, in parallel.
-fn write_canonical(dir: &Path, outcome: &Outcome) -> Result<()> {
-    fs::create_dir(dir).map_err(|e| Error::write(dir, e))?;
-    (0..outcome.clusters.len())
-        .into_par_iter()
-        .try_for_each(|i| {
-            let c = outcome.cluster(i)?;
-            let Some(text) = c.text() else {
-                return Ok(());
-            };
-            let path = dir.join(format!("{}.txt", c.id));
-            fs::write(&path, text).map_err(|e| Error::write(path, e))
-        })
+/// Writes into each of the files at `paths` the lines that `lines` makes
+/// of each of `n` records (none for some), a batch at a time, each batch's
+/// lines made in parallel.
+fn write_lines<const K: usize>(
+    paths: [&Path; K],
+    n: usize,
+    lines: impl Fn(usize) -> Result<[Option<Vec<u8>>; K]> + Sync,
+) -> Result<()> {
+    let mut files = paths
+        .iter()
+        .map(|p| Pending::create(p))
+        .collect::<Result<Vec<_>>>()?;
+    for start in (0..n).step_by(BATCH) {
+        let made = (start..n.min(start + BATCH))
+            .into_par_iter()
+            .map(&lines)
+            .collect::<Result<Vec<_>>>()?;
+        for record in made {
+            for (file, line) in files.iter_mut().zip(record) {
+                if let Some(line) = line {
+                    file.write_line(&line)?;
+                }
+            }
+        }
+    }
+    files.into_iter().try_for_each(Pending::commit)
 }
 
 /// Writes a file under a temporary name, syncs it and renames it.
@@ -358,21 +342,57 @@ fn atomic_write(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut w = BufWriter::new(fs::File::create(&tmp)?);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::write(path, e)
-    })
+    let mut file = Pending::create(path)?;
+    fill(&mut file.out).map_err(|e| Error::write(path, e))?;
+    file.commit()
+}
+
+/// A file being written under a temporary name beside its own, which
+/// [`Pending::commit`] syncs and renames to it; dropped uncommitted (a
+/// failed write), the temporary is removed.
+struct Pending {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<fs::File>,
+}
+
+impl Pending {
+    fn create(path: &Path) -> Result<Pending> {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let file = fs::File::create(&tmp).map_err(|e| Error::write(path, e))?;
+        Ok(Pending {
+            path: path.to_path_buf(),
+            tmp,
+            out: BufWriter::new(file),
+        })
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<()> {
+        let written = self
+            .out
+            .write_all(line)
+            .and_then(|()| self.out.write_all(b"\n"));
+        written.map_err(|e| Error::write(&self.path, e))
+    }
+
+    fn commit(mut self) -> Result<()> {
+        let done = self
+            .out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all());
+        let done = done.and_then(|()| fs::rename(&self.tmp, &self.path));
+        done.map_err(|e| Error::write(&self.path, e))
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        // Committed, the temporary has its final name already.
+        let _ = fs::remove_file(&self.tmp);
+    }
 }
 
 #[cfg(test)]
@@ -458,6 +478,20 @@ mod tests {
         fs::create_dir(input.join("out")).unwrap();
         fs::write(input.join("out").join(OWNER_FILE), "").unwrap();
         assert!(check_paths(&input, &input.join("out")).is_ok());
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_made_fails_the_write_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+        let failed = write_lines([&a, &b], BATCH + 10, |i| {
+            if i == BATCH + 5 {
+                return Err(Error::NotFound { what: "it".into() });
+            }
+            Ok([Some(b"1".to_vec()), None])
+        });
+        assert!(matches!(failed, Err(Error::NotFound { .. })));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
