@@ -46,19 +46,29 @@ const QUOTE_WORDS: usize = 12;
 /// sentences or more, one long sentence, or a quotation. Such a line is
 /// never learned as furniture.
 pub fn reads_as_prose(text: &str) -> bool {
-    let (mut words, mut sentences) = (0, 0);
-    for w in text.split_whitespace() {
-        words += 1;
-        if words >= LONG_SENTENCE_WORDS {
-            return true;
-        }
+    // ASCII text splits the same on ASCII whitespace, without decoding.
+    let (words, sentences) = if text.is_ascii() {
+        count_sentences(text.split_ascii_whitespace())
+    } else {
+        count_sentences(text.split_whitespace())
+    };
+    words >= LONG_SENTENCE_WORDS
+        || (words >= PROSE_WORDS && sentences >= 2)
+        || (words >= QUOTE_WORDS
+            && text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']))
+}
+
+/// The words (counted no further than [`LONG_SENTENCE_WORDS`]) and the
+/// sentence ends among them.
+fn count_sentences<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
+    let (mut count, mut sentences) = (0, 0);
+    for w in words.take(LONG_SENTENCE_WORDS) {
+        count += 1;
         sentences += usize::from(
             w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""),
         );
     }
-    (words >= PROSE_WORDS && sentences >= 2)
-        || (words >= QUOTE_WORDS
-            && text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']))
+    (count, sentences)
 }
 
 /// Marks as furniture every content line that its source prints under at

@@ -78,15 +78,20 @@ pub fn collapse_spaces(text: &str) -> String {
 /// Whether ASCII text already has single spaces between words and none at
 /// the ends.
 fn is_collapsed_ascii(bytes: &[u8]) -> bool {
-    // Two passes without early exits, which the compiler can vectorize:
-    // no two spaces in a row; no byte above ASCII, no whitespace but spaces.
-    let bad = bytes
-        .windows(2)
-        .fold(false, |bad, w| bad | (w[0] == b' ' && w[1] == b' '))
-        | bytes.iter().fold(false, |bad, &b| {
-            bad | !b.is_ascii() | (b.is_ascii_whitespace() & (b != b' '))
-        });
-    !bad && bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ')
+    let Some((&first, rest)) = bytes.split_first() else {
+        return true;
+    };
+    // Two passes without early exits or slice windows, which the compiler
+    // vectorizes: no two spaces in a row; no byte above ASCII, no
+    // whitespace but spaces.
+    let doubled = bytes
+        .iter()
+        .zip(rest)
+        .fold(false, |bad, (&a, &b)| bad | ((a == b' ') & (b == b' ')));
+    let other = bytes.iter().fold(false, |bad, &b| {
+        bad | (b >= 0x80) | matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r')
+    });
+    !doubled && !other && first != b' ' && bytes.last() != Some(&b' ')
 }
 
 /// The match key of a text: lowercase words separated by single spaces, with
@@ -211,30 +216,42 @@ fn fold_chars(text: &str, key: &mut String) {
 
 /// Folds ASCII text byte by byte: the same rules as [`fold_chars`],
 /// without decoding characters (most scraped text is ASCII, and this is
-/// the hottest loop of normalizing). Bytes are pushed to the key's buffer,
-/// which is checked back into a string once.
+/// the hottest loop of normalizing). Each byte is handled without a
+/// branch, since letters and gaps alternate every few bytes: a byte is
+/// written at the end of the output, and the end moves past it only when
+/// it is kept. The buffer is checked back into a string once.
 fn fold_ascii(bytes: &[u8], key: &mut String) {
     let mut out = std::mem::take(key).into_bytes();
-    out.reserve(bytes.len());
-    let folded = |i: usize| bytes.get(i).map_or(0, |&b| FOLDED[usize::from(b & 0x7F)]);
-    let mut gap = false;
+    out.clear();
+    // Each byte yields at most one: a kept byte, or the space of a gap.
+    out.resize(bytes.len(), 0);
+    let folded = |b: u8| FOLDED[usize::from(b & 0x7F)];
+    let (mut end, mut gap, mut prev_kept) = (0, false, false);
     for (i, &b) in bytes.iter().enumerate() {
-        let c = FOLDED[usize::from(b & 0x7F)];
-        if c != 0 {
-            if gap && !out.is_empty() {
-                out.push(b' ');
-            }
-            gap = false;
-            out.push(c);
-            continue;
-        }
+        let c = folded(b);
+        let kept = c != 0;
         // An apostrophe or hyphen between two letters joins the word.
-        let joins =
-            matches!(b, b'\'' | b'`' | b'-') && i > 0 && folded(i - 1) != 0 && folded(i + 1) != 0;
-        gap |= !joins;
+        let next_kept = bytes.get(i + 1).is_some_and(|&n| folded(n) != 0);
+        let joins = JOINERS[usize::from(b & 0x7F)] & prev_kept & next_kept;
+        out[end] = b' ';
+        end += usize::from(gap & kept & (end != 0));
+        out[end] = c;
+        end += usize::from(kept);
+        gap = !kept & (gap | !joins);
+        prev_kept = kept;
     }
+    out.truncate(end);
     *key = String::from_utf8(out).expect("folded ASCII is UTF-8");
 }
+
+/// The ASCII bytes that join two letters into one word in a key.
+static JOINERS: [bool; 128] = {
+    let mut table = [false; 128];
+    table[b'\'' as usize] = true;
+    table[b'`' as usize] = true;
+    table[b'-' as usize] = true;
+    table
+};
 
 /// Each ASCII byte as a key keeps it: letters lowercased, digits as
 /// they are, anything else 0.
@@ -267,7 +284,7 @@ pub fn strip_markdown(text: &str) -> Cow<'_, str> {
         Some(heading) if unmarked.len() < text.len() => heading,
         _ => text,
     };
-    if !text.contains(['[', '*']) {
+    if memchr::memchr2(b'[', b'*', text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     let unlinked = strip_links(text);
