@@ -18,6 +18,7 @@
 //! times centres.
 
 use crate::config::Config;
+use crate::hashing::shares_at_least_merged;
 use crate::normalize::DocId;
 use crate::sketch::{CandidatePair, Fingerprints, Overlap, Signature, overlap};
 use rayon::prelude::*;
@@ -57,6 +58,61 @@ pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap>
     contained.then_some(o)
 }
 
+/// Whether two documents are copies of one article: exactly
+/// [`matches`]`(a, b, config).is_some()`, decided without counting every
+/// shingle they share. The fewest shared shingles that could pass either
+/// test is worked out first, and the walk through the two fingerprints
+/// stops as soon as it finds them or can no longer reach them: most
+/// candidate pairs fall short, and are turned down after a part of the
+/// walk.
+pub fn is_match(a: &Signature, b: &Signature, config: &Config) -> bool {
+    let c = &config.cluster;
+    if written_on_one_template(a, b, config) {
+        return false;
+    }
+    let (small, large) = if a.shingles.len() <= b.shingles.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let (smaller, larger) = (small.shingles.len(), large.shingles.len());
+    let ratio = |n: usize, d: usize| n as f64 / d as f64;
+    // The ratios as `overlap` computes them, for `shared` from 1 up.
+    let by_resemblance = least_passing(smaller, |shared| {
+        ratio(shared, smaller + larger - shared) >= c.min_resemblance
+    });
+    let by_containment = (smaller >= c.min_containment_shingles)
+        .then(|| least_passing(smaller, |shared| ratio(shared, smaller) >= c.min_containment))
+        .flatten();
+    let shares = |k: usize| shares_at_least_merged(&small.shingles, &large.shingles, k);
+    match (by_resemblance, by_containment) {
+        (None, None) => false,
+        (Some(r), None) => shares(r),
+        (None, Some(k)) => shares(k) && small.opens_inside(large),
+        // Sharing fewer than `r` means sharing fewer than `k` too.
+        (Some(r), Some(k)) if r <= k => shares(r),
+        (Some(r), Some(k)) => shares(k) && (small.opens_inside(large) || shares(r)),
+    }
+}
+
+/// The least `n` in `1..=max` for which `pass(n)` holds, where `pass` holds
+/// for every number above one it holds for.
+fn least_passing(max: usize, pass: impl Fn(usize) -> bool) -> Option<usize> {
+    if max == 0 || !pass(max) {
+        return None;
+    }
+    let (mut low, mut high) = (1, max);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if pass(mid) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    Some(low)
+}
+
 /// Whether two short documents are different notices written on one
 /// template (two companies' dividend notices, one market notice on two
 /// days): their bodies are too short to tell them apart, so their
@@ -92,7 +148,7 @@ pub fn cluster<F: Fingerprints + ?Sized>(
         .flat_map_iter(|of_a| {
             let a = signatures.whole(of_a[0].a.0);
             of_a.iter()
-                .filter(move |p| matches(&a, &signatures.whole(p.b.0), config).is_some())
+                .filter(move |p| is_match(&a, &signatures.whole(p.b.0), config))
                 .copied()
                 .collect::<Vec<_>>()
         })
@@ -251,6 +307,33 @@ mod tests {
             opening: vec![range.clone().take(40).collect()],
             shingles: range.collect(),
             ..Signature::default()
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn is_match_decides_as_matches_does(
+            a in proptest::collection::btree_set(0u32..300, 0..120),
+            kept in proptest::collection::vec(0u8..4, 120),
+            extra in proptest::collection::btree_set(0u32..300, 0..40),
+            opening in proptest::collection::btree_set(0u32..300, 0..20),
+            names in (proptest::collection::vec(0u32..4, 0..3), proptest::collection::vec(0u32..4, 0..3)),
+        ) {
+            // `b` keeps most of `a` (each shingle with odds 3 in 4) and
+            // has shingles of its own, so that every test passes and
+            // fails.
+            let b: std::collections::BTreeSet<u32> =
+                a.iter().zip(&kept).filter(|k| *k.1 > 0).map(|k| *k.0).chain(extra).collect();
+            let config = Config::default();
+            let print = |shingles: std::collections::BTreeSet<u32>, names: &[u32]| Signature {
+                shingles: shingles.into_iter().collect(),
+                opening: vec![opening.iter().copied().collect()],
+                names: names.to_vec(),
+                ..Signature::default()
+            };
+            let (a, b) = (print(a, &names.0), print(b, &names.1));
+            proptest::prop_assert_eq!(is_match(&a, &b, &config), matches(&a, &b, &config).is_some());
+            proptest::prop_assert_eq!(is_match(&b, &a, &config), matches(&b, &a, &config).is_some());
         }
     }
 

@@ -31,7 +31,7 @@ use super::run::{
     observed, presence_records, presence_tally,
 };
 use super::{Mode, load_document};
-use crate::cluster::{Cluster, cluster, matches, split_component};
+use crate::cluster::{Cluster, cluster, is_match, split_component};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry, Found, Part};
@@ -374,7 +374,7 @@ pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
 
 /// Whether two candidates are copies of one article.
 pub fn verify(a: &Signature, b: &Signature, config: &Config) -> bool {
-    matches(a, b, config).is_some()
+    is_match(a, b, config)
 }
 
 /// The connected components of two or more documents, from the verified
