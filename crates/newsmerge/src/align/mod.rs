@@ -31,8 +31,8 @@ use crate::hashing::{SEED, intersection_size};
 use crate::normalize::text::fold_key;
 use crate::normalize::text::rough_word_count;
 use crate::normalize::{Document, Kind, segment, word_count};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use std::collections::HashMap;
 use std::ops::Range;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -123,7 +123,7 @@ pub fn refine(copies: &[&Document], units: &mut [Vec<Unit>]) {
             (0..=words.len()).map(|at| context(&words, at)).collect()
         })
         .collect();
-    let mut known = std::collections::HashSet::new();
+    let mut known = HashSet::default();
     for (us, hs) in units.iter().zip(&contexts) {
         let mut at = 0;
         for u in &us[..us.len().saturating_sub(1)] {
@@ -425,7 +425,7 @@ fn found<'a>(p: &Para<'a>) -> Work<'a> {
 /// Coarser than Patience where copies move text, but bounded, and the same
 /// on every machine.
 fn greedy_diff(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
-    let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut at: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, k) in old.iter().enumerate() {
         at.entry(k).or_default().push(i);
     }
@@ -542,7 +542,7 @@ fn merge_moved(mut slots: Vec<Work<'_>>, copies: usize) -> Vec<Work<'_>> {
     let partial: Vec<usize> = (0..slots.len())
         .filter(|&i| distinct_copies(&slots[i].cells) < copies)
         .collect();
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::default();
     for &i in &partial {
         by_key.entry(slots[i].key).or_default().push(i);
     }

@@ -82,7 +82,11 @@ pub fn is_match(a: &Signature, b: &Signature, config: &Config) -> bool {
         ratio(shared, smaller + larger - shared) >= c.min_resemblance
     });
     let by_containment = (smaller >= c.min_containment_shingles)
-        .then(|| least_passing(smaller, |shared| ratio(shared, smaller) >= c.min_containment))
+        .then(|| {
+            least_passing(smaller, |shared| {
+                ratio(shared, smaller) >= c.min_containment
+            })
+        })
         .flatten();
     let shares = |k: usize| shares_at_least_merged(&small.shingles, &large.shingles, k);
     match (by_resemblance, by_containment) {
@@ -254,7 +258,7 @@ fn split_by_centre<F: Fingerprints + ?Sized>(
     let mut clusters: Vec<Cluster> = Vec::new();
     // Each cluster's centre's fingerprint, read once.
     let mut centres: Vec<Cow<'_, Signature>> = Vec::new();
-    let mut cluster_of: std::collections::HashMap<DocId, usize> = std::collections::HashMap::new();
+    let mut cluster_of: rustc_hash::FxHashMap<DocId, usize> = rustc_hash::FxHashMap::default();
     for doc in by_size {
         let signature = signatures.whole(doc.0);
         // Only the clusters of its verified partners can take it: a centre

@@ -17,6 +17,42 @@ use super::text::collapse_spaces;
 /// closing quotes or brackets) followed by a space. Abbreviations cut too;
 /// callers only need sentence edges that are good enough to find notices.
 pub fn sentences(text: &str) -> Vec<&str> {
+    if text.is_ascii() {
+        ascii_sentences(text)
+    } else {
+        char_sentences(text)
+    }
+}
+
+/// [`sentences`] of ASCII text, found by jumping from stop to stop (the
+/// full-width stops and `…` are not ASCII).
+fn ascii_sentences(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    while let Some(found) = memchr::memchr3(b'.', b'!', b'?', &bytes[at..]) {
+        let mut end = at + found + 1;
+        while bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'"' | b'\'' | b')' | b']' | b'.' | b'!' | b'?'))
+        {
+            end += 1;
+        }
+        if bytes.get(end) == Some(&b' ') {
+            out.push(text[start..end].trim());
+            start = end;
+        }
+        at = end;
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// [`sentences`] of any text, character by character.
+fn char_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
@@ -182,6 +218,13 @@ pub fn rejoin_split(prev: &str, next: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_sentences_are_cut_as_any_text_is(text in "[ a.!?\"')\\]]{0,40}") {
+            proptest::prop_assert_eq!(ascii_sentences(&text), char_sentences(&text));
+        }
+    }
 
     #[test]
     fn a_two_line_block_that_spilled_in_a_wrapped_text_is_one_paragraph() {

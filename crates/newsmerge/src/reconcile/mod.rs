@@ -129,7 +129,7 @@ pub fn attach(canon: &mut CanonicalText, copies: &[&Document], from: usize) {
     }
     let line_keys: Vec<String> = canon.lines.iter().map(|l| fold_key(&l.text)).collect();
     for (copy, doc) in copies.iter().enumerate().skip(from) {
-        let keys: std::collections::HashSet<&str> =
+        let keys: rustc_hash::FxHashSet<&str> =
             doc.iter_content().map(|p| p.key.as_str()).collect();
         for (line, key) in canon.lines.iter_mut().zip(&line_keys) {
             if !keys.contains(key.as_str()) {
@@ -214,7 +214,7 @@ pub const MIN_REPEAT_WORDS: usize = 8;
 /// sentence end is no repeat: a lede that opens with the words of its
 /// headline keeps them.
 fn without_repeats(copies: &[&Document], alignment: &Alignment, keep: &[bool]) -> Vec<bool> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     alignment
         .slots
         .iter()
