@@ -184,6 +184,17 @@ fn fold_chars(text: &str, key: &mut String) {
     let mut prev_alnum = false;
     let mut pending_space = false;
     while let Some(c) = chars.next() {
+        // Most characters of most texts are ASCII, which the table folds.
+        let folded = if c.is_ascii() { FOLDED[c as usize] } else { 0 };
+        if folded != 0 {
+            if pending_space && !key.is_empty() {
+                key.push(' ');
+            }
+            pending_space = false;
+            key.push(char::from(folded));
+            prev_alnum = true;
+            continue;
+        }
         if is_unspaced(c) {
             if !key.is_empty() {
                 key.push(' ');
@@ -198,11 +209,7 @@ fn fold_chars(text: &str, key: &mut String) {
                 key.push(' ');
             }
             pending_space = false;
-            if c.is_ascii() {
-                key.push(c.to_ascii_lowercase());
-            } else {
-                key.extend(c.to_lowercase());
-            }
+            key.extend(c.to_lowercase());
             prev_alnum = true;
             continue;
         }
