@@ -11,11 +11,12 @@
 //! new cluster when it matches none. Membership is thus always verified
 //! against the cluster's most complete copy.
 //!
-//! Cost: one overlap per candidate pair, linear in the two fingerprints;
-//! union-find in near-linear time; and in the split, each member is
-//! compared only with the centres of the clusters its verified partners
-//! joined, so the work is bounded by the verified pairs, never by members
-//! times centres.
+//! Cost: one walk through the two fingerprints per candidate pair, linear
+//! in their size, and cut short for the many pairs that fall short (see
+//! [`is_match`]); union-find in near-linear time; and in the split, each
+//! member is compared only with the centres of the clusters its verified
+//! partners joined, so the work is bounded by the verified pairs, never by
+//! members times centres.
 
 use crate::config::Config;
 use crate::hashing::shares_at_least_merged;
