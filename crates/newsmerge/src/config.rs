@@ -257,7 +257,7 @@ setters! {
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
     /// verify candidate pairs: `dedup` at a million documents peaks at
-    /// 1.7 GiB instead of 2.9 GiB, for 1.0-1.1× the CPU time. By default,
+    /// 1.6-1.8 GiB instead of 2.9 GiB, for about 1.1× the CPU time. By default,
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// The field that holds a record's own id. By default, `id`.
