@@ -226,25 +226,32 @@ fn fold_chars(text: &str, key: &mut String) {
 /// the hottest loop of normalizing). Each byte is handled without a
 /// branch, since letters and gaps alternate every few bytes: a byte is
 /// written at the end of the output, and the end moves past it only when
-/// it is kept. The buffer is checked back into a string once.
+/// it is kept. A kept byte gets a space before it when the output has
+/// begun and the byte before is a gap: neither kept nor a joiner right
+/// after a kept byte. That needs only the byte before and its own
+/// predecessor, so the one value carried from byte to byte that the next
+/// step waits on is the output's end. The buffer is checked back into a
+/// string once.
 fn fold_ascii(bytes: &[u8], key: &mut String) {
     let mut out = std::mem::take(key).into_bytes();
     out.clear();
-    // Each byte yields at most one: a kept byte, or the space of a gap.
-    out.resize(bytes.len(), 0);
-    let folded = |b: u8| FOLDED[usize::from(b & 0x7F)];
-    let (mut end, mut gap, mut prev_kept) = (0, false, false);
-    for (i, &b) in bytes.iter().enumerate() {
-        let c = folded(b);
+    // Each byte yields at most one: a kept byte, or the space of a gap
+    // (the last write may land one past the last byte).
+    out.resize(bytes.len() + 1, 0);
+    let (mut end, mut begun) = (0, false);
+    let (mut prev_kept, mut prev_gap) = (false, false);
+    for &b in bytes {
+        let b = usize::from(b & 0x7F);
+        let c = FOLDED[b];
         let kept = c != 0;
-        // An apostrophe or hyphen between two letters joins the word.
-        let next_kept = bytes.get(i + 1).is_some_and(|&n| folded(n) != 0);
-        let joins = JOINERS[usize::from(b & 0x7F)] & prev_kept & next_kept;
         out[end] = b' ';
-        end += usize::from(gap & kept & (end != 0));
-        out[end] = c;
-        end += usize::from(kept);
-        gap = !kept & (gap | !joins);
+        let at = end + usize::from(kept & begun & prev_gap);
+        out[at] = c;
+        end = at + usize::from(kept);
+        begun |= kept;
+        // A joiner right after a kept byte is no gap: if the next byte is
+        // kept, the joiner joins; if not, that byte is the gap.
+        prev_gap = !kept & !(JOINERS[b] & prev_kept);
         prev_kept = kept;
     }
     out.truncate(end);
