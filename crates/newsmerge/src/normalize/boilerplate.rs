@@ -61,11 +61,9 @@ const MAX_LINE_WORDS: usize = 40;
 /// Classifies one paragraph from its text and folded key, with `markers`
 /// for the phrases.
 pub fn classify(text: &str, key: &str, markers: &Markers) -> Kind {
-    // Counted no further than a line that is content by its length alone.
-    let words = key
-        .split_ascii_whitespace()
-        .take(MAX_LINE_WORDS + 1)
-        .count();
+    // A folded key has one space between words: counting them is counting
+    // spaces.
+    let words = super::word_count(key);
     if words == 0 {
         return if is_ellipsis(text) {
             Kind::Truncation

@@ -10,9 +10,10 @@
 //! matches whatever percentage a page shows. All phrases are searched at
 //! once with one Aho-Corasick automaton.
 
-use super::text::fold_key;
+use super::text::{fold_key, is_collapsed_ascii};
 use crate::error::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -183,7 +184,19 @@ impl fmt::Debug for Markers {
 }
 
 /// The marker key of a folded key: runs of number words become one `#`.
-pub fn marker_key(key: &str) -> String {
+/// An ASCII key without digits or `#`, single-spaced, is its own marker
+/// key, and is borrowed.
+pub fn marker_key(key: &str) -> Cow<'_, str> {
+    let bytes = key.as_bytes();
+    let numberless = !bytes.iter().any(|&b| b.is_ascii_digit() || b == b'#');
+    if numberless && is_collapsed_ascii(bytes) {
+        return Cow::Borrowed(key);
+    }
+    Cow::Owned(numbers_marked(key))
+}
+
+/// [`marker_key`] word by word.
+fn numbers_marked(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut last_number = false;
     for word in key.split_ascii_whitespace() {
@@ -208,7 +221,7 @@ fn phrase_key(phrase: &str) -> String {
         .map(|w| if w == "#" { w.to_string() } else { fold_key(w) })
         .filter(|w| !w.is_empty())
         .collect();
-    marker_key(&folded.join(" "))
+    marker_key(&folded.join(" ")).into_owned()
 }
 
 fn parse_phrases(text: &str) -> Result<Vec<(MarkerKind, String)>, MarkerError> {
@@ -251,6 +264,13 @@ mod tests {
             .iter()
             .map(|f| f.kind)
             .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_borrowed_marker_key_is_the_key_marked_word_by_word(key in "[ a-c1#\t\u{e9}]{0,16}") {
+            proptest::prop_assert_eq!(marker_key(&key), numbers_marked(&key));
+        }
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn collapse_spaces(text: &str) -> String {
 
 /// Whether ASCII text already has single spaces between words and none at
 /// the ends.
-fn is_collapsed_ascii(bytes: &[u8]) -> bool {
+pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
     let Some((&first, rest)) = bytes.split_first() else {
         return true;
     };
