@@ -235,9 +235,11 @@ fn fold_chars(text: &str, key: &mut String) {
 fn fold_ascii(bytes: &[u8], key: &mut String) {
     let mut out = std::mem::take(key).into_bytes();
     out.clear();
-    // Each byte yields at most one: a kept byte, or the space of a gap
-    // (the last write may land one past the last byte).
-    out.resize(bytes.len() + 1, 0);
+    // Each byte yields at most one: a kept byte, or the space of the gap
+    // right before a kept byte. So at byte `i` the end is at most `i`,
+    // and at most `i - 1` when the byte before was a gap: every write
+    // lands inside.
+    out.resize(bytes.len(), 0);
     let (mut end, mut begun) = (0, false);
     let (mut prev_kept, mut prev_gap) = (false, false);
     for &b in bytes {
