@@ -85,8 +85,15 @@ pub fn last_words(doc: &Document) -> Option<String> {
         .iter()
         .rev()
         .find(|p| p.kind == Kind::Content)?;
-    let words: Vec<&str> = last.key.split(' ').collect();
-    Some(words[words.len().saturating_sub(8)..].join(" "))
+    Some(last_key_words(&last.key).to_string())
+}
+
+/// The last eight words of a key: what follows its eighth space from the
+/// end, or the whole key when it has fewer, found without splitting the
+/// whole paragraph.
+fn last_key_words(key: &str) -> &str {
+    let from = key.rmatch_indices(' ').nth(7).map_or(0, |(i, _)| i + 1);
+    &key[from..]
 }
 
 #[cfg(test)]
@@ -97,6 +104,15 @@ mod tests {
 
     fn doc(text: &str) -> Document {
         normalize(DocId(0), "d", "d", &Meta::default(), text)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_last_words_are_the_last_eight_pieces_between_spaces(key in "[ ab]{0,40}") {
+            let pieces: Vec<&str> = key.split(' ').collect();
+            let want = pieces[pieces.len().saturating_sub(8)..].join(" ");
+            proptest::prop_assert_eq!(last_key_words(&key), want);
+        }
     }
 
     #[test]

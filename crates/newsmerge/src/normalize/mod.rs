@@ -20,6 +20,7 @@ pub mod text;
 use crate::ingest::Meta;
 pub use boilerplate::{Furniture, Kind};
 pub use markers::Markers;
+use std::borrow::Cow;
 
 pub use crate::ids::DocId;
 
@@ -104,7 +105,8 @@ pub fn normalize_with(
             pieces.insert(0, title);
         }
     }
-    let mut paragraphs: Vec<Paragraph> = pieces.iter().map(|p| paragraph(p, markers)).collect();
+    let mut paragraphs: Vec<Paragraph> =
+        pieces.into_iter().map(|p| paragraph(p, markers)).collect();
     strip_title_suffix(&mut paragraphs);
     let paragraphs = rejoin(paragraphs);
     Document {
@@ -116,8 +118,15 @@ pub fn normalize_with(
     }
 }
 
-fn paragraph(raw: &str, markers: &Markers) -> Paragraph {
-    let text = text::collapse_spaces(&text::strip_markdown(raw));
+/// One paragraph of a document from its piece of text, which it keeps
+/// when neither stripping markdown nor collapsing spaces changes it (most
+/// paragraphs: the pieces come with their spaces collapsed).
+fn paragraph(raw: String, markers: &Markers) -> Paragraph {
+    let stripped = match text::strip_markdown(&raw) {
+        Cow::Borrowed(s) if s.len() == raw.len() => None,
+        other => Some(other.into_owned()),
+    };
+    let text = text::collapse_spaces_owned(stripped.unwrap_or(raw));
     let key = text::fold_key(&text);
     let kind = boilerplate::classify(&text, &key, markers);
     Paragraph {

@@ -187,7 +187,7 @@ impl Lines {
 /// ASCII needs no cleaning, so that a learned line's key is the key its
 /// paragraph gets when normalized.
 fn cleaned(line: &str) -> Option<String> {
-    (!super::text::is_clean_ascii(line)).then(|| super::text::clean(line))
+    (!super::text::is_clean_ascii(line)).then(|| super::text::clean(line).into_owned())
 }
 
 /// The lines learned as furniture, and as site text.

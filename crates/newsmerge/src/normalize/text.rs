@@ -11,10 +11,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Cleans a document's raw text: line ends to `\n`, Unicode NFC, HTML
 /// entities decoded, exotic spaces to plain ones, invisible characters and
-/// control characters removed.
-pub fn clean(raw: &str) -> String {
+/// control characters removed. Text that needs none of it is borrowed.
+pub fn clean(raw: &str) -> Cow<'_, str> {
     if is_clean_ascii(raw) {
-        return raw.to_string();
+        return Cow::Borrowed(raw);
     }
     let unified: Cow<str> = if raw.contains('\r') {
         Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
@@ -27,9 +27,9 @@ pub fn clean(raw: &str) -> String {
         _ => Cow::Owned(decoded.nfc().collect()),
     };
     if is_plain_ascii(composed.as_bytes()) || composed.chars().all(|c| clean_char(c) == Some(c)) {
-        return composed.into_owned();
+        return Cow::Owned(composed.into_owned());
     }
-    composed.chars().filter_map(clean_char).collect()
+    Cow::Owned(composed.chars().filter_map(clean_char).collect())
 }
 
 /// Whether [`clean`] leaves `text` as it is without looking further:
@@ -73,6 +73,15 @@ pub fn collapse_spaces(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// [`collapse_spaces`] of a string the caller gives up: returned as it
+/// is when it is already collapsed, without a copy.
+pub fn collapse_spaces_owned(text: String) -> String {
+    if is_collapsed_ascii(text.as_bytes()) {
+        return text;
+    }
+    collapse_spaces(&text)
 }
 
 /// Whether ASCII text already has single spaces between words and none at
