@@ -108,7 +108,8 @@ pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
 /// (so `Russia’s`, `Russia's` and `russias` share a key, as do `de-escalation`
 /// and `deescalation`).
 pub fn fold_key(text: &str) -> String {
-    let mut key = String::with_capacity(text.len());
+    // What `fold_key_into` reserves: allocated once, at the size it needs.
+    let mut key = String::with_capacity(text.len() + 1);
     fold_key_into(text, &mut key);
     key
 }
@@ -118,6 +119,9 @@ pub fn fold_key(text: &str) -> String {
 pub fn fold_key_into(text: &str, key: &mut String) {
     let mut out = std::mem::take(key).into_bytes();
     out.clear();
+    // A key is no longer than its text, but for a character whose
+    // lowercase is longer; the ASCII loop wants one byte more.
+    out.reserve(text.len() + 1);
     let mut carry = Carry::default();
     if text.is_ascii() {
         fold_ascii(text.as_bytes(), &mut out, &mut carry);
