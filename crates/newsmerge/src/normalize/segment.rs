@@ -51,32 +51,31 @@ fn ascii_sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// [`sentences`] of any text, character by character.
+/// [`sentences`] of any text: jumps from byte to byte that may start a
+/// stop (an ASCII stop, or the lead byte of `…` or a full-width stop),
+/// and decodes only the characters there and right after a stop.
 fn char_sentences(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        // Full-width stops end a sentence with no space after them.
+    let (mut start, mut at) = (0, 0);
+    while let Some(found) = bytes[at..].iter().position(|&b| STOP_LEADS[usize::from(b)]) {
+        // A stop's lead byte starts a character.
+        let i = at + found;
+        let c = text[i..].chars().next().unwrap_or(' ');
         let full_width = matches!(c, '。' | '！' | '？');
+        let mut end = i + c.len_utf8();
         if !full_width && !matches!(c, '.' | '!' | '?' | '…') {
+            at = end;
             continue;
         }
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, q)) = chars.peek() {
-            if !matches!(
-                q,
-                '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?' | '」' | '』' | '）'
-            ) {
-                break;
-            }
-            end = j + q.len_utf8();
-            chars.next();
+        while let Some(q) = text[end..].chars().next().filter(|&q| is_closer(q)) {
+            end += q.len_utf8();
         }
-        if full_width || chars.peek().is_some_and(|&(_, n)| n == ' ') {
+        if full_width || bytes.get(end) == Some(&b' ') {
             out.push(text[start..end].trim());
             start = end;
         }
+        at = end;
     }
     let rest = text[start..].trim();
     if !rest.is_empty() {
@@ -84,6 +83,27 @@ fn char_sentences(text: &str) -> Vec<&str> {
     }
     out
 }
+
+/// What may close a sentence after its stop: quotes, brackets, more stops.
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?' | '」' | '』' | '）'
+    )
+}
+
+/// The bytes a stop may start with: `.`, `!`, `?`, and the lead bytes of
+/// `…` (E2), `。` (E3) and `！`, `？` (EF).
+static STOP_LEADS: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'.' as usize] = true;
+    table[b'!' as usize] = true;
+    table[b'?' as usize] = true;
+    table[0xE2] = true;
+    table[0xE3] = true;
+    table[0xEF] = true;
+    table
+};
 
 /// Lines wider than this are never hard wraps.
 const MAX_WRAP_WIDTH: usize = 120;
@@ -219,10 +239,52 @@ pub fn rejoin_split(prev: &str, next: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Sentences found character by character: what the paths that jump
+    /// from stop to stop are checked against.
+    fn sentences_by_chars(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            // Full-width stops end a sentence with no space after them.
+            let full_width = matches!(c, '。' | '！' | '？');
+            if !full_width && !matches!(c, '.' | '!' | '?' | '…') {
+                continue;
+            }
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, q)) = chars.peek() {
+                if !matches!(
+                    q,
+                    '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?' | '」' | '』' | '）'
+                ) {
+                    break;
+                }
+                end = j + q.len_utf8();
+                chars.next();
+            }
+            if full_width || chars.peek().is_some_and(|&(_, n)| n == ' ') {
+                out.push(text[start..end].trim());
+                start = end;
+            }
+        }
+        let rest = text[start..].trim();
+        if !rest.is_empty() {
+            out.push(rest);
+        }
+        out
+    }
+
     proptest::proptest! {
         #[test]
         fn ascii_sentences_are_cut_as_any_text_is(text in "[ a.!?\"')\\]]{0,40}") {
-            proptest::prop_assert_eq!(ascii_sentences(&text), char_sentences(&text));
+            proptest::prop_assert_eq!(ascii_sentences(&text), sentences_by_chars(&text));
+        }
+
+        #[test]
+        fn sentences_are_cut_as_character_by_character(
+            text in "[ a.!?\"')\\]\u{2026}\u{3002}\u{ff01}\u{ff1f}\u{201d}\u{2019}\u{300d}\u{ff09}\u{2014}\u{e9}\u{ff0c}]{0,40}",
+        ) {
+            proptest::prop_assert_eq!(char_sentences(&text), sentences_by_chars(&text));
         }
     }
 
