@@ -62,7 +62,7 @@ fn clean_char(c: char) -> Option<char> {
 
 /// Collapses every run of whitespace to one space and trims the ends.
 pub fn collapse_spaces(text: &str) -> String {
-    if is_collapsed_ascii(text.as_bytes()) {
+    if is_collapsed(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
@@ -78,29 +78,60 @@ pub fn collapse_spaces(text: &str) -> String {
 /// [`collapse_spaces`] of a string the caller gives up: returned as it
 /// is when it is already collapsed, without a copy.
 pub fn collapse_spaces_owned(text: String) -> String {
-    if is_collapsed_ascii(text.as_bytes()) {
+    if is_collapsed(&text) {
         return text;
     }
     collapse_spaces(&text)
 }
 
+/// Whether text already has single spaces between words and none at the
+/// ends: what [`collapse_spaces`] leaves as it is.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    spaced_once(bytes) && (bytes.is_ascii() || !has_wide_spaces(text))
+}
+
 /// Whether ASCII text already has single spaces between words and none at
 /// the ends.
 pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
+    bytes.is_ascii() && spaced_once(bytes)
+}
+
+/// Whether the ASCII whitespace of a text is single spaces between words.
+fn spaced_once(bytes: &[u8]) -> bool {
     let Some((&first, rest)) = bytes.split_first() else {
         return true;
     };
     // Two passes without early exits or slice windows, which the compiler
-    // vectorizes: no two spaces in a row; no byte above ASCII, no
-    // whitespace but spaces.
+    // vectorizes: no two spaces in a row; no whitespace but spaces.
     let doubled = bytes
         .iter()
         .zip(rest)
         .fold(false, |bad, (&a, &b)| bad | ((a == b' ') & (b == b' ')));
     let other = bytes.iter().fold(false, |bad, &b| {
-        bad | (b >= 0x80) | matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r')
+        bad | matches!(b, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
     });
     !doubled && !other && first != b' ' && bytes.last() != Some(&b' ')
+}
+
+/// Whether a text has whitespace beyond ASCII (no-break, ideographic and
+/// the other Unicode spaces). Each such character starts with one of four
+/// lead bytes, so only the characters there are decoded.
+fn has_wide_spaces(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(found) = bytes[at..]
+        .iter()
+        .position(|&b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+    {
+        let i = at + found;
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if c.is_whitespace() {
+            return true;
+        }
+        at = i + c.len_utf8();
+    }
+    false
 }
 
 /// The match key of a text: lowercase words separated by single spaces, with
@@ -464,6 +495,14 @@ mod tests {
             let words: Vec<&str> = text.split_whitespace().collect();
             let collapsed = text.is_ascii() && text == words.join(" ");
             prop_assert_eq!(is_collapsed_ascii(text.as_bytes()), collapsed);
+        }
+
+        #[test]
+        fn collapsed_text_is_single_spaced_words(
+            text in "[ ab\t\n\r\u{b}\u{e9}\u{a0}\u{85}\u{1680}\u{2009}\u{2019}\u{2028}\u{202f}\u{205f}\u{3000}\u{3001}]{0,12}",
+        ) {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            prop_assert_eq!(is_collapsed(&text), text == words.join(" "));
         }
     }
 
