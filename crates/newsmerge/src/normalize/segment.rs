@@ -62,6 +62,7 @@ fn char_sentences(text: &str) -> Vec<&str> {
         // A stop's lead byte starts a character.
         let i = at + found;
         let c = text[i..].chars().next().unwrap_or(' ');
+        // Full-width stops end a sentence with no space after them.
         let full_width = matches!(c, '。' | '！' | '？');
         let mut end = i + c.len_utf8();
         if !full_width && !matches!(c, '.' | '!' | '?' | '…') {
