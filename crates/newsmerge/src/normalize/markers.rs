@@ -10,7 +10,7 @@
 //! matches whatever percentage a page shows. All phrases are searched at
 //! once with one Aho-Corasick automaton.
 
-use super::text::{fold_key, is_collapsed_ascii};
+use super::text::{fold_key, spaced_once};
 use crate::error::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::borrow::Cow;
@@ -184,12 +184,12 @@ impl fmt::Debug for Markers {
 }
 
 /// The marker key of a folded key: runs of number words become one `#`.
-/// An ASCII key without digits or `#`, single-spaced, is its own marker
-/// key, and is borrowed.
+/// A key without digits or `#` whose words are split by single spaces is
+/// its own marker key, and is borrowed.
 pub fn marker_key(key: &str) -> Cow<'_, str> {
     let bytes = key.as_bytes();
     let numberless = !bytes.iter().any(|&b| b.is_ascii_digit() || b == b'#');
-    if numberless && is_collapsed_ascii(bytes) {
+    if numberless && spaced_once(bytes) {
         return Cow::Borrowed(key);
     }
     Cow::Owned(numbers_marked(key))

@@ -11,7 +11,7 @@
 //! Page breaks also split paragraphs mid-sentence, with a blank line in the
 //! middle. [`rejoin_split`] tells such a cut from a real paragraph end.
 
-use super::text::collapse_spaces;
+use super::text::{chars_at, collapse_spaces};
 
 /// The sentences of a paragraph: cut after `.`, `!`, `?` or `…` (and any
 /// closing quotes or brackets) followed by a space. Abbreviations cut too;
@@ -51,32 +51,29 @@ fn ascii_sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// [`sentences`] of any text: jumps from byte to byte that may start a
-/// stop (an ASCII stop, or the lead byte of `…` or a full-width stop),
-/// and decodes only the characters there and right after a stop.
+/// [`sentences`] of any text: decodes only the characters that may be a
+/// stop (an ASCII stop, or one starting with the lead byte of `…` or of a
+/// full-width stop) and those right after a stop.
 fn char_sentences(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let (mut start, mut at) = (0, 0);
-    while let Some(found) = bytes[at..].iter().position(|&b| STOP_LEADS[usize::from(b)]) {
-        // A stop's lead byte starts a character.
-        let i = at + found;
-        let c = text[i..].chars().next().unwrap_or(' ');
+    let (mut start, mut taken) = (0, 0);
+    let stop_leads = |b: u8| matches!(b, b'.' | b'!' | b'?' | 0xE2 | 0xE3 | 0xEF);
+    for (i, c) in chars_at(text, stop_leads) {
         // Full-width stops end a sentence with no space after them.
         let full_width = matches!(c, '。' | '！' | '？');
-        let mut end = i + c.len_utf8();
-        if !full_width && !matches!(c, '.' | '!' | '?' | '…') {
-            at = end;
+        // Closers already taken with the stop before are not stops again.
+        if i < taken || (!full_width && !matches!(c, '.' | '!' | '?' | '…')) {
             continue;
         }
+        let mut end = i + c.len_utf8();
         while let Some(q) = text[end..].chars().next().filter(|&q| is_closer(q)) {
             end += q.len_utf8();
         }
-        if full_width || bytes.get(end) == Some(&b' ') {
+        if full_width || text.as_bytes().get(end) == Some(&b' ') {
             out.push(text[start..end].trim());
             start = end;
         }
-        at = end;
+        taken = end;
     }
     let rest = text[start..].trim();
     if !rest.is_empty() {
@@ -92,19 +89,6 @@ fn is_closer(c: char) -> bool {
         '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '.' | '!' | '?' | '」' | '』' | '）'
     )
 }
-
-/// The bytes a stop may start with: `.`, `!`, `?`, and the lead bytes of
-/// `…` (E2), `。` (E3) and `！`, `？` (EF).
-static STOP_LEADS: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'.' as usize] = true;
-    table[b'!' as usize] = true;
-    table[b'?' as usize] = true;
-    table[0xE2] = true;
-    table[0xE3] = true;
-    table[0xEF] = true;
-    table
-};
 
 /// Lines wider than this are never hard wraps.
 const MAX_WRAP_WIDTH: usize = 120;

@@ -91,14 +91,9 @@ fn is_collapsed(text: &str) -> bool {
     spaced_once(bytes) && (bytes.is_ascii() || !has_wide_spaces(text))
 }
 
-/// Whether ASCII text already has single spaces between words and none at
-/// the ends.
-pub(crate) fn is_collapsed_ascii(bytes: &[u8]) -> bool {
-    bytes.is_ascii() && spaced_once(bytes)
-}
-
-/// Whether the ASCII whitespace of a text is single spaces between words.
-fn spaced_once(bytes: &[u8]) -> bool {
+/// Whether the ASCII whitespace of a text is single spaces between words,
+/// with none at the ends.
+pub(crate) fn spaced_once(bytes: &[u8]) -> bool {
     let Some((&first, rest)) = bytes.split_first() else {
         return true;
     };
@@ -118,20 +113,25 @@ fn spaced_once(bytes: &[u8]) -> bool {
 /// the other Unicode spaces). Each such character starts with one of four
 /// lead bytes, so only the characters there are decoded.
 fn has_wide_spaces(text: &str) -> bool {
+    chars_at(text, |b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3)).any(|(_, c)| c.is_whitespace())
+}
+
+/// The characters of a text that start at a byte `starts` accepts, with
+/// their offsets: a scan that decodes characters only there. `starts`
+/// accepts only bytes a character can start with (ASCII, or a UTF-8 lead
+/// byte).
+pub(crate) fn chars_at<'a>(
+    text: &'a str,
+    starts: impl Fn(u8) -> bool + 'a,
+) -> impl Iterator<Item = (usize, char)> + 'a {
     let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(found) = bytes[at..]
-        .iter()
-        .position(|&b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3))
-    {
-        let i = at + found;
-        let c = text[i..].chars().next().unwrap_or(' ');
-        if c.is_whitespace() {
-            return true;
-        }
+    std::iter::from_fn(move || {
+        let i = at + bytes[at..].iter().position(|&b| starts(b))?;
+        let c = text[i..].chars().next()?;
         at = i + c.len_utf8();
-    }
-    false
+        Some((i, c))
+    })
 }
 
 /// The match key of a text: lowercase words separated by single spaces, with
@@ -488,13 +488,6 @@ mod tests {
             text in "[ -~\t\n\u{2019}\u{2010}\u{e9}\u{c9}\u{4e2d}\u{2014}\u{201d}\u{ad}]{0,60}",
         ) {
             prop_assert_eq!(fold_key(&text), fold_by_chars(&text));
-        }
-
-        #[test]
-        fn collapsed_ascii_is_single_spaced_words(text in "[ ab\t\n\r\u{e9}]{0,12}") {
-            let words: Vec<&str> = text.split_whitespace().collect();
-            let collapsed = text.is_ascii() && text == words.join(" ");
-            prop_assert_eq!(is_collapsed_ascii(text.as_bytes()), collapsed);
         }
 
         #[test]
