@@ -345,12 +345,11 @@ impl Probe {
         let key_a = key(a);
         let needed = shared_needed(sample.len(), config);
         self.order.clear();
-        self.order.extend(sample.iter().filter_map(|&h| {
-            index
-                .ranges
-                .get(&h)
-                .map(|&(start, end)| (end - start, h, start))
-        }));
+        self.order.extend(
+            sample
+                .iter()
+                .filter_map(|&h| index.find(h).map(|(len, start)| (len, h, start))),
+        );
         self.order.sort_unstable();
         // Shingles that are not indexed count for no pair, so the prefix is
         // taken among the indexed ones.
@@ -360,8 +359,8 @@ impl Probe {
         self.counts
             .resize(self.counts.len().max(signatures.count()), 0);
         self.touched.clear();
-        for &(len, _, start) in &self.order[..prefix] {
-            for &b in &index.docs[start as usize..(start + len) as usize] {
+        for &(len, h, start) in &self.order[..prefix] {
+            for &b in index.posting_at(h, start, len) {
                 if key(b) > key_a {
                     let n = &mut self.counts[b as usize];
                     if *n == 0 {
@@ -551,60 +550,93 @@ const INDEX_PARTS: u32 = 16;
 const INDEX_PART_SHIFT: u32 = 32 - INDEX_PARTS.trailing_zeros();
 
 /// The inverted index from sampled shingle to documents, without postings
-/// of one document or longer than the cap. Built by a parallel sort of
-/// (shingle, document) pairs in [`INDEX_PARTS`] parts of the hash range;
-/// the postings are slices of one array.
+/// of one document or longer than the cap. Built in [`INDEX_PARTS`] parts
+/// of the hash range, in parallel, each from a sort of its (shingle,
+/// document) pairs; a part's postings are slices of one array.
 struct Index {
-    /// Posting of each kept shingle: a range of `docs`.
-    ranges: HashMap<u32, (u32, u32)>,
-    docs: Vec<u32>,
+    /// The parts, by the top bits of the shingles they hold.
+    parts: Vec<IndexPart>,
     /// Each document's sample size, by number: compared for every posting
     /// entry, so kept apart from the fingerprints, in a few megabytes that
     /// stay in the cache.
     sizes: Vec<u32>,
 }
 
+/// The postings of one part of the hash range.
+struct IndexPart {
+    /// Posting of each kept shingle: a range of `docs`.
+    ranges: HashMap<u32, (u32, u32)>,
+    docs: Vec<u32>,
+}
+
 impl Index {
     fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], max_posting: usize) -> Index {
-        let mut ranges = HashMap::default();
-        let mut postings = Vec::new();
-        // The (shingle, document) pairs are sorted a sixteenth of the hash
-        // range at a time, so that only a sixteenth of them is held beside
-        // the fingerprints: the search's peak. Each part is a range of
-        // hashes, so the postings come out in hash order as from one sort.
-        let mut entries: Vec<(u32, u32)> = Vec::new();
-        for part in 0..INDEX_PARTS {
-            entries.clear();
-            for &doc in docs {
-                let sample = signatures.sample(doc);
-                let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < part);
-                let to = sample.partition_point(|&h| h >> INDEX_PART_SHIFT <= part);
-                entries.extend(sample[from..to].iter().map(|&h| (h, doc)));
-            }
-            entries.par_sort_unstable();
-            for group in entries.chunk_by(|x, y| x.0 == y.0) {
-                if (2..=max_posting).contains(&group.len()) {
-                    let start = postings.len() as u32;
-                    postings.extend(group.iter().map(|&(_, d)| d));
-                    ranges.insert(group[0].0, (start, postings.len() as u32));
-                }
-            }
-        }
+        // Each part gathers and sorts only its own (shingle, document)
+        // pairs, so that only a part's pairs per thread are held beside
+        // the fingerprints at once: the search's peak.
+        let parts = (0..INDEX_PARTS)
+            .into_par_iter()
+            .map(|part| IndexPart::build(signatures, docs, part, max_posting))
+            .collect();
         let sizes = (0..signatures.count() as u32)
             .map(|d| signatures.sample(d).len() as u32)
             .collect();
-        Index {
-            ranges,
-            docs: postings,
-            sizes,
-        }
+        Index { parts, sizes }
+    }
+
+    /// The length of the posting of `shingle` and where it starts, when
+    /// it is kept.
+    fn find(&self, shingle: u32) -> Option<(u32, u32)> {
+        let part = &self.parts[(shingle >> INDEX_PART_SHIFT) as usize];
+        part.ranges
+            .get(&shingle)
+            .map(|&(start, end)| (end - start, start))
+    }
+
+    /// The posting of `shingle`, `len` documents from `start` (as
+    /// [`Index::find`] gave them).
+    fn posting_at(&self, shingle: u32, start: u32, len: u32) -> &[u32] {
+        let part = &self.parts[(shingle >> INDEX_PART_SHIFT) as usize];
+        &part.docs[start as usize..(start + len) as usize]
     }
 
     #[cfg(test)]
     fn posting(&self, shingle: u32) -> &[u32] {
-        self.ranges.get(&shingle).map_or(&[], |&(start, end)| {
-            &self.docs[start as usize..end as usize]
-        })
+        self.find(shingle)
+            .map_or(&[], |(len, start)| self.posting_at(shingle, start, len))
+    }
+}
+
+impl IndexPart {
+    /// The postings of the sampled shingles whose top bits are `part`.
+    fn build<F: Fingerprints + ?Sized>(
+        signatures: &F,
+        docs: &[u32],
+        part: u32,
+        max_posting: usize,
+    ) -> IndexPart {
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        for &doc in docs {
+            let sample = signatures.sample(doc);
+            let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < part);
+            let to = sample.partition_point(|&h| h >> INDEX_PART_SHIFT <= part);
+            entries.extend(sample[from..to].iter().map(|&h| (h, doc)));
+        }
+        entries.sort_unstable();
+        let mut ranges = HashMap::default();
+        let mut postings = Vec::new();
+        for group in entries.chunk_by(|x, y| x.0 == y.0) {
+            if (2..=max_posting).contains(&group.len()) {
+                let start = postings.len() as u32;
+                postings.extend(group.iter().map(|&(_, d)| d));
+                ranges.insert(group[0].0, (start, postings.len() as u32));
+            }
+        }
+        postings.shrink_to_fit();
+        IndexPart {
+            ranges,
+            docs: postings,
+        }
     }
 }
 
