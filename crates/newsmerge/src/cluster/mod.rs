@@ -228,7 +228,6 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
-/// Splits one component into clusters around verified centres.
 /// Each document's verified partners, sorted.
 fn neighbours(n: usize, verified: &[CandidatePair]) -> Vec<Vec<DocId>> {
     let mut out: Vec<Vec<DocId>> = vec![Vec::new(); n];
@@ -242,6 +241,7 @@ fn neighbours(n: usize, verified: &[CandidatePair]) -> Vec<Vec<DocId>> {
     out
 }
 
+/// Splits one component into clusters around verified centres.
 fn split_by_centre<F: Fingerprints + ?Sized>(
     members: &[DocId],
     neighbours: &[Vec<DocId>],

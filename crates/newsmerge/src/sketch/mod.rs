@@ -302,7 +302,7 @@ pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> 
         .chain(copies)
         .chain(near)
         .collect();
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs.dedup();
     pairs
 }
@@ -429,30 +429,16 @@ fn near_copies<F: Fingerprints + ?Sized>(signatures: &F, originals: &[u32]) -> V
         a: DocId(x.min(y)),
         b: DocId(x.max(y)),
     };
-    let mut out = Vec::new();
     // (document, centre of a group it belongs to), for every key.
-    let mut centres: Vec<(u32, u32)> = Vec::new();
-    for seed in 0..NEAR_KEYS {
-        let mut keyed: Vec<(u64, u32)> = originals
-            .par_iter()
-            .filter_map(|&d| Some((near_key_of(signatures.sample(d), seed)?, d)))
-            .collect();
-        keyed.par_sort_unstable();
-        for group in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
-            let size = |d: u32| signatures.shingle_count(d);
-            let centre = group
-                .iter()
-                .map(|&(_, d)| d)
-                .max_by_key(|&d| (size(d), std::cmp::Reverse(d)))
-                .expect("a group has members");
-            for &(_, d) in group {
-                centres.push((d, centre));
-                if d != centre {
-                    out.push(pair(d, centre));
-                }
-            }
-        }
-    }
+    let mut centres: Vec<(u32, u32)> = (0..NEAR_KEYS)
+        .into_par_iter()
+        .flat_map_iter(|seed| group_centres(signatures, originals, seed))
+        .collect();
+    let mut out: Vec<CandidatePair> = centres
+        .iter()
+        .filter(|&&(d, centre)| d != centre)
+        .map(|&(d, centre)| pair(d, centre))
+        .collect();
     centres.par_sort_unstable();
     centres.dedup();
     for of_one in centres.chunk_by(|x, y| x.0 == y.0) {
@@ -461,6 +447,32 @@ fn near_copies<F: Fingerprints + ?Sized>(signatures: &F, originals: &[u32]) -> V
         }
     }
     out
+}
+
+/// Each document in a group of originals sharing the near-copy key of
+/// `seed`, with the group's centre: its largest member (most shingles, then
+/// lowest number).
+fn group_centres<F: Fingerprints + ?Sized>(
+    signatures: &F,
+    originals: &[u32],
+    seed: u64,
+) -> Vec<(u32, u32)> {
+    let mut keyed: Vec<(u64, u32)> = originals
+        .iter()
+        .filter_map(|&d| Some((near_key_of(signatures.sample(d), seed)?, d)))
+        .collect();
+    keyed.sort_unstable();
+    let size = |d: u32| signatures.shingle_count(d);
+    let mut centres = Vec::new();
+    for group in keyed.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+        let centre = group
+            .iter()
+            .map(|&(_, d)| d)
+            .max_by_key(|&d| (size(d), std::cmp::Reverse(d)))
+            .expect("a group has members");
+        centres.extend(group.iter().map(|&(_, d)| (d, centre)));
+    }
+    centres
 }
 
 /// A hash of `h` under `seed` (splitmix64's finalizer): one independent
