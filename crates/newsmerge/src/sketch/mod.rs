@@ -558,6 +558,9 @@ pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
 /// The candidate index is built in this many parts of the hash range.
 const INDEX_PARTS: u32 = 16;
 
+/// Most parts of the candidate index built at once.
+const INDEX_WAVE: u32 = 4;
+
 /// The part of the hash range a sampled hash falls in is its top bits.
 const INDEX_PART_SHIFT: u32 = 32 - INDEX_PARTS.trailing_zeros();
 
@@ -584,12 +587,17 @@ struct IndexPart {
 impl Index {
     fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], max_posting: usize) -> Index {
         // Each part gathers and sorts only its own (shingle, document)
-        // pairs, so that only a part's pairs per thread are held beside
-        // the fingerprints at once: the search's peak.
-        let parts = (0..INDEX_PARTS)
-            .into_par_iter()
-            .map(|part| IndexPart::build(signatures, docs, part, max_posting))
-            .collect();
+        // pairs, and at most INDEX_WAVE parts are built at once, so that
+        // only that many parts' pairs are held beside the fingerprints
+        // however many threads there are: the search's peak.
+        let mut parts = Vec::with_capacity(INDEX_PARTS as usize);
+        for wave in (0..INDEX_PARTS).step_by(INDEX_WAVE as usize) {
+            parts.par_extend(
+                (wave..wave + INDEX_WAVE)
+                    .into_par_iter()
+                    .map(|part| IndexPart::build(signatures, docs, part, max_posting)),
+            );
+        }
         let sizes = (0..signatures.count() as u32)
             .map(|d| signatures.sample(d).len() as u32)
             .collect();
