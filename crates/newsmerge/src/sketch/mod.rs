@@ -322,7 +322,7 @@ pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> 
 #[derive(Default)]
 struct Probe {
     /// `a`'s indexed shingles with their posting lengths and where their
-    /// postings start, looked up once.
+    /// postings start in their parts of the index, looked up once.
     order: Vec<(u32, u32, u32)>,
     /// `a`'s indexed shingles past the prefix, sorted.
     rest: Vec<u32>,
@@ -619,12 +619,6 @@ impl Index {
         let part = &self.parts[(shingle >> INDEX_PART_SHIFT) as usize];
         &part.docs[start as usize..(start + len) as usize]
     }
-
-    #[cfg(test)]
-    fn posting(&self, shingle: u32) -> &[u32] {
-        self.find(shingle)
-            .map_or(&[], |(len, start)| self.posting_at(shingle, start, len))
-    }
 }
 
 impl IndexPart {
@@ -819,7 +813,14 @@ mod tests {
     /// find without walking the longest postings.
     fn counted_pairs(signatures: &[Signature], config: &Config) -> Vec<(u32, u32)> {
         let (originals, _) = exact_copies(signatures);
-        let index = Index::build(signatures, &originals, config.sketch.max_posting);
+        // A shingle is indexed when 2 to `max_posting` originals have it.
+        let indexed = |h: &u32| {
+            let posting = originals
+                .iter()
+                .filter(|&&d| signatures[d as usize].sample.binary_search(h).is_ok())
+                .count();
+            (2..=config.sketch.max_posting).contains(&posting)
+        };
         let mut out = Vec::new();
         for (i, &a) in originals.iter().enumerate() {
             for &b in &originals[i + 1..] {
@@ -829,7 +830,7 @@ mod tests {
                 );
                 let shared = sa
                     .iter()
-                    .filter(|&&h| sb.binary_search(&h).is_ok() && index.posting(h).len() > 1)
+                    .filter(|&&h| sb.binary_search(&h).is_ok() && indexed(&h))
                     .count() as u32;
                 if shared >= shared_needed(sa.len().min(sb.len()), config) {
                     out.push((a, b));
@@ -847,11 +848,14 @@ mod tests {
             cap in 2usize..30,
         ) {
             let config = Config::builder().max_posting(cap).build().unwrap();
+            // Spread over the hash range, so that the index's parts are
+            // all in play.
+            let spread = |h: u32| h * 100_000_000;
             let signatures: Vec<Signature> = samples
                 .into_iter()
                 .map(|s| Signature {
-                    shingles: s.iter().copied().collect(),
-                    sample: s.into_iter().collect(),
+                    shingles: s.iter().copied().map(spread).collect(),
+                    sample: s.into_iter().map(spread).collect(),
                     ..Signature::default()
                 })
                 .collect();
