@@ -65,14 +65,7 @@ pub fn collapse_spaces(text: &str) -> String {
     if is_collapsed(text) {
         return text.to_string();
     }
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
+    words_single_spaced(text)
 }
 
 /// [`collapse_spaces`] of a string the caller gives up: returned as it
@@ -81,7 +74,19 @@ pub fn collapse_spaces_owned(text: String) -> String {
     if is_collapsed(&text) {
         return text;
     }
-    collapse_spaces(&text)
+    words_single_spaced(&text)
+}
+
+/// The words of a text joined by single spaces.
+fn words_single_spaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Whether text already has single spaces between words and none at the
