@@ -381,6 +381,9 @@ impl Probe {
         for &b in &self.touched {
             let counted = std::mem::take(&mut self.counts[b as usize]);
             let wanted = needed.saturating_sub(counted) as usize;
+            if wanted > 0 && index.bits[b as usize].may_hold_count(&self.rest) < wanted {
+                continue;
+            }
             if shares_at_least(&self.rest, signatures.sample(b), wanted) {
                 found.push(CandidatePair {
                     a: DocId(a.min(b)),
@@ -575,6 +578,39 @@ struct Index {
     /// entry, so kept apart from the fingerprints, in a few megabytes that
     /// stay in the cache.
     sizes: Vec<u32>,
+    /// Each document's sample as a [`SampleBits`], by number: a partner's
+    /// fingerprint is read only when its bits leave it able to reach the
+    /// shingles it needs.
+    bits: Vec<SampleBits>,
+}
+
+/// A sample as a 512-bit filter: one bit set for each sampled shingle,
+/// picked by the shingle's low bits. A shingle whose bit is unset is not
+/// in the sample, so the shingles of a list whose bits are set bound from
+/// above how many of them the sample holds. One cache line per document,
+/// where reading its sample takes two or more.
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct SampleBits([u64; 8]);
+
+impl SampleBits {
+    fn of(sample: &[u32]) -> SampleBits {
+        let mut bits = SampleBits::default();
+        for &h in sample {
+            bits.0[(h as usize >> 6) & 7] |= 1 << (h & 63);
+        }
+        bits
+    }
+
+    /// Whether `h` may be in the sample: certainly not when `false`.
+    fn may_hold(&self, h: u32) -> bool {
+        self.0[(h as usize >> 6) & 7] & (1 << (h & 63)) != 0
+    }
+
+    /// How many of `shingles` may be in the sample: at least as many as are.
+    fn may_hold_count(&self, shingles: &[u32]) -> usize {
+        shingles.iter().filter(|&&h| self.may_hold(h)).count()
+    }
 }
 
 /// The postings of one part of the hash range.
@@ -598,10 +634,14 @@ impl Index {
                     .map(|part| IndexPart::build(signatures, docs, part, max_posting)),
             );
         }
-        let sizes = (0..signatures.count() as u32)
-            .map(|d| signatures.sample(d).len() as u32)
-            .collect();
-        Index { parts, sizes }
+        let (sizes, bits) = (0..signatures.count() as u32)
+            .into_par_iter()
+            .map(|d| {
+                let sample = signatures.sample(d);
+                (sample.len() as u32, SampleBits::of(sample))
+            })
+            .unzip();
+        Index { parts, sizes, bits }
     }
 
     /// The length of the posting of `shingle` and where it starts, when
@@ -842,6 +882,20 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn sample_bits_never_miss_a_member(
+            sample in proptest::collection::btree_set(proptest::num::u32::ANY, 0..200),
+            others in proptest::collection::vec(proptest::num::u32::ANY, 0..50),
+        ) {
+            let sample: Vec<u32> = sample.into_iter().collect();
+            let bits = SampleBits::of(&sample);
+            proptest::prop_assert!(sample.iter().all(|&h| bits.may_hold(h)));
+            let mut list = others.clone();
+            list.extend(sample.iter().step_by(3));
+            let held = list.iter().filter(|h| sample.binary_search(h).is_ok()).count();
+            proptest::prop_assert!(bits.may_hold_count(&list) >= held);
+        }
+
+        #[test]
         fn the_prefix_filter_finds_exactly_the_counted_pairs(
             samples in proptest::collection::vec(
                 proptest::collection::btree_set(0u32..40, 1..25), 2..40),
@@ -849,8 +903,9 @@ mod tests {
         ) {
             let config = Config::builder().max_posting(cap).build().unwrap();
             // Spread over the hash range, so that the index's parts are
-            // all in play.
-            let spread = |h: u32| h * 100_000_000;
+            // all in play, and over the low bits, so that the samples'
+            // filter bits are too.
+            let spread = |h: u32| h * 100_000_007;
             let signatures: Vec<Signature> = samples
                 .into_iter()
                 .map(|s| Signature {
