@@ -46,27 +46,42 @@ const QUOTE_WORDS: usize = 12;
 /// sentences or more, one long sentence, or a quotation. Such a line is
 /// never learned as furniture.
 pub fn reads_as_prose(text: &str) -> bool {
-    // ASCII text splits the same on ASCII whitespace, without decoding.
-    let (words, sentences) = if text.is_ascii() {
-        count_sentences(text.split_ascii_whitespace())
+    // ASCII text splits the same on ASCII whitespace, and ends its
+    // sentences and quotes in ASCII, without decoding.
+    let ascii = text.is_ascii();
+    let (words, sentences) = if ascii {
+        count_sentences(text.as_bytes().split(u8::is_ascii_whitespace), |w| {
+            matches!(w.last(), Some(b'.' | b'!' | b'?')) || w.ends_with(b".\"")
+        })
     } else {
-        count_sentences(text.split_whitespace())
+        count_sentences(text.split_whitespace(), |w| {
+            w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\"")
+        })
     };
     words >= LONG_SENTENCE_WORDS
         || (words >= PROSE_WORDS && sentences >= 2)
         || (words >= QUOTE_WORDS
-            && text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']))
+            && if ascii {
+                text.as_bytes().contains(&b'"')
+            } else {
+                text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}'])
+            })
 }
 
 /// The words (counted no further than [`LONG_SENTENCE_WORDS`]) and the
-/// sentence ends among them.
-fn count_sentences<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
+/// sentence ends among them, from a text's pieces between spaces (empty
+/// ones skipped).
+fn count_sentences<W: AsRef<[u8]>>(
+    pieces: impl Iterator<Item = W>,
+    ends_sentence: impl Fn(&W) -> bool,
+) -> (usize, usize) {
     let (mut count, mut sentences) = (0, 0);
-    for w in words.take(LONG_SENTENCE_WORDS) {
+    for w in pieces
+        .filter(|w| !w.as_ref().is_empty())
+        .take(LONG_SENTENCE_WORDS)
+    {
         count += 1;
-        sentences += usize::from(
-            w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""),
-        );
+        sentences += usize::from(ends_sentence(&w));
     }
     (count, sentences)
 }
@@ -290,6 +305,43 @@ mod tests {
     use super::*;
     use crate::ingest::Meta;
     use crate::normalize::{DocId, normalize};
+    use proptest::prelude::*;
+
+    /// [`reads_as_prose`] on decoded characters, whatever the text.
+    fn reads_as_prose_decoded(text: &str) -> bool {
+        let (mut words, mut sentences) = (0, 0);
+        for w in text.split_ascii_whitespace().take(LONG_SENTENCE_WORDS) {
+            words += 1;
+            sentences += usize::from(
+                w.ends_with(['.', '!', '?']) || w.ends_with(".\u{201D}") || w.ends_with(".\""),
+            );
+        }
+        words >= LONG_SENTENCE_WORDS
+            || (words >= PROSE_WORDS && sentences >= 2)
+            || (words >= QUOTE_WORDS
+                && text.contains(['\u{201C}', '\u{201D}', '"', '\u{00AB}', '\u{300C}']))
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_lines_read_as_prose_as_decoded_ones(
+            words in prop::collection::vec(
+                ("[a-z]{1,6}", prop_oneof![
+                    30 => Just(""), 2 => Just("."), 2 => Just("?"), 1 => Just(".\""),
+                    1 => Just("\""), 1 => Just(".\u{201D}"),
+                ]),
+                0..45,
+            ),
+            gaps in prop::collection::vec("[ \t\r\x0c]{1,2}", 45),
+        ) {
+            let text: String = words
+                .iter()
+                .zip(&gaps)
+                .map(|((w, end), gap)| format!("{w}{end}{gap}"))
+                .collect();
+            prop_assert_eq!(reads_as_prose(&text), reads_as_prose_decoded(&text));
+        }
+    }
 
     fn page(source: &str, headline: &str) -> Document {
         let text = format!(
