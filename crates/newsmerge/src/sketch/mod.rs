@@ -146,11 +146,7 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
     let mut opening = Vec::new();
     for p in doc.iter_content().filter(|p| !p.site_text) {
         let before = words.len();
-        words.extend(
-            p.key
-                .split_ascii_whitespace()
-                .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
-        );
+        hash_words(&p.key, &mut words);
         if opening.len() < OPENING_PARAGRAPHS && words.len() - before >= MIN_OPENING_WORDS {
             opening.push(opening_of(&words[before..], config));
         }
@@ -163,6 +159,18 @@ pub fn sketch(doc: &Document, config: &Config) -> Signature {
         .map_or_else(Vec::new, |h| names(&h.text));
     signature.date = doc.date;
     signature
+}
+
+/// Appends the hash of each word of a key (words between single spaces).
+fn hash_words(key: &str, words: &mut Vec<u64>) {
+    let key = key.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b' ', key).chain([key.len()]) {
+        if end > start {
+            words.push(xxh3_64_with_seed(&key[start..end], SEED));
+        }
+        start = end + 1;
+    }
 }
 
 /// Words of a headline that are not names, though capitalized: wire
@@ -211,7 +219,9 @@ fn names(headline: &str) -> Vec<u32> {
 /// The cut hashes of the first [`OPENING_SHINGLES`] shingles of one
 /// paragraph's words.
 fn opening_of(words: &[u64], config: &Config) -> Vec<u32> {
-    shingles_of(words, config)
+    // The first shingles need only the words they cover.
+    let covered = OPENING_SHINGLES + config.sketch.shingle_words.max(1) - 1;
+    shingles_of(&words[..words.len().min(covered)], config)
         .into_iter()
         .take(OPENING_SHINGLES)
         .map(|h| (h >> 32) as u32)
@@ -881,6 +891,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn a_keys_words_are_hashed_as_its_whitespace_splits_them(
+            text in "[a-zA-Z0-9 .,'\t\n-]{0,60}|\\PC{0,30}",
+            joined in "[a-z ]{0,10}",
+        ) {
+            // Rejoined paragraphs' keys are joined with a space, either
+            // of them possibly empty.
+            let fold = crate::normalize::text::fold_key;
+            let key = format!("{} {}", fold(&text), fold(&joined));
+            let mut hashed = Vec::new();
+            hash_words(&key, &mut hashed);
+            let expected: Vec<u64> = key
+                .split_whitespace()
+                .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED))
+                .collect();
+            proptest::prop_assert_eq!(hashed, expected);
+        }
+
         #[test]
         fn sample_bits_never_miss_a_member(
             sample in proptest::collection::btree_set(proptest::num::u32::ANY, 0..200),
