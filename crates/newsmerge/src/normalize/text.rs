@@ -300,14 +300,17 @@ fn fold_char(c: char, next: Option<char>, out: &mut Vec<u8>, carry: &mut Carry) 
 /// the output has begun and the byte before is a gap: neither kept nor a
 /// joiner right after a kept byte. That needs only the byte before and
 /// its own predecessor, so the one value carried from byte to byte that
-/// the next step waits on is the output's end.
+/// the next step waits on is the output's end. Eight bytes of plain words
+/// ([`PlainRun`]) are copied at once, lowercased, and the rest go byte by
+/// byte, eight at a time.
 fn fold_ascii(bytes: &[u8], out: &mut Vec<u8>, carry: &mut Carry) {
     let start = out.len();
     // Each byte yields at most one: a kept byte, or the space of the gap
     // right before a kept byte; a gap carried in may add one space before
     // the first. So at byte `i` the end is at most `start + i + 1`, and at
     // most `start + i` when the byte before was a gap: every write lands
-    // inside.
+    // inside. A plain run writes at most nine (a gap's space, eight
+    // bytes) where eight bytes are left, the space only after a gap.
     out.resize(start + bytes.len() + 1, 0);
     let (mut end, mut begun) = (start, start > 0);
     let Carry {
