@@ -370,14 +370,13 @@ struct PlainRun {
 
 impl PlainRun {
     fn of(bytes: &[u8]) -> Option<PlainRun> {
-        const ONES: u64 = 0x0101_0101_0101_0101;
         let x = u64::from_le_bytes(bytes.try_into().ok()?);
         let lower = bytes_between(x, b'a' - 1, b'z' + 1);
         let upper = bytes_between(x, b'A' - 1, b'Z' + 1);
         let digit = bytes_between(x, b'0' - 1, b'9' + 1);
         let space = bytes_between(x, b' ' - 1, b' ' + 1);
         let kept = lower | upper | digit;
-        let plain = (kept | space) == ONES * 0x80 && kept & 0x80 != 0 && space & (space << 8) == 0;
+        let plain = (kept | space) == HIGH_BITS && kept & 0x80 != 0 && space & (space << 8) == 0;
         // An upper-case letter's high-bit flag, shifted to 0x20, lowers it.
         plain.then(|| PlainRun {
             lowered: (x | (upper >> 2)).to_le_bytes(),
@@ -390,10 +389,18 @@ impl PlainRun {
 /// between `m` and `n` (`m < 128`, `n <= 128`), every other bit clear:
 /// each byte's sums stay within the byte, so no byte disturbs another.
 fn bytes_between(x: u64, m: u8, n: u8) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let low = x & (ONES * 0x7F);
-    (ONES * (127 + u64::from(n)) - low) & !x & (low + ONES * (127 - u64::from(m))) & (ONES * 0x80)
+    let low = x & (BYTE_ONES * 0x7F);
+    (BYTE_ONES * (127 + u64::from(n)) - low)
+        & !x
+        & (low + BYTE_ONES * (127 - u64::from(m)))
+        & HIGH_BITS
 }
+
+/// One in each byte of a 64-bit word.
+const BYTE_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of a 64-bit word.
+const HIGH_BITS: u64 = BYTE_ONES * 0x80;
 
 /// The ASCII bytes that join two letters into one word in a key.
 static JOINERS: [bool; 128] = {

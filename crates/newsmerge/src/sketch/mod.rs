@@ -607,14 +607,21 @@ impl SampleBits {
     fn of(sample: &[u32]) -> SampleBits {
         let mut bits = SampleBits::default();
         for &h in sample {
-            bits.0[(h as usize >> 6) & 7] |= 1 << (h & 63);
+            let (word, bit) = SampleBits::slot(h);
+            bits.0[word] |= bit;
         }
         bits
     }
 
+    /// The word and bit of `h`: its low nine bits.
+    fn slot(h: u32) -> (usize, u64) {
+        ((h as usize >> 6) & 7, 1 << (h & 63))
+    }
+
     /// Whether `h` may be in the sample: certainly not when `false`.
     fn may_hold(&self, h: u32) -> bool {
-        self.0[(h as usize >> 6) & 7] & (1 << (h & 63)) != 0
+        let (word, bit) = SampleBits::slot(h);
+        self.0[word] & bit != 0
     }
 
     /// How many of `shingles` may be in the sample: at least as many as are.
@@ -657,8 +664,8 @@ impl Index {
     /// The length of the posting of `shingle` and where it starts, when
     /// it is kept.
     fn find(&self, shingle: u32) -> Option<(u32, u32)> {
-        let part = &self.parts[(shingle >> INDEX_PART_SHIFT) as usize];
-        part.ranges
+        self.part(shingle)
+            .ranges
             .get(&shingle)
             .map(|&(start, end)| (end - start, start))
     }
@@ -666,8 +673,12 @@ impl Index {
     /// The posting of `shingle`, `len` documents from `start` (as
     /// [`Index::find`] gave them).
     fn posting_at(&self, shingle: u32, start: u32, len: u32) -> &[u32] {
-        let part = &self.parts[(shingle >> INDEX_PART_SHIFT) as usize];
-        &part.docs[start as usize..(start + len) as usize]
+        &self.part(shingle).docs[start as usize..(start + len) as usize]
+    }
+
+    /// The part that holds `shingle`, by its top bits.
+    fn part(&self, shingle: u32) -> &IndexPart {
+        &self.parts[(shingle >> INDEX_PART_SHIFT) as usize]
     }
 }
 
