@@ -269,4 +269,10 @@ impl Progress for Bar {
     fn advance(&self, n: u64) {
         self.bar.inc(n);
     }
+
+    fn warn(&self, message: &str) {
+        self.bar.suspend(|| {
+            let _ = writeln!(std::io::stderr(), "newsmerge: warning: {message}");
+        });
+    }
 }

@@ -29,6 +29,12 @@ pub struct Config {
     /// The folder where `run` spills its normalized documents, and both
     /// commands their fingerprints' shingles; `None` holds them in memory.
     pub(crate) spill: Option<std::path::PathBuf>,
+    /// A budget, in bytes, for what can be spilled; `None` spills
+    /// everything spillable when `spill` is set.
+    pub(crate) memory_limit: Option<u64>,
+    /// The stores kept in memory although `spill` is set: what the engine
+    /// decided under `memory_limit`.
+    pub(crate) held: Held,
     pub(crate) ingest: IngestConfig,
     pub(crate) normalize: NormalizeConfig,
     pub(crate) sketch: SketchConfig,
@@ -158,6 +164,8 @@ impl Default for Config {
         Config {
             threads: 0,
             spill: None,
+            memory_limit: None,
+            held: Held::default(),
             ingest: IngestConfig {
                 follow_links: false,
                 fields: Fields::default(),
@@ -213,6 +221,32 @@ impl Config {
     pub fn markers(&self) -> &Markers {
         &self.normalize.markers
     }
+
+    /// The folder `store` is spilled to, or `None` when it is held in
+    /// memory.
+    pub(crate) fn spill_for(&self, store: Spillable) -> Option<&std::path::Path> {
+        let held = match store {
+            Spillable::Prints => self.held.prints,
+            Spillable::Texts => self.held.texts,
+        };
+        self.spill.as_deref().filter(|_| !held)
+    }
+}
+
+/// The stores that can be kept in a spill file instead of in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Spillable {
+    /// The fingerprints' shingles and openings (`run` and `dedup`).
+    Prints,
+    /// `run`'s normalized documents, alignments and canonical lines.
+    Texts,
+}
+
+/// Which stores stay in memory though a spill folder is set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub(crate) prints: bool,
+    pub(crate) texts: bool,
 }
 
 /// Builds a [`Config`]; [`ConfigBuilder::build`] checks every setting.
@@ -260,6 +294,19 @@ setters! {
     /// 1.6-1.8 GiB instead of 2.9 GiB, for about 1.1× the CPU time. By default,
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
+    /// A budget for the memory a run may use, in bytes. The stores that
+    /// can be spilled (the fingerprints' shingles; `run`'s documents,
+    /// alignments and canonical lines) are kept in memory as long as an
+    /// estimate of the run's peak, made from the size of the input, stays
+    /// within it, the fingerprints first (verifying candidate pairs reads
+    /// them most), and spilled to [`ConfigBuilder::spill`]'s folder
+    /// otherwise, or to the system's temporary folder when none is set.
+    /// What cannot be spilled (each document's record, the candidate
+    /// index, the samples it is built from) grows with the corpus: about
+    /// the size of the input's text, beside which no limit is kept. By
+    /// default, `None`: with a spill folder everything spillable is
+    /// spilled, without one everything is held. Never changes the output.
+    memory_limit: Option<u64> => memory_limit;
     /// The field that holds a record's own id. By default, `id`.
     id_field: String => ingest.fields.id;
     /// The field that holds a record's url. By default, `url`.
@@ -379,6 +426,8 @@ pub struct Options {
     /// staged functions hold one cluster's documents at a time and spill
     /// nothing).
     pub spill: Option<std::path::PathBuf>,
+    /// [`ConfigBuilder::memory_limit`].
+    pub memory_limit: Option<u64>,
 }
 
 impl Options {
@@ -395,6 +444,7 @@ impl Options {
         let mut builder = Config::builder()
             .threads(self.threads)
             .spill(self.spill.clone())
+            .memory_limit(self.memory_limit)
             .follow_links(self.follow_links)
             .include(self.glob.clone())
             .exclude(self.exclude.clone());
@@ -438,7 +488,16 @@ impl ConfigBuilder {
 
     /// The configuration, once every setting is checked.
     pub fn build(self) -> Result<Config> {
-        let c = self.config;
+        let mut c = self.config;
+        if c.memory_limit == Some(0) {
+            return Err(Error::Config {
+                setting: "memory_limit",
+                reason: "must be more than 0 bytes".into(),
+            });
+        }
+        if c.memory_limit.is_some() && c.spill.is_none() {
+            c.spill = Some(std::env::temp_dir());
+        }
         let bad = |setting: &'static str, reason: String| Err(Error::Config { setting, reason });
         c.ingest.filter()?;
         if c.threads > MAX_THREADS {

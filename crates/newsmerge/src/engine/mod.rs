@@ -24,12 +24,13 @@
 //! clusters.
 
 mod dedup;
+mod memory;
 mod prints;
 mod run;
 pub mod staged;
 mod store;
 
-use crate::config::Config;
+use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
@@ -64,6 +65,9 @@ pub trait Progress: Sync {
     fn stage(&self, _name: &'static str, _total: u64) {}
     /// `n` units of the current stage are done.
     fn advance(&self, _n: u64) {}
+    /// Something the caller should know that does not stop the run, such
+    /// as a memory limit below what the input needs.
+    fn warn(&self, _message: &str) {}
 }
 
 /// A [`Progress`] that ignores everything.
@@ -86,6 +90,7 @@ pub fn run_path(
     in_pool(config, || {
         progress.stage("walking", 1);
         let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
+        let config = &*memory::plan(config, mode, memory::input_bytes(&found), progress);
         let parts = ingest::parts(&found);
         if mode == Mode::Dedup {
             return dedup_streaming(
@@ -122,6 +127,7 @@ pub fn run_entries(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     in_pool(config, || {
+        let config = &*memory::plan(config, mode, text_bytes(&entries), progress);
         if mode == Mode::Dedup {
             return dedup_streaming(
                 entries.len(),
@@ -150,6 +156,7 @@ pub fn run_entries(
 /// readable entry there is no cluster.
 pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
     in_pool(config, || {
+        let config = &*memory::plan(config, Mode::Run, text_bytes(&entries), &Silent);
         let keeper = keeper(config)?;
         let loaded = entries
             .into_par_iter()
@@ -159,9 +166,18 @@ pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
     })
 }
 
+/// The bytes of the entries' texts.
+fn text_bytes(entries: &[Entry]) -> u64 {
+    entries
+        .iter()
+        .filter_map(|e| e.body.as_ref().ok())
+        .map(|t| t.len() as u64)
+        .sum()
+}
+
 /// Where `run` keeps the normalized documents, as configured.
 fn keeper(config: &Config) -> Result<Keeper> {
-    match &config.spill {
+    match config.spill_for(Spillable::Texts) {
         Some(dir) => Keeper::spilling(dir),
         None => Ok(Keeper::held()),
     }

@@ -11,7 +11,7 @@
 //! from the page cache while the system has memory to spare. Both give the
 //! same clusters.
 
-use crate::config::Config;
+use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
 use crate::sketch::{Fingerprints, Signature, fingerprint_key};
 use crate::spill::{Span, Spilled, Spilling};
@@ -42,7 +42,10 @@ impl PrintKeeper {
     /// A keeper that spills to the configured folder, or holds everything.
     pub(crate) fn new(config: &Config) -> Result<PrintKeeper> {
         Ok(PrintKeeper {
-            spill: config.spill.as_deref().map(Spilling::create).transpose()?,
+            spill: config
+                .spill_for(Spillable::Prints)
+                .map(Spilling::create)
+                .transpose()?,
         })
     }
 

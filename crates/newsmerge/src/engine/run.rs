@@ -7,7 +7,7 @@ use super::{Loaded, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
-use crate::config::Config;
+use crate::config::{Config, Spillable};
 use crate::error::Result;
 use crate::normalize::ending::{is_cut, last_words};
 use crate::normalize::{DocId, Document, recurring};
@@ -273,7 +273,10 @@ fn merge_all(
         .par_iter()
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
-    let lines = config.spill.as_deref().map(Spilling::create).transpose()?;
+    let lines = config
+        .spill_for(Spillable::Texts)
+        .map(Spilling::create)
+        .transpose()?;
     let name = |d: DocId| corpus.names[d.index()].to_string();
     let first = FirstMerge {
         corpus,
@@ -410,7 +413,10 @@ fn align_all(
     progress: &dyn Progress,
 ) -> Result<(Vec<Aligned>, Shelf)> {
     progress.stage("aligning", clusters.len() as u64);
-    let spilling = config.spill.as_deref().map(Spilling::create).transpose()?;
+    let spilling = config
+        .spill_for(Spillable::Texts)
+        .map(Spilling::create)
+        .transpose()?;
     let (aligned, spans): (Vec<Aligned>, Vec<Option<Span>>) = clusters
         .par_iter()
         .map(|c| {

@@ -1,0 +1,166 @@
+//! What a run keeps in memory under a memory limit
+//! ([`crate::ConfigBuilder::memory_limit`]).
+//!
+//! The plan is made once, before the input is read, from the size of the
+//! input: the same input always gets the same plan, and no plan changes
+//! the output (a spilled store gives back what a held one holds). Each
+//! store's memory is estimated per byte of input from the peaks measured
+//! on generated corpora of 100,000 and a million documents (plain JSON
+//! Lines, `benches/scale.py`), the larger of the two for each: what a byte
+//! of input text costs is least certain for small corpora, whose fixed
+//! costs weigh more, and for inputs that are mostly not text (HTML, WARC)
+//! the estimate errs towards spilling.
+
+use super::{Mode, Progress};
+use crate::config::{Config, Held};
+use crate::ingest::{Compression, Format, Found};
+use std::borrow::Cow;
+
+/// What is held whatever the input: the program, the threads' stacks and
+/// buffers, the parts of the input being read.
+const FIXED_BYTES: f64 = 128.0 * MIB;
+
+/// What no setting spills, per byte of input: each document's record and
+/// evidence, the fingerprints' samples and the candidate index built from
+/// them, the candidate pairs. `dedup` with its fingerprints spilled peaks
+/// at 1.54 and 1.01 times its input at 100,000 and a million documents
+/// (less the fixed bytes: 0.83 and 0.94), `run` with everything spilled at
+/// 1.33 and 0.92 (0.62 and 0.85).
+const BASE_PER_BYTE: f64 = 0.95;
+
+/// The fingerprints' shingles and openings, per byte of input: `dedup`
+/// peaks 0.59 and 0.62 times its input higher with them held, `run` 0.70
+/// times at a million documents.
+const PRINTS_PER_BYTE: f64 = 0.70;
+
+/// `run`'s normalized documents, alignments and canonical lines, per byte
+/// of input: `run` holding them peaks 4.8 and 3.5 times its input higher
+/// than spilling them, at 100,000 and a million documents.
+const TEXTS_PER_BYTE: f64 = 4.8;
+
+/// A compressed input file is counted at this many times its size.
+const COMPRESSED_RATIO: u64 = 4;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The configuration a run of `mode` over `input_bytes` of input follows:
+/// `config` itself without a memory limit; with one, `config` with the
+/// stores that fit the limit held. Warns `progress` when even spilling
+/// everything would not keep the estimate within the limit.
+pub(super) fn plan<'c>(
+    config: &'c Config,
+    mode: Mode,
+    input_bytes: u64,
+    progress: &dyn Progress,
+) -> Cow<'c, Config> {
+    let Some(limit) = config.memory_limit else {
+        return Cow::Borrowed(config);
+    };
+    let input = input_bytes as f64;
+    let base = FIXED_BYTES + BASE_PER_BYTE * input;
+    if base > limit as f64 {
+        progress.warn(&format!(
+            "the memory limit of {} MiB is below the {} MiB or so this input needs however much is spilled",
+            limit >> 20,
+            (base / MIB).ceil() as u64,
+        ));
+    }
+    Cow::Owned(Config {
+        held: held(mode, input, limit as f64),
+        ..config.clone()
+    })
+}
+
+/// The stores a run of `mode` over `input` bytes holds within `limit`
+/// bytes: the fingerprints first, since verifying candidate pairs reads
+/// them back most often, then `run`'s texts.
+fn held(mode: Mode, input: f64, limit: f64) -> Held {
+    let base = FIXED_BYTES + BASE_PER_BYTE * input;
+    let with_prints = base + PRINTS_PER_BYTE * input;
+    let prints = with_prints <= limit;
+    let texts = prints && mode == Mode::Run && with_prints + TEXTS_PER_BYTE * input <= limit;
+    Held { prints, texts }
+}
+
+/// The size of the files found, compressed ones (Parquet included) counted
+/// at [`COMPRESSED_RATIO`] times theirs; a file that cannot be read counts
+/// for nothing.
+pub(super) fn input_bytes(found: &[Found]) -> u64 {
+    found
+        .iter()
+        .filter(|f| f.problem.is_none())
+        .map(|f| {
+            let size = std::fs::metadata(&f.path).map_or(0, |m| m.len());
+            let compressed = Compression::of_name(&f.rel).0 != Compression::None
+                || Format::of(&f.rel) == Some(Format::Parquet);
+            if compressed {
+                size.saturating_mul(COMPRESSED_RATIO)
+            } else {
+                size
+            }
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Silent;
+
+    const GIB: f64 = 1024.0 * MIB;
+
+    #[test]
+    fn the_fingerprints_are_held_first_and_the_texts_only_by_run() {
+        let input = GIB;
+        let limit = |held: f64| FIXED_BYTES + (BASE_PER_BYTE + held) * input;
+        let none = Held::default();
+        let prints = Held {
+            prints: true,
+            texts: false,
+        };
+        let all = Held {
+            prints: true,
+            texts: true,
+        };
+        assert_eq!(held(Mode::Run, input, limit(0.0)), none);
+        assert_eq!(held(Mode::Run, input, limit(PRINTS_PER_BYTE)), prints);
+        // Room for the texts alone holds the fingerprints, not the texts.
+        assert_eq!(held(Mode::Run, input, limit(TEXTS_PER_BYTE)), prints);
+        let everything = limit(PRINTS_PER_BYTE + TEXTS_PER_BYTE);
+        assert_eq!(held(Mode::Run, input, everything), all);
+        assert_eq!(held(Mode::Dedup, input, everything), prints);
+    }
+
+    #[test]
+    fn without_a_limit_the_configuration_is_kept() {
+        let config = Config::builder().build().unwrap();
+        assert!(matches!(
+            plan(&config, Mode::Run, 1 << 40, &Silent),
+            Cow::Borrowed(_)
+        ));
+        let limited = Config::builder()
+            .memory_limit(Some(1 << 30))
+            .build()
+            .unwrap();
+        let planned = plan(&limited, Mode::Dedup, 1 << 20, &Silent);
+        assert!(planned.held.prints);
+        assert_eq!(planned.spill, Some(std::env::temp_dir()));
+        assert!(!plan(&limited, Mode::Dedup, 1 << 40, &Silent).held.prints);
+    }
+
+    #[test]
+    fn compressed_inputs_count_for_more_than_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut found = Vec::new();
+        for name in ["a.jsonl", "b.jsonl.gz", "c.parquet"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, [0u8; 100]).unwrap();
+            found.push(Found {
+                rel: name.to_string(),
+                path,
+                problem: None,
+            });
+        }
+        assert_eq!(input_bytes(&found), 100 + 2 * 100 * COMPRESSED_RATIO);
+    }
+}
