@@ -131,6 +131,39 @@ fn output_is_identical_with_documents_and_fingerprints_spilled_and_the_spill_is_
 }
 
 #[test]
+fn output_is_identical_under_any_memory_limit_and_one_too_low_is_warned_about() {
+    for command in ["run", "dedup"] {
+        let spill = tempfile::tempdir().unwrap();
+        let dir = spill.path().to_str().unwrap();
+        for limit in ["1K", "64G"] {
+            assert_identical_across_threads_and_order(
+                command,
+                &["--memory-limit", limit, "--spill", dir],
+            );
+        }
+        assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0, "{command}");
+        let out = tempfile::tempdir().unwrap();
+        let output = newsmerge(&[
+            command,
+            data_dir().to_str().unwrap(),
+            "--out",
+            out.path().join("out").to_str().unwrap(),
+            "--quiet",
+            "--memory-limit",
+            "1K",
+            "--spill",
+            dir,
+        ]);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("warning: the memory limit of 1024 bytes is below"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_spill_folder_that_does_not_exist_stops_the_run_before_it_writes() {
     for command in ["run", "dedup"] {
         let dir = tempfile::tempdir().unwrap();

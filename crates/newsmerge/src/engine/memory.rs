@@ -20,18 +20,29 @@ use std::borrow::Cow;
 /// buffers, the parts of the input being read.
 const FIXED_BYTES: f64 = 128.0 * MIB;
 
-/// What no setting spills, per byte of input: each document's record and
-/// evidence, the fingerprints' samples and the candidate index built from
-/// them, the candidate pairs. `dedup` with its fingerprints spilled peaks
-/// at 1.54 and 1.01 times its input at 100,000 and a million documents
-/// (less the fixed bytes: 0.83 and 0.94), `run` with everything spilled at
-/// 1.33 and 0.92 (0.62 and 0.85).
-const BASE_PER_BYTE: f64 = 0.95;
+/// What no setting spills, per byte of input, by command: each document's
+/// record and evidence, the fingerprints' samples and the candidate index
+/// built from them, the candidate pairs. `dedup` with its fingerprints
+/// spilled peaks at 1.54 and 1.01 times its input at 100,000 and a million
+/// documents (less the fixed bytes: 0.83 and 0.94), `run` with everything
+/// spilled at 1.33 and 0.92 (0.62 and 0.85).
+fn base_per_byte(mode: Mode) -> f64 {
+    match mode {
+        Mode::Run => 0.85,
+        Mode::Dedup => 0.95,
+    }
+}
 
-/// The fingerprints' shingles and openings, per byte of input: `dedup`
-/// peaks 0.59 and 0.62 times its input higher with them held, `run` 0.70
+/// The fingerprints' shingles and openings, per byte of input, by
+/// command: `dedup` peaks 0.59 and 0.62 times its input higher with them
+/// held than spilled, at 100,000 and a million documents, `run` 0.70
 /// times at a million documents.
-const PRINTS_PER_BYTE: f64 = 0.70;
+fn prints_per_byte(mode: Mode) -> f64 {
+    match mode {
+        Mode::Run => 0.70,
+        Mode::Dedup => 0.62,
+    }
+}
 
 /// `run`'s normalized documents, alignments and canonical lines, per byte
 /// of input: `run` holding them peaks 4.8 and 3.5 times its input higher
@@ -57,12 +68,12 @@ pub(super) fn plan<'c>(
         return Cow::Borrowed(config);
     };
     let input = input_bytes as f64;
-    let base = FIXED_BYTES + BASE_PER_BYTE * input;
+    let base = unspillable(mode, input);
     if base > limit as f64 {
         progress.warn(&format!(
-            "the memory limit of {} MiB is below the {} MiB or so this input needs however much is spilled",
-            limit >> 20,
-            (base / MIB).ceil() as u64,
+            "the memory limit of {} is below the {} or so this input needs however much is spilled",
+            size(limit as f64),
+            size(base),
         ));
     }
     Cow::Owned(Config {
@@ -71,12 +82,28 @@ pub(super) fn plan<'c>(
     })
 }
 
+/// The estimated peak of a run of `mode` over `input` bytes that spills
+/// everything it can.
+fn unspillable(mode: Mode, input: f64) -> f64 {
+    FIXED_BYTES + base_per_byte(mode) * input
+}
+
+/// `bytes` for a person to read: in GiB, MiB or bytes.
+fn size(bytes: f64) -> String {
+    if bytes >= 1024.0 * MIB {
+        format!("{:.1} GiB", bytes / (1024.0 * MIB))
+    } else if bytes >= MIB {
+        format!("{:.0} MiB", bytes / MIB)
+    } else {
+        format!("{bytes:.0} bytes")
+    }
+}
+
 /// The stores a run of `mode` over `input` bytes holds within `limit`
 /// bytes: the fingerprints first, since verifying candidate pairs reads
 /// them back most often, then `run`'s texts.
 fn held(mode: Mode, input: f64, limit: f64) -> Held {
-    let base = FIXED_BYTES + BASE_PER_BYTE * input;
-    let with_prints = base + PRINTS_PER_BYTE * input;
+    let with_prints = unspillable(mode, input) + prints_per_byte(mode) * input;
     let prints = with_prints <= limit;
     let texts = prints && mode == Mode::Run && with_prints + TEXTS_PER_BYTE * input <= limit;
     Held { prints, texts }
@@ -112,7 +139,8 @@ mod tests {
     #[test]
     fn the_fingerprints_are_held_first_and_the_texts_only_by_run() {
         let input = GIB;
-        let limit = |held: f64| FIXED_BYTES + (BASE_PER_BYTE + held) * input;
+        let limit = |held: f64| FIXED_BYTES + (base_per_byte(Mode::Run) + held) * input;
+        let prints_held = prints_per_byte(Mode::Run);
         let none = Held::default();
         let prints = Held {
             prints: true,
@@ -123,12 +151,15 @@ mod tests {
             texts: true,
         };
         assert_eq!(held(Mode::Run, input, limit(0.0)), none);
-        assert_eq!(held(Mode::Run, input, limit(PRINTS_PER_BYTE)), prints);
+        assert_eq!(held(Mode::Run, input, limit(prints_held)), prints);
         // Room for the texts alone holds the fingerprints, not the texts.
         assert_eq!(held(Mode::Run, input, limit(TEXTS_PER_BYTE)), prints);
-        let everything = limit(PRINTS_PER_BYTE + TEXTS_PER_BYTE);
+        let everything = limit(prints_held + TEXTS_PER_BYTE);
         assert_eq!(held(Mode::Run, input, everything), all);
         assert_eq!(held(Mode::Dedup, input, everything), prints);
+        // `dedup` holds more beside its fingerprints than `run` does.
+        let run_prints = limit(prints_held);
+        assert_eq!(held(Mode::Dedup, input, run_prints), none);
     }
 
     #[test]

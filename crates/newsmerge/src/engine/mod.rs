@@ -16,6 +16,9 @@
 //! verify candidate pairs (see `prints`), and `run` each cluster's
 //! canonical lines, put there as soon as its merge is final and read back
 //! as the output is written ([`crate::report::Outcome::cluster`]).
+//! Under a memory limit ([`crate::ConfigBuilder::memory_limit`]) only the
+//! stores that do not fit are spilled, decided once from the input's size
+//! (see `memory`).
 //! `dedup` streams: a first pass over the input hashes each
 //! document's short lines to learn the corpus's furniture, a second
 //! normalizes, fingerprints and diagnoses each document and keeps only its

@@ -667,4 +667,42 @@ mod tests {
         }
         assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
     }
+
+    /// The output files of `mode` on [`entries`] under `config`.
+    fn output_files(config: &Config, mode: Mode) -> Vec<(String, Vec<u8>)> {
+        let out = run_entries(entries(), mode, config, &Silent).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write_output(dir.path(), &out, Default::default()).unwrap();
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .map(|(p, bytes)| (p.rsplit('/').next().unwrap().to_string(), bytes))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn any_mix_of_held_and_spilled_stores_gives_the_same_output() {
+        let spill = tempfile::tempdir().unwrap();
+        for mode in [Mode::Run, Mode::Dedup] {
+            let held = output_files(&Config::default(), mode);
+            assert!(held.len() >= 3, "{held:?}");
+            for (prints, texts) in [(false, false), (true, false), (false, true), (true, true)] {
+                let mut config = Config::builder()
+                    .spill(Some(spill.path().to_path_buf()))
+                    .build()
+                    .unwrap();
+                config.held = crate::config::Held { prints, texts };
+                let spilled = output_files(&config, mode);
+                assert_eq!(
+                    spilled, held,
+                    "{mode:?}, prints held {prints}, texts {texts}"
+                );
+            }
+        }
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
 }
