@@ -10,7 +10,8 @@ For each size (documents, about), a corpus is generated once with
 benches/corpus/generate.py as JSON Lines (one file per 250,000 documents)
 into DIR/gen-SIZE, and each command is run on it with each thread count,
 `--timings` on; a command written `NAME+spill` is `NAME --spill DIR`, with
-the folder given to `--spill`. Per run it records each stage's wall and CPU seconds and
+the folder given to `--spill`, and `NAME+limit=SIZE` is `NAME
+--memory-limit SIZE` (spilling to that folder when one is given). Per run it records each stage's wall and CPU seconds and
 the peak memory (from `--timings`), and the whole run's wall time, CPU
 time (user + sys, from the kernel's accounting of the child) and peak
 resident memory. With several runs, each figure is the median.
@@ -61,13 +62,20 @@ def corpus(work, size, rewrite):
 
 def measure(command, gen, threads, work, spill=None):
     """One run: whole-run wall, CPU and peak memory, and per-stage figures."""
-    name, spilled = command.removesuffix("+spill"), command.endswith("+spill")
+    name, *extras = command.split("+")
     out = os.path.join(work, f"out-{name}")
     cmd = [BIN, name, os.path.join(gen, "corpus"), "--out", out, "--force", "--timings", "-j", str(threads)]
-    if spilled:
-        if not spill:
-            sys.exit(f"{command} needs --spill DIR")
-        cmd += ["--spill", spill]
+    for extra in extras:
+        if extra == "spill":
+            if not spill:
+                sys.exit(f"{command} needs --spill DIR")
+            cmd += ["--spill", spill]
+        elif extra.startswith("limit="):
+            cmd += ["--memory-limit", extra.removeprefix("limit=")]
+            if spill and "+spill" not in command:
+                cmd += ["--spill", spill]
+        else:
+            sys.exit(f"unknown command suffix +{extra} in {command}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -160,7 +168,8 @@ def main():
     ap.add_argument("--sizes", default="10000,100000,1000000", help="documents per corpus, comma-separated")
     ap.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
     ap.add_argument("--commands",
-                    help="commands, comma-separated; NAME+spill runs NAME with --spill (default dedup,run; "
+                    help="commands, comma-separated; NAME+spill runs NAME with --spill, NAME+limit=SIZE with "
+                         "--memory-limit SIZE (default dedup,run; "
                          "with --from-json, every command in the file)")
     ap.add_argument("--runs", type=int, default=3, help="runs per setting; figures are medians (default 3)")
     ap.add_argument("--runs-large", type=int, default=1,

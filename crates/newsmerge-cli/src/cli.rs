@@ -285,7 +285,7 @@ pub(crate) struct RunArgs {
     /// they are written (under a fifth of run's peak, for about 1.1× the
     /// time). With the output, run needs about 3.5 times the corpus's text
     /// in free space; dedup needs two thirds of it in DIR. The output is
-    /// the same.
+    /// the same. --memory-limit spills only what does not fit.
     #[arg(long, value_name = "DIR")]
     pub spill: Option<PathBuf>,
     /// Keep within about SIZE of memory (such as 3G or 2500M; K, M, G and
@@ -295,7 +295,7 @@ pub(crate) struct RunArgs {
     /// the estimate stays within SIZE, spilling the rest to --spill's DIR
     /// (the system's temporary folder if none is given). At a million
     /// documents (1.9 GB of JSON Lines) run --memory-limit 3G peaks at
-    /// about 2.9 GiB, holding the fingerprints, in about 0.9 of the time
+    /// about 2.8 GiB, holding the fingerprints, in about 0.9 of the time
     /// of --spill alone. What cannot be spilled (each document's record,
     /// the candidate index) takes about the size of the input's text; a
     /// smaller SIZE is warned about and kept to as closely as spilling
