@@ -54,20 +54,21 @@ const COMPRESSED_RATIO: u64 = 4;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The configuration a run of `mode` over `input_bytes` of input follows:
-/// `config` itself without a memory limit; with one, `config` with the
-/// stores that fit the limit held. Warns `progress` when even spilling
-/// everything would not keep the estimate within the limit.
+/// The configuration a run of `mode` follows: `config` itself without a
+/// memory limit; with one, `config` with the stores that fit the limit
+/// held, for the input size `input_bytes` gives (asked only then). Warns
+/// `progress` when even spilling everything would not keep the estimate
+/// within the limit.
 pub(super) fn plan<'c>(
     config: &'c Config,
     mode: Mode,
-    input_bytes: u64,
+    input_bytes: impl FnOnce() -> u64,
     progress: &dyn Progress,
 ) -> Cow<'c, Config> {
     let Some(limit) = config.memory_limit else {
         return Cow::Borrowed(config);
     };
-    let input = input_bytes as f64;
+    let input = input_bytes() as f64;
     let base = unspillable(mode, input);
     if base > limit as f64 {
         progress.warn(&format!(
@@ -166,17 +167,17 @@ mod tests {
     fn without_a_limit_the_configuration_is_kept() {
         let config = Config::builder().build().unwrap();
         assert!(matches!(
-            plan(&config, Mode::Run, 1 << 40, &Silent),
+            plan(&config, Mode::Run, || unreachable!(), &Silent),
             Cow::Borrowed(_)
         ));
         let limited = Config::builder()
             .memory_limit(Some(1 << 30))
             .build()
             .unwrap();
-        let planned = plan(&limited, Mode::Dedup, 1 << 20, &Silent);
+        let planned = plan(&limited, Mode::Dedup, || 1 << 20, &Silent);
         assert!(planned.held.prints);
         assert_eq!(planned.spill, Some(std::env::temp_dir()));
-        assert!(!plan(&limited, Mode::Dedup, 1 << 40, &Silent).held.prints);
+        assert!(!plan(&limited, Mode::Dedup, || 1 << 40, &Silent).held.prints);
     }
 
     #[test]

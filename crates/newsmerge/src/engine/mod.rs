@@ -93,7 +93,7 @@ pub fn run_path(
     in_pool(config, || {
         progress.stage("walking", 1);
         let found = ingest::walk(input, config.ingest.follow_links, &config.ingest.filter()?)?;
-        let config = &*memory::plan(config, mode, memory::input_bytes(&found), progress);
+        let config = &*memory::plan(config, mode, || memory::input_bytes(&found), progress);
         let parts = ingest::parts(&found);
         if mode == Mode::Dedup {
             return dedup_streaming(
@@ -130,7 +130,7 @@ pub fn run_entries(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     in_pool(config, || {
-        let config = &*memory::plan(config, mode, text_bytes(&entries), progress);
+        let config = &*memory::plan(config, mode, || text_bytes(&entries), progress);
         if mode == Mode::Dedup {
             return dedup_streaming(
                 entries.len(),
@@ -159,7 +159,7 @@ pub fn run_entries(
 /// readable entry there is no cluster.
 pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
     in_pool(config, || {
-        let config = &*memory::plan(config, Mode::Run, text_bytes(&entries), &Silent);
+        let config = &*memory::plan(config, Mode::Run, || text_bytes(&entries), &Silent);
         let keeper = keeper(config)?;
         let loaded = entries
             .into_par_iter()

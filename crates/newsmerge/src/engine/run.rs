@@ -677,8 +677,10 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
-            .map(|(p, bytes)| (p.rsplit('/').next().unwrap().to_string(), bytes))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
             .collect();
         files.sort();
         files
