@@ -299,7 +299,8 @@ pub(crate) struct RunArgs {
     /// of --spill alone. What cannot be spilled (each document's record,
     /// the candidate index) takes about the size of the input's text; a
     /// smaller SIZE is warned about and kept to as closely as spilling
-    /// allows. The output is the same.
+    /// allows; --timings prints what is held and spilled. The output is
+    /// the same.
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub memory_limit: Option<u64>,
     /// Also write each canonical text as a file of its own,

@@ -275,4 +275,12 @@ impl Progress for Bar {
             let _ = writeln!(std::io::stderr(), "newsmerge: warning: {message}");
         });
     }
+
+    fn note(&self, message: &str) {
+        if self.timings {
+            self.bar.suspend(|| {
+                let _ = writeln!(std::io::stderr(), "newsmerge: {message}");
+            });
+        }
+    }
 }

@@ -58,7 +58,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// memory limit; with one, `config` with the stores that fit the limit
 /// held, for the input size `input_bytes` gives (asked only then). Warns
 /// `progress` when even spilling everything would not keep the estimate
-/// within the limit.
+/// within the limit, and notes what it holds and spills.
 pub(super) fn plan<'c>(
     config: &'c Config,
     mode: Mode,
@@ -77,10 +77,42 @@ pub(super) fn plan<'c>(
             size(base),
         ));
     }
+    let held = held(mode, input, limit as f64);
+    progress.note(&describe(mode, held, input, limit as f64));
     Cow::Owned(Config {
-        held: held(mode, input, limit as f64),
+        held,
         ..config.clone()
     })
+}
+
+/// What a plan holds and spills, with its estimated peak, in a line.
+fn describe(mode: Mode, held: Held, input: f64, limit: f64) -> String {
+    let mut peak = unspillable(mode, input);
+    let (mut holds, mut spills) = (Vec::new(), Vec::new());
+    let stores = [
+        ("the fingerprints", held.prints, prints_per_byte(mode)),
+        ("the texts", held.texts, TEXTS_PER_BYTE),
+    ];
+    for (name, is_held, per_byte) in &stores[..if mode == Mode::Run { 2 } else { 1 }] {
+        if *is_held {
+            peak += per_byte * input;
+            holds.push(*name);
+        } else {
+            spills.push(*name);
+        }
+    }
+    let list = |names: &[&str]| match names {
+        [] => "nothing".to_string(),
+        names => names.join(" and "),
+    };
+    format!(
+        "memory limit {}: holding {}, spilling {} (estimated peak {} for {} of input)",
+        size(limit),
+        list(&holds),
+        list(&spills),
+        size(peak),
+        size(input),
+    )
 }
 
 /// The estimated peak of a run of `mode` over `input` bytes that spills
@@ -161,6 +193,28 @@ mod tests {
         // `dedup` holds more beside its fingerprints than `run` does.
         let run_prints = limit(prints_held);
         assert_eq!(held(Mode::Dedup, input, run_prints), none);
+    }
+
+    #[test]
+    fn the_plan_is_described_with_its_estimated_peak() {
+        let prints = Held {
+            prints: true,
+            texts: false,
+        };
+        let run = describe(Mode::Run, prints, GIB, 3.0 * GIB);
+        assert!(
+            run.starts_with("memory limit 3.0 GiB: holding the fingerprints, spilling the texts"),
+            "{run}"
+        );
+        assert!(
+            run.ends_with("of input)") && run.contains("1.0 GiB of input"),
+            "{run}"
+        );
+        let dedup = describe(Mode::Dedup, Held::default(), MIB, 100.0 * MIB);
+        assert!(
+            dedup.contains("holding nothing, spilling the fingerprints (estimated peak 129 MiB"),
+            "{dedup}"
+        );
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub trait Progress: Sync {
     /// Something the caller should know that does not stop the run, such
     /// as a memory limit below what the input needs.
     fn warn(&self, _message: &str) {}
+    /// A detail of how the run goes, for a caller who asked for details,
+    /// such as what a memory limit holds and spills.
+    fn note(&self, _message: &str) {}
 }
 
 /// A [`Progress`] that ignores everything.
