@@ -579,6 +579,32 @@ mod tests {
             refused(Config::builder().exclude(vec!["a[".into()])),
             "include/exclude"
         );
+        assert_eq!(
+            refused(Config::builder().memory_limit(Some(0))),
+            "memory_limit"
+        );
+    }
+
+    #[test]
+    fn a_memory_limit_spills_to_the_temporary_folder_unless_told_where() {
+        let limited = Config::builder().memory_limit(Some(1 << 30));
+        assert_eq!(
+            limited.clone().build().unwrap().spill,
+            Some(std::env::temp_dir())
+        );
+        let dir = std::path::PathBuf::from("spill-here");
+        let told = limited.spill(Some(dir.clone())).build().unwrap();
+        assert_eq!(told.spill_for(Spillable::Prints), Some(dir.as_path()));
+        let held = Config {
+            held: Held {
+                prints: true,
+                texts: false,
+            },
+            ..told
+        };
+        assert_eq!(held.spill_for(Spillable::Prints), None);
+        assert_eq!(held.spill_for(Spillable::Texts), Some(dir.as_path()));
+        assert_eq!(Config::default().spill_for(Spillable::Texts), None);
     }
 
     #[test]

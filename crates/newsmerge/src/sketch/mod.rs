@@ -303,15 +303,21 @@ pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> 
     let (originals, copies) = exact_copies(signatures);
     let near = near_copies(signatures, &originals);
     let index = Index::build(signatures, &originals, config.sketch.max_posting);
-    let mut pairs: Vec<CandidatePair> = originals
+    let found = originals
         .par_iter()
         .map_init(Probe::default, |probe, &a| {
             probe.pairs_of(a, signatures, &index, config)
         })
         .flatten_iter()
-        .chain(copies)
-        .chain(near)
-        .collect();
+        .collect_vec_list();
+    // The index is the search's largest part: freed before the pairs are
+    // gathered into one list, so that the two are not held together.
+    drop(index);
+    let total = found.iter().map(Vec::len).sum::<usize>() + copies.len() + near.len();
+    let mut pairs = Vec::with_capacity(total);
+    for part in found.into_iter().chain([copies, near]) {
+        pairs.extend(part);
+    }
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
