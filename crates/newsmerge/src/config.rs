@@ -225,11 +225,7 @@ impl Config {
     /// The folder `store` is spilled to, or `None` when it is held in
     /// memory.
     pub(crate) fn spill_for(&self, store: Spillable) -> Option<&std::path::Path> {
-        let held = match store {
-            Spillable::Prints => self.held.prints,
-            Spillable::Texts => self.held.texts,
-        };
-        self.spill.as_deref().filter(|_| !held)
+        self.spill.as_deref().filter(|_| !self.held.holds(store))
     }
 }
 
@@ -247,6 +243,24 @@ pub(crate) enum Spillable {
 pub(crate) struct Held {
     pub(crate) prints: bool,
     pub(crate) texts: bool,
+}
+
+impl Held {
+    /// Whether `store` stays in memory.
+    pub(crate) fn holds(self, store: Spillable) -> bool {
+        match store {
+            Spillable::Prints => self.prints,
+            Spillable::Texts => self.texts,
+        }
+    }
+
+    /// Keeps `store` in memory.
+    pub(crate) fn hold(&mut self, store: Spillable) {
+        match store {
+            Spillable::Prints => self.prints = true,
+            Spillable::Texts => self.texts = true,
+        }
+    }
 }
 
 /// Builds a [`Config`]; [`ConfigBuilder::build`] checks every setting.

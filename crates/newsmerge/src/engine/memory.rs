@@ -12,7 +12,7 @@
 //! the estimate errs towards spilling.
 
 use super::{Mode, Progress};
-use crate::config::{Config, Held};
+use crate::config::{Config, Held, Spillable};
 use crate::ingest::{Compression, Format, Found};
 use std::borrow::Cow;
 
@@ -85,20 +85,28 @@ pub(super) fn plan<'c>(
     })
 }
 
+/// The stores a run of `mode` can spill, in the order they are held, with
+/// their names and memory per byte of input: the fingerprints first, since
+/// verifying candidate pairs reads them back most often, then `run`'s
+/// texts.
+fn spillable(mode: Mode) -> Vec<(Spillable, &'static str, f64)> {
+    let mut stores = vec![(Spillable::Prints, "the fingerprints", prints_per_byte(mode))];
+    if mode == Mode::Run {
+        stores.push((Spillable::Texts, "the texts", TEXTS_PER_BYTE));
+    }
+    stores
+}
+
 /// What a plan holds and spills, with its estimated peak, in a line.
 fn describe(mode: Mode, held: Held, input: f64, limit: f64) -> String {
     let mut peak = unspillable(mode, input);
     let (mut holds, mut spills) = (Vec::new(), Vec::new());
-    let stores = [
-        ("the fingerprints", held.prints, prints_per_byte(mode)),
-        ("the texts", held.texts, TEXTS_PER_BYTE),
-    ];
-    for (name, is_held, per_byte) in &stores[..if mode == Mode::Run { 2 } else { 1 }] {
-        if *is_held {
+    for (store, name, per_byte) in spillable(mode) {
+        if held.holds(store) {
             peak += per_byte * input;
-            holds.push(*name);
+            holds.push(name);
         } else {
-            spills.push(*name);
+            spills.push(name);
         }
     }
     let list = |names: &[&str]| match names {
@@ -133,13 +141,18 @@ fn size(bytes: f64) -> String {
 }
 
 /// The stores a run of `mode` over `input` bytes holds within `limit`
-/// bytes: the fingerprints first, since verifying candidate pairs reads
-/// them back most often, then `run`'s texts.
+/// bytes: each in [`spillable`]'s order while the estimate stays within.
 fn held(mode: Mode, input: f64, limit: f64) -> Held {
-    let with_prints = unspillable(mode, input) + prints_per_byte(mode) * input;
-    let prints = with_prints <= limit;
-    let texts = prints && mode == Mode::Run && with_prints + TEXTS_PER_BYTE * input <= limit;
-    Held { prints, texts }
+    let mut peak = unspillable(mode, input);
+    let mut held = Held::default();
+    for (store, _, per_byte) in spillable(mode) {
+        peak += per_byte * input;
+        if peak > limit {
+            break;
+        }
+        held.hold(store);
+    }
+    held
 }
 
 /// The size of the files found, compressed ones (Parquet included) counted
