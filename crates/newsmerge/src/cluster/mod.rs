@@ -21,9 +21,8 @@
 use crate::config::Config;
 use crate::hashing::shares_at_least_merged;
 use crate::normalize::DocId;
-use crate::sketch::{CandidatePair, Fingerprints, Overlap, Signature, overlap};
+use crate::sketch::{CandidatePair, Fingerprints, Overlap, Print, Signature, Whole, overlap};
 use rayon::prelude::*;
-use std::borrow::Cow;
 
 /// A group of documents that are copies of one article.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +38,8 @@ pub struct Cluster {
 /// so: their resemblance is high, or the smaller (and not tiny) one lies
 /// mostly inside the larger *and starts where it starts* (its opening
 /// is found in the larger), as a truncated or paywalled copy does.
-pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap> {
-    let o = overlap(&a.shingles, &b.shingles);
+pub fn matches(a: &Print<'_>, b: &Print<'_>, config: &Config) -> Option<Overlap> {
+    let o = overlap(a.shingles, b.shingles);
     let c = &config.cluster;
     if o.shared == 0 || written_on_one_template(a, b, config) {
         return None;
@@ -66,7 +65,7 @@ pub fn matches(a: &Signature, b: &Signature, config: &Config) -> Option<Overlap>
 /// stops as soon as it finds them or can no longer reach them: most
 /// candidate pairs fall short, and are turned down after a part of the
 /// walk.
-pub fn is_match(a: &Signature, b: &Signature, config: &Config) -> bool {
+pub fn is_match(a: &Print<'_>, b: &Print<'_>, config: &Config) -> bool {
     let c = &config.cluster;
     if written_on_one_template(a, b, config) {
         return false;
@@ -89,7 +88,7 @@ pub fn is_match(a: &Signature, b: &Signature, config: &Config) -> bool {
             })
         })
         .flatten();
-    let shares = |k: usize| shares_at_least_merged(&small.shingles, &large.shingles, k);
+    let shares = |k: usize| shares_at_least_merged(small.shingles, large.shingles, k);
     match (by_resemblance, by_containment) {
         (None, None) => false,
         (Some(r), None) => shares(r),
@@ -126,13 +125,13 @@ fn least_passing(max: usize, pass: impl Fn(usize) -> bool) -> Option<usize> {
 /// more than [`crate::ConfigBuilder::max_template_days`] apart. A re-send
 /// under a corrected headline names the same things and stays one
 /// article.
-fn written_on_one_template(a: &Signature, b: &Signature, config: &Config) -> bool {
+fn written_on_one_template(a: &Print<'_>, b: &Print<'_>, config: &Config) -> bool {
     let c = &config.cluster;
     if a.shingles.len().max(b.shingles.len()) > c.max_template_shingles {
         return false;
     }
     let only_in = |x: &[u32], y: &[u32]| x.iter().any(|n| y.binary_search(n).is_err());
-    let named_apart = only_in(&a.names, &b.names) && only_in(&b.names, &a.names);
+    let named_apart = only_in(a.names, b.names) && only_in(b.names, a.names);
     let dated_apart = matches!((a.date, b.date), (Some(x), Some(y)) if (x - y).unsigned_abs() > c.max_template_days);
     named_apart || dated_apart
 }
@@ -153,7 +152,7 @@ pub fn cluster<F: Fingerprints + ?Sized>(
         .flat_map_iter(|of_a| {
             let a = signatures.whole(of_a[0].a.0);
             of_a.iter()
-                .filter(move |p| is_match(&a, &signatures.whole(p.b.0), config))
+                .filter(move |p| is_match(&a.print(), &signatures.whole(p.b.0).print(), config))
                 .copied()
                 .collect::<Vec<_>>()
         })
@@ -258,7 +257,7 @@ fn split_by_centre<F: Fingerprints + ?Sized>(
     by_size.sort_by_key(|d| (std::cmp::Reverse(signatures.shingle_count(d.0)), *d));
     let mut clusters: Vec<Cluster> = Vec::new();
     // Each cluster's centre's fingerprint, read once.
-    let mut centres: Vec<Cow<'_, Signature>> = Vec::new();
+    let mut centres: Vec<Whole<'_>> = Vec::new();
     let mut cluster_of: rustc_hash::FxHashMap<DocId, usize> = rustc_hash::FxHashMap::default();
     for doc in by_size {
         let signature = signatures.whole(doc.0);
@@ -273,7 +272,9 @@ fn split_by_centre<F: Fingerprints + ?Sized>(
         near.dedup();
         let best = near
             .into_iter()
-            .filter_map(|i| matches(&centres[i], &signature, config).map(|o| (i, o)))
+            .filter_map(|i| {
+                matches(&centres[i].print(), &signature.print(), config).map(|o| (i, o))
+            })
             .max_by(|(i, x), (j, y)| {
                 let by_containment = x.containment.total_cmp(&y.containment);
                 by_containment
@@ -337,6 +338,7 @@ mod tests {
                 ..Signature::default()
             };
             let (a, b) = (print(a, &names.0), print(b, &names.1));
+            let (a, b) = (a.print(), b.print());
             proptest::prop_assert_eq!(is_match(&a, &b, &config), matches(&a, &b, &config).is_some());
             proptest::prop_assert_eq!(is_match(&b, &a, &config), matches(&b, &a, &config).is_some());
         }

@@ -1,40 +1,51 @@
-//! Where the fingerprints are kept between fingerprinting and clustering:
-//! whole in memory, or, spilling ([`crate::ConfigBuilder::spill`]), with
-//! their shingles and openings in an unnamed temporary file.
+//! Where the fingerprints are kept between fingerprinting and clustering.
+//!
+//! A fingerprint made of a few vectors of its own is a handful of small
+//! allocations, made between the much larger, short-lived ones of reading
+//! and normalizing; a million of them held together leave the allocator's
+//! pages part used. So each is packed, as it is made, into large blocks
+//! of words shared by every thread ([`Blocks`]): its sample, the
+//! headline's names, then its shingles and opening. Candidate search and
+//! verification read them in place ([`Print`]).
 //!
 //! The shingles and the opening are most of a fingerprint, and only the
-//! verification of candidate pairs reads them. Spilled, they are written
-//! out as each document is fingerprinted; memory keeps the rest (the
-//! sample the candidate index is built from, the headline's names, the
-//! date) with each document's shingle count and [`fingerprint_key`], and
-//! verification reads a document's shingles back with a positioned read,
-//! from the page cache while the system has memory to spare. Both give the
-//! same clusters.
+//! verification of candidate pairs reads them. Spilling
+//! ([`crate::ConfigBuilder::spill`]), they are written instead to an
+//! unnamed temporary file as each document is fingerprinted, and
+//! verification reads a document's back with a positioned read, from the
+//! page cache while the system has memory to spare. Both give the same
+//! clusters.
 
 use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
-use crate::sketch::{Fingerprints, Signature, fingerprint_key};
+use crate::sketch::{Fingerprints, Print, Signature, Whole, encode_opening, fingerprint_key};
 use crate::spill::{Span, Spilled, Spilling};
-use std::borrow::Cow;
 use std::sync::Mutex;
 
 /// Takes the fingerprints as they are made, on any thread.
 pub(crate) struct PrintKeeper {
+    blocks: Blocks,
     spill: Option<Spilling>,
 }
 
-/// A fingerprint as fingerprinting leaves it.
+/// A fingerprint once kept: where it lies, and what is known of it
+/// without reading it.
 pub(crate) struct KeptPrint {
-    /// Whole, or without shingles and opening when they were spilled.
-    signature: Signature,
-    spilled: Option<Away>,
+    slot: Slot,
+    spilled: Option<Span>,
 }
 
-/// What is known of a spilled fingerprint's shingles without reading them.
+/// Where one fingerprint lies in the blocks: from `at`, its sample, its
+/// names, then (unless spilled) its shingles and encoded opening, `len`
+/// words in all.
 #[derive(Clone, Copy)]
-struct Away {
-    span: Span,
+struct Slot {
+    at: u64,
+    len: u32,
+    sample: u32,
+    names: u32,
     shingles: u32,
+    date: Option<i32>,
     key: u64,
 }
 
@@ -42,6 +53,7 @@ impl PrintKeeper {
     /// A keeper that spills to the configured folder, or holds everything.
     pub(crate) fn new(config: &Config) -> Result<PrintKeeper> {
         Ok(PrintKeeper {
+            blocks: Blocks::default(),
             spill: config
                 .spill_for(Spillable::Prints)
                 .map(Spilling::create)
@@ -51,51 +63,91 @@ impl PrintKeeper {
 
     /// Keeps one fingerprint. A write that fails is reported by
     /// [`PrintKeeper::finish`].
-    pub(crate) fn keep(&self, mut signature: Signature) -> KeptPrint {
-        let Some(spill) = &self.spill else {
-            return KeptPrint {
-                signature,
-                spilled: None,
-            };
+    pub(crate) fn keep(&self, signature: Signature) -> KeptPrint {
+        let mut words = Vec::with_capacity(
+            signature.sample.len() + signature.names.len() + away_len(&signature),
+        );
+        words.extend_from_slice(&signature.sample);
+        words.extend_from_slice(&signature.names);
+        let spilled = match &self.spill {
+            Some(spill) => Some(spill.put_bytes(&to_bytes(&away(&signature)))),
+            None => {
+                words.extend_from_slice(&signature.shingles);
+                encode_opening(&signature.opening, &mut words);
+                None
+            }
         };
-        let away = Away {
-            span: spill.put_bytes(&encode(&signature)),
+        let slot = Slot {
+            at: self.blocks.put(&words),
+            len: words.len() as u32,
+            sample: signature.sample.len() as u32,
+            names: signature.names.len() as u32,
             shingles: signature.shingles.len() as u32,
+            date: signature.date,
             key: fingerprint_key(&signature),
         };
-        signature.shingles = Vec::new();
-        signature.opening = Vec::new();
-        KeptPrint {
-            signature,
-            spilled: Some(away),
-        }
+        KeptPrint { slot, spilled }
     }
 
     /// The fingerprints kept, numbered in the order given; the first
     /// write that failed, if any did.
     pub(crate) fn finish(self, kept: Vec<KeptPrint>) -> Result<Prints> {
-        let mut signatures = Vec::with_capacity(kept.len());
-        let mut away = Vec::new();
+        let mut slots = Vec::with_capacity(kept.len());
+        let mut spans = Vec::new();
         for k in kept {
-            signatures.push(k.signature);
-            away.extend(k.spilled);
+            slots.push(k.slot);
+            spans.extend(k.spilled);
         }
         let spilled = match self.spill {
-            Some(spill) => Some((spill.seal()?, away)),
+            Some(spill) => Some((spill.seal()?, spans)),
             None => None,
         };
         Ok(Prints {
-            signatures,
+            blocks: self.blocks.into_inner(),
+            slots,
             spilled,
             failed: Mutex::new(None),
         })
     }
 }
 
+/// Words appended on any thread into blocks of [`BLOCK_WORDS`] (or one
+/// value's length, when longer), which never move once allocated: a
+/// value's place is its block's number in the high 32 bits and its
+/// offset in the block in the low.
+#[derive(Default)]
+struct Blocks(Mutex<Vec<Vec<u32>>>);
+
+/// Words per block: 16 MiB, few enough blocks to allocate one at a time,
+/// and at most one value's length left unused at the end of each.
+const BLOCK_WORDS: usize = 1 << 22;
+
+impl Blocks {
+    fn put(&self, words: &[u32]) -> u64 {
+        let mut blocks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if blocks
+            .last()
+            .is_none_or(|b| b.capacity() - b.len() < words.len())
+        {
+            blocks.push(Vec::with_capacity(BLOCK_WORDS.max(words.len())));
+        }
+        let number = blocks.len() - 1;
+        let block = &mut blocks[number];
+        let at = (number as u64) << 32 | block.len() as u64;
+        block.extend_from_slice(words);
+        at
+    }
+
+    fn into_inner(self) -> Vec<Vec<u32>> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Every fingerprint of a corpus, by document number.
 pub(crate) struct Prints {
-    signatures: Vec<Signature>,
-    spilled: Option<(Spilled, Vec<Away>)>,
+    blocks: Vec<Vec<u32>>,
+    slots: Vec<Slot>,
+    spilled: Option<(Spilled, Vec<Span>)>,
     /// The first read back that failed: the document read as having no
     /// shingles, so it matched nothing, and the run fails at [`Prints::finish`].
     failed: Mutex<Option<Error>>,
@@ -109,85 +161,86 @@ impl Prints {
             None => Ok(()),
         }
     }
+
+    /// Document `d`'s words in the blocks.
+    fn words(&self, slot: &Slot) -> &[u32] {
+        let block = &self.blocks[(slot.at >> 32) as usize];
+        let start = (slot.at & u64::from(u32::MAX)) as usize;
+        &block[start..start + slot.len as usize]
+    }
+
+    /// Document `d` as held: whole, or without shingles and opening when
+    /// they were spilled.
+    fn held(&self, d: u32) -> Print<'_> {
+        let slot = &self.slots[d as usize];
+        let words = self.words(slot);
+        let (sample, rest) = words.split_at(slot.sample as usize);
+        let (names, rest) = rest.split_at(slot.names as usize);
+        let (shingles, opening) = rest.split_at((slot.shingles as usize).min(rest.len()));
+        Print::with_encoded_opening(shingles, sample, names, slot.date, opening)
+    }
 }
 
 impl Fingerprints for Prints {
     fn count(&self) -> usize {
-        self.signatures.count()
+        self.slots.len()
     }
 
     fn sample(&self, d: u32) -> &[u32] {
-        self.signatures.sample(d)
+        let slot = &self.slots[d as usize];
+        &self.words(slot)[..slot.sample as usize]
     }
 
     fn shingle_count(&self, d: u32) -> usize {
-        match &self.spilled {
-            Some((_, away)) => away[d as usize].shingles as usize,
-            None => self.signatures.shingle_count(d),
-        }
+        self.slots[d as usize].shingles as usize
     }
 
     fn key(&self, d: u32) -> u64 {
-        match &self.spilled {
-            Some((_, away)) => away[d as usize].key,
-            None => self.signatures.key(d),
-        }
+        self.slots[d as usize].key
     }
 
-    fn whole(&self, d: u32) -> Cow<'_, Signature> {
-        let held = &self.signatures[d as usize];
-        let Some((file, away)) = &self.spilled else {
-            return Cow::Borrowed(held);
+    fn whole(&self, d: u32) -> Whole<'_> {
+        let held = self.held(d);
+        let Some((file, spans)) = &self.spilled else {
+            return Whole::lent(held);
         };
-        let away = away[d as usize];
-        match file.get_bytes(away.span) {
-            Ok(bytes) => {
-                let (shingles, opening) = decode(&bytes, away.shingles as usize);
-                Cow::Owned(Signature {
-                    shingles,
-                    opening,
-                    ..held.clone()
-                })
-            }
+        match file.get_bytes(spans[d as usize]) {
+            Ok(bytes) => Whole::read(held, from_bytes(&bytes), self.shingle_count(d)),
             Err(e) => {
                 let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
                 failed.get_or_insert(e);
-                Cow::Borrowed(held)
+                Whole::lent(held)
             }
         }
     }
 }
 
-/// A fingerprint's shingles, then each paragraph of its opening as its
-/// length and its shingles, as little-endian 32-bit words.
-fn encode(signature: &Signature) -> Vec<u8> {
+/// How many words a fingerprint's shingles and encoded opening take.
+fn away_len(signature: &Signature) -> usize {
     let opening: usize = signature.opening.iter().map(|p| 1 + p.len()).sum();
-    let mut bytes = Vec::with_capacity(4 * (signature.shingles.len() + opening));
-    let mut put = |words: &[u32]| bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
-    put(&signature.shingles);
-    for para in &signature.opening {
-        put(&[para.len() as u32]);
-        put(para);
-    }
-    bytes
+    signature.shingles.len() + opening
 }
 
-/// The shingles and opening [`encode`] wrote, the first `shingles` words
-/// being the shingles.
-fn decode(bytes: &[u8], shingles: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
-    let words = |b: &[u8]| -> Vec<u32> {
-        b.chunks_exact(4)
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            .collect()
-    };
-    let (head, mut rest) = bytes.split_at((4 * shingles).min(bytes.len()));
-    let mut opening = Vec::new();
-    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
-        let (para, after) = tail.split_at((4 * u32::from_le_bytes(*len) as usize).min(tail.len()));
-        opening.push(words(para));
-        rest = after;
-    }
-    (words(head), opening)
+/// What is spilled of a fingerprint: its shingles, then its encoded
+/// opening.
+fn away(signature: &Signature) -> Vec<u32> {
+    let mut words = Vec::with_capacity(away_len(signature));
+    words.extend_from_slice(&signature.shingles);
+    encode_opening(&signature.opening, &mut words);
+    words
+}
+
+/// Words as little-endian bytes.
+fn to_bytes(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// The words [`to_bytes`] wrote.
+fn from_bytes(bytes: &[u8]) -> Vec<u32> {
+    bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -220,13 +273,50 @@ mod tests {
 
     proptest! {
         #[test]
-        fn spilled_fingerprints_read_back_whole(
-            opening in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..5), 0..3),
-            shingles in proptest::collection::vec(any::<u32>(), 0..50),
+        fn kept_fingerprints_read_back_whole_held_or_spilled(
+            prints in proptest::collection::vec(
+                (
+                    proptest::collection::vec(any::<u32>(), 0..50),
+                    proptest::collection::vec(any::<u32>(), 0..5),
+                    proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..5), 0..3),
+                    proptest::collection::vec(any::<u32>(), 0..3),
+                    proptest::option::of(any::<i32>()),
+                ),
+                0..8,
+            ),
         ) {
-            let s = Signature { shingles, opening, ..Signature::default() };
-            prop_assert_eq!(decode(&encode(&s), s.shingles.len()), (s.shingles, s.opening));
+            let sigs: Vec<Signature> = prints
+                .into_iter()
+                .map(|(shingles, sample, opening, names, date)| Signature { shingles, sample, opening, names, date })
+                .collect();
+            let dir = tempfile::tempdir().unwrap();
+            for spill in [None, Some(dir.path())] {
+                let keeper = PrintKeeper::new(&config(spill)).unwrap();
+                let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
+                let prints = keeper.finish(kept).unwrap();
+                prop_assert_eq!(prints.count(), sigs.len());
+                for (d, s) in sigs.iter().enumerate() {
+                    let d = d as u32;
+                    let whole = prints.whole(d);
+                    prop_assert_eq!(whole.print(), s.print());
+                    prop_assert_eq!(prints.sample(d), &s.sample[..]);
+                    prop_assert_eq!(prints.key(d), fingerprint_key(s));
+                }
+                prints.finish().unwrap();
+            }
         }
+    }
+
+    #[test]
+    fn values_longer_than_a_block_get_one_of_their_own() {
+        let blocks = Blocks::default();
+        let small = blocks.put(&[1, 2, 3]);
+        let large = blocks.put(&vec![7; BLOCK_WORDS + 1]);
+        let after = blocks.put(&[4]);
+        let blocks = blocks.into_inner();
+        assert_eq!((small, large, after), (0, 1 << 32, 2 << 32));
+        assert_eq!(blocks[1].len(), BLOCK_WORDS + 1);
+        assert_eq!(blocks[0], [1, 2, 3]);
     }
 
     #[test]
@@ -240,10 +330,10 @@ mod tests {
             keeper.finish(kept).unwrap()
         };
         let (a, b) = (prints(&held), prints(&spilling));
-        assert!(b.signatures.iter().all(|s| s.shingles.is_empty()));
+        assert!((0..sigs.len() as u32).all(|d| b.held(d).shingles.is_empty()));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         for d in 0..sigs.len() as u32 {
-            assert_eq!(b.whole(d).as_ref(), &sigs[d as usize]);
+            assert_eq!(b.whole(d).print(), sigs[d as usize].print());
             assert_eq!(
                 (b.key(d), b.shingle_count(d)),
                 (a.key(d), a.shingle_count(d))

@@ -43,7 +43,7 @@ use crate::report::{
     ClusterRecord, DocumentRecord, Merged, Outcome, cluster_names, cluster_record, entry_record,
     finish as finish_records,
 };
-use crate::sketch::{self, CandidatePair, Signature, candidates, sketch};
+use crate::sketch::{self, CandidatePair, Print, Signature, candidates, sketch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -355,7 +355,7 @@ pub fn candidate_keys(s: &Signature) -> Option<CandidateKeys> {
 /// The originals among documents of one exact key, given in number
 /// order, and the (original, copy) pairs of the others.
 pub fn exact_copies(group: &[(u32, Signature)]) -> (Vec<u32>, Vec<(u32, u32)>) {
-    let group: Vec<(u32, &Signature)> = group.iter().map(|(d, s)| (*d, s)).collect();
+    let group: Vec<(u32, Print<'_>)> = group.iter().map(|(d, s)| (*d, s.print())).collect();
     let mut copies = Vec::new();
     let originals = sketch::originals_of(&group, &mut copies);
     (originals, copies.iter().map(|p| (p.a.0, p.b.0)).collect())
@@ -374,7 +374,7 @@ pub fn shared_needed(smaller: usize, config: &Config) -> u32 {
 
 /// Whether two candidates are copies of one article.
 pub fn verify(a: &Signature, b: &Signature, config: &Config) -> bool {
-    is_match(a, b, config)
+    is_match(&a.print(), &b.print(), config)
 }
 
 /// The connected components of two or more documents, from the verified

@@ -23,7 +23,6 @@ use crate::config::Config;
 use crate::normalize::{DocId, Document};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
-use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::hashing::shares_at_least;
@@ -47,7 +46,7 @@ pub struct Signature {
     /// words (the headline and the lede, past the short lines a scrape may
     /// carry above them), at most [`OPENING_SHINGLES`] each. A truncated
     /// or paywalled copy must share one of them with the article it
-    /// belongs to (see [`Signature::opens_inside`]).
+    /// belongs to (see [`Print::opens_inside`]).
     pub opening: Vec<Vec<u32>>,
     /// The names in the headline (its capitalized words, prefixes such as
     /// "CORRECTED" and small words aside), hashed and sorted: what tells
@@ -73,15 +72,78 @@ pub const OPENING_SHINGLES: usize = 40;
 pub const MIN_OPENING_FOUND: f64 = 0.5;
 
 impl Signature {
+    /// The fingerprint as [`Fingerprints::whole`] lends it.
+    pub fn print(&self) -> Print<'_> {
+        Print {
+            shingles: &self.shingles,
+            sample: &self.sample,
+            names: &self.names,
+            date: self.date,
+            opening: Opening::Nested(&self.opening),
+        }
+    }
+}
+
+/// A fingerprint as it is read: the fields of a [`Signature`], borrowed
+/// from one or from wherever the fingerprints of a corpus are kept (packed
+/// into large blocks, or read back from a spill file).
+#[derive(Clone, Copy, Debug)]
+pub struct Print<'a> {
+    /// [`Signature::shingles`].
+    pub shingles: &'a [u32],
+    /// [`Signature::sample`].
+    pub sample: &'a [u32],
+    /// [`Signature::names`].
+    pub names: &'a [u32],
+    /// [`Signature::date`].
+    pub date: Option<i32>,
+    opening: Opening<'a>,
+}
+
+/// Where a [`Print`]'s opening paragraphs are: a [`Signature`]'s own, or
+/// encoded in a run of words, each paragraph as its length followed by
+/// its shingles.
+#[derive(Clone, Copy, Debug)]
+enum Opening<'a> {
+    Nested(&'a [Vec<u32>]),
+    Encoded(&'a [u32]),
+}
+
+impl<'a> Print<'a> {
+    /// A fingerprint whose opening paragraphs are encoded in `opening`,
+    /// each as its length followed by its shingles (see
+    /// [`encode_opening`]).
+    pub(crate) fn with_encoded_opening(
+        shingles: &'a [u32],
+        sample: &'a [u32],
+        names: &'a [u32],
+        date: Option<i32>,
+        opening: &'a [u32],
+    ) -> Print<'a> {
+        Print {
+            shingles,
+            sample,
+            names,
+            date,
+            opening: Opening::Encoded(opening),
+        }
+    }
+
+    /// [`Signature::opening`], paragraph by paragraph.
+    pub fn opening(&self) -> Paragraphs<'a> {
+        Paragraphs(self.opening)
+    }
+
     /// Whether this document's opening is found in `other`: one of its
     /// opening paragraphs (headline, lede) lies mostly in `other`. A copy
     /// that is only a part of `other` (a truncated or paywalled copy)
     /// starts where it starts, so a passage shared in the middle (a quote,
     /// a press release, background) does not make a fragment of it. A
     /// document without an opening (no paragraph that long) passes.
-    pub fn opens_inside(&self, other: &Signature) -> bool {
-        self.opening.is_empty()
-            || self.opening.iter().any(|para| {
+    pub fn opens_inside(&self, other: &Print<'_>) -> bool {
+        let mut paragraphs = self.opening().peekable();
+        paragraphs.peek().is_none()
+            || paragraphs.any(|para| {
                 let found = para
                     .iter()
                     .filter(|h| other.shingles.binary_search(h).is_ok())
@@ -91,10 +153,58 @@ impl Signature {
     }
 }
 
+/// Two prints are equal when every field of their signatures is.
+impl PartialEq for Print<'_> {
+    fn eq(&self, other: &Print<'_>) -> bool {
+        self.shingles == other.shingles
+            && self.sample == other.sample
+            && self.names == other.names
+            && self.date == other.date
+            && self.opening().eq(other.opening())
+    }
+}
+
+impl Eq for Print<'_> {}
+
+/// The opening paragraphs of a [`Print`], each as its shingles.
+#[derive(Clone, Debug)]
+pub struct Paragraphs<'a>(Opening<'a>);
+
+impl<'a> Iterator for Paragraphs<'a> {
+    type Item = &'a [u32];
+
+    fn next(&mut self) -> Option<&'a [u32]> {
+        match &mut self.0 {
+            Opening::Nested(paras) => {
+                let (first, rest) = paras.split_first()?;
+                *paras = rest;
+                Some(first)
+            }
+            Opening::Encoded(words) => {
+                let (&len, rest) = words.split_first()?;
+                let (para, after) = rest.split_at((len as usize).min(rest.len()));
+                *words = after;
+                Some(para)
+            }
+        }
+    }
+}
+
+/// Appends a signature's opening paragraphs to `out` as a [`Print`]
+/// with an encoded opening reads them: each as its length followed by
+/// its shingles.
+pub(crate) fn encode_opening(opening: &[Vec<u32>], out: &mut Vec<u32>) {
+    for para in opening {
+        out.push(para.len() as u32);
+        out.extend_from_slice(para);
+    }
+}
+
 /// Fingerprints by document number, as candidate search and clustering
-/// read them: held whole in a slice, or with their shingles kept elsewhere
-/// (in a file) and read back one document at a time. The sample, which the
-/// candidate index is built from, is always at hand.
+/// read them: held whole in a slice, or kept by the engine (packed into
+/// large blocks, or with their shingles in a file) and read one document
+/// at a time. The sample, which the candidate index is built from, is
+/// always at hand.
 pub trait Fingerprints: Sync {
     /// How many documents there are.
     fn count(&self) -> usize;
@@ -105,7 +215,57 @@ pub trait Fingerprints: Sync {
     /// Document `d`'s [`fingerprint_key`].
     fn key(&self, d: u32) -> u64;
     /// Document `d`'s whole fingerprint.
-    fn whole(&self, d: u32) -> Cow<'_, Signature>;
+    fn whole(&self, d: u32) -> Whole<'_>;
+}
+
+/// A whole fingerprint as [`Fingerprints::whole`] gives it: lent from
+/// where it is held, or read back into a buffer of its own.
+#[derive(Clone, Debug)]
+pub struct Whole<'a>(Read<'a>);
+
+#[derive(Clone, Debug)]
+enum Read<'a> {
+    Lent(Print<'a>),
+    /// `words` holds the shingles, then the encoded opening; the rest is
+    /// lent by `held`.
+    Owned {
+        held: Print<'a>,
+        words: Vec<u32>,
+        shingles: usize,
+    },
+}
+
+impl<'a> Whole<'a> {
+    /// A fingerprint lent from where it is held.
+    pub fn lent(print: Print<'a>) -> Whole<'a> {
+        Whole(Read::Lent(print))
+    }
+
+    /// A fingerprint whose sample, names and date are `held`'s, and
+    /// whose shingles (the first `shingles` of `words`) and encoded
+    /// opening (the rest of `words`) were read back.
+    pub(crate) fn read(held: Print<'a>, words: Vec<u32>, shingles: usize) -> Whole<'a> {
+        Whole(Read::Owned {
+            held,
+            words,
+            shingles,
+        })
+    }
+
+    /// The fingerprint.
+    pub fn print(&self) -> Print<'_> {
+        match &self.0 {
+            Read::Lent(print) => *print,
+            Read::Owned {
+                held,
+                words,
+                shingles,
+            } => {
+                let (shingles, opening) = words.split_at((*shingles).min(words.len()));
+                Print::with_encoded_opening(shingles, held.sample, held.names, held.date, opening)
+            }
+        }
+    }
 }
 
 /// Fingerprints held whole: a slice, an array or a vector of them.
@@ -126,8 +286,8 @@ impl<T: AsRef<[Signature]> + Sync + ?Sized> Fingerprints for T {
         fingerprint_key(&self.as_ref()[d as usize])
     }
 
-    fn whole(&self, d: u32) -> Cow<'_, Signature> {
-        Cow::Borrowed(&self.as_ref()[d as usize])
+    fn whole(&self, d: u32) -> Whole<'_> {
+        Whole::lent(self.as_ref()[d as usize].print())
     }
 }
 
@@ -524,11 +684,11 @@ fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<Cand
             originals.push(*d);
             continue;
         }
-        let whole: Vec<(u32, Cow<'_, Signature>)> = group
+        let whole: Vec<(u32, Whole<'_>)> = group
             .iter()
             .map(|&(_, d)| (d, signatures.whole(d)))
             .collect();
-        let group: Vec<(u32, &Signature)> = whole.iter().map(|(d, s)| (*d, s.as_ref())).collect();
+        let group: Vec<(u32, Print<'_>)> = whole.iter().map(|(d, s)| (*d, s.print())).collect();
         originals.extend(originals_of(&group, &mut copies));
     }
     originals.sort_unstable();
@@ -539,8 +699,8 @@ fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<Cand
 /// number order: the first of each set of identical fingerprints. Each
 /// other document is added to `copies`, paired with its original. A key
 /// collision between different fingerprints only makes another original.
-pub fn originals_of(group: &[(u32, &Signature)], copies: &mut Vec<CandidatePair>) -> Vec<u32> {
-    let mut firsts: Vec<(u32, &Signature)> = Vec::new();
+pub fn originals_of(group: &[(u32, Print<'_>)], copies: &mut Vec<CandidatePair>) -> Vec<u32> {
+    let mut firsts: Vec<(u32, Print<'_>)> = Vec::new();
     for &(d, s) in group {
         match firsts.iter().find(|(_, f)| *f == s) {
             Some(&(f, _)) => copies.push(CandidatePair {
