@@ -805,16 +805,17 @@ struct IndexPart {
 
 impl Index {
     fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], max_posting: usize) -> Index {
-        // Each part gathers and sorts only its own (shingle, document)
-        // pairs, and at most INDEX_WAVE parts are built at once, so that
-        // only that many parts' pairs are held beside the fingerprints
-        // however many threads there are: the search's peak.
+        // At most INDEX_WAVE parts are built at once, so that only that
+        // many parts' (shingle, document) pairs are held beside the
+        // fingerprints however many threads there are: the search's peak.
+        // Each wave reads every sample once for all of its parts.
         let mut parts = Vec::with_capacity(INDEX_PARTS as usize);
         for wave in (0..INDEX_PARTS).step_by(INDEX_WAVE as usize) {
+            let gathered = gather_wave(signatures, docs, wave);
             parts.par_extend(
-                (wave..wave + INDEX_WAVE)
+                gathered
                     .into_par_iter()
-                    .map(|part| IndexPart::build(signatures, docs, part, max_posting)),
+                    .map(|entries| IndexPart::of_entries(entries, max_posting)),
             );
         }
         let (sizes, bits) = (0..signatures.count() as u32)
@@ -848,21 +849,54 @@ impl Index {
     }
 }
 
+/// Documents whose samples one task of [`gather_wave`] reads.
+const GATHER_CHUNK: usize = 8192;
+
+/// The (shingle, document) pairs of the sampled shingles of `docs` whose
+/// top bits are one of the [`INDEX_WAVE`] parts from `wave`, by part: each
+/// sample read once, in parallel over chunks of documents, each chunk's
+/// pairs then moved into their parts in document order.
+fn gather_wave<F: Fingerprints + ?Sized>(
+    signatures: &F,
+    docs: &[u32],
+    wave: u32,
+) -> Vec<Vec<(u32, u32)>> {
+    let parts = INDEX_WAVE as usize;
+    let mut chunks: Vec<Vec<Vec<(u32, u32)>>> = docs
+        .par_chunks(GATHER_CHUNK)
+        .map(|chunk| {
+            let mut out = vec![Vec::new(); parts];
+            for &doc in chunk {
+                let sample = signatures.sample(doc);
+                let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < wave);
+                for &h in &sample[from..] {
+                    let part = ((h >> INDEX_PART_SHIFT) - wave) as usize;
+                    if part >= parts {
+                        break;
+                    }
+                    out[part].push((h, doc));
+                }
+            }
+            out
+        })
+        .collect();
+    (0..parts)
+        .map(|part| {
+            let len = chunks.iter().map(|c| c[part].len()).sum();
+            let mut entries = Vec::with_capacity(len);
+            // Each chunk's pairs freed as they are moved: the wave's pairs
+            // are held once, not twice.
+            for chunk in &mut chunks {
+                entries.extend_from_slice(&std::mem::take(&mut chunk[part]));
+            }
+            entries
+        })
+        .collect()
+}
+
 impl IndexPart {
-    /// The postings of the sampled shingles whose top bits are `part`.
-    fn build<F: Fingerprints + ?Sized>(
-        signatures: &F,
-        docs: &[u32],
-        part: u32,
-        max_posting: usize,
-    ) -> IndexPart {
-        let mut entries: Vec<(u32, u32)> = Vec::new();
-        for &doc in docs {
-            let sample = signatures.sample(doc);
-            let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < part);
-            let to = sample.partition_point(|&h| h >> INDEX_PART_SHIFT <= part);
-            entries.extend(sample[from..to].iter().map(|&h| (h, doc)));
-        }
+    /// The postings of one part's (shingle, document) pairs.
+    fn of_entries(mut entries: Vec<(u32, u32)>, max_posting: usize) -> IndexPart {
         entries.sort_unstable();
         let mut ranges = HashMap::default();
         let mut postings = Vec::new();
@@ -1028,6 +1062,40 @@ mod tests {
         }
         assert!(joined.iter().all(|&j| j), "every near-copy is proposed");
         assert!(pairs.len() < 4 * sigs.len(), "stars, not all pairs");
+    }
+
+    #[test]
+    fn a_wave_gathers_each_parts_pairs_in_document_order() {
+        // More documents than one gathering task reads, with samples
+        // spread over every part of the hash range.
+        let sigs: Vec<Signature> = (0..2 * GATHER_CHUNK as u32 + 5)
+            .map(|d| {
+                let mut sample: Vec<u32> = (0..6)
+                    .map(|i| (d.wrapping_mul(2_654_435_761) ^ (i * 0x3000_0001)).rotate_left(i))
+                    .collect();
+                sample.sort_unstable();
+                sample.dedup();
+                Signature {
+                    sample,
+                    ..Signature::default()
+                }
+            })
+            .collect();
+        let docs: Vec<u32> = (0..sigs.len() as u32).rev().collect();
+        for wave in (0..INDEX_PARTS).step_by(INDEX_WAVE as usize) {
+            let gathered = gather_wave(&sigs, &docs, wave);
+            assert_eq!(gathered.len(), INDEX_WAVE as usize);
+            for (i, entries) in gathered.iter().enumerate() {
+                let part = wave + i as u32;
+                let expected: Vec<(u32, u32)> = docs
+                    .iter()
+                    .flat_map(|&d| sigs[d as usize].sample.iter().map(move |&h| (h, d)))
+                    .filter(|&(h, _)| h >> INDEX_PART_SHIFT == part)
+                    .collect();
+                assert!(!expected.is_empty());
+                assert_eq!(entries, &expected, "part {part}");
+            }
+        }
     }
 
     #[test]
