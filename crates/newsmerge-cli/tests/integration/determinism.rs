@@ -123,10 +123,14 @@ fn run_output_is_identical_for_one_and_many_threads_and_any_creation_order() {
 #[test]
 fn output_is_identical_with_documents_and_fingerprints_spilled_and_the_spill_is_removed() {
     for command in ["run", "dedup"] {
-        let spill = tempfile::tempdir().unwrap();
-        let dir = spill.path().to_str().unwrap();
-        assert_identical_across_threads_and_order(command, &["--spill", dir]);
-        assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0, "{command}");
+        for compress in [None, Some("--compress-spill")] {
+            let spill = tempfile::tempdir().unwrap();
+            let dir = spill.path().to_str().unwrap();
+            let mut more = vec!["--spill", dir];
+            more.extend(compress);
+            assert_identical_across_threads_and_order(command, &more);
+            assert_eq!(fs::read_dir(spill.path()).unwrap().count(), 0, "{command}");
+        }
     }
 }
 

@@ -38,6 +38,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
 use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
 use crate::report::Outcome;
+use crate::spill::Spilling;
 use dedup::dedup_streaming;
 use rayon::prelude::*;
 use run::{Grouping, run_loaded};
@@ -183,10 +184,16 @@ fn text_bytes(entries: &[Entry]) -> u64 {
 
 /// Where `run` keeps the normalized documents, as configured.
 fn keeper(config: &Config) -> Result<Keeper> {
-    match config.spill_for(Spillable::Texts) {
-        Some(dir) => Keeper::spilling(dir),
-        None => Ok(Keeper::held()),
-    }
+    Ok(Keeper::new(spilling(config, Spillable::Texts)?))
+}
+
+/// A spill file for `store`, when the configuration spills it, its values
+/// compressed when it says so.
+fn spilling(config: &Config, store: Spillable) -> Result<Option<Spilling>> {
+    config
+        .spill_for(store)
+        .map(|dir| Spilling::create(dir, config.compress_spill))
+        .transpose()
 }
 
 /// An input entry, its body taken out, and its normalized document (kept)

@@ -54,10 +54,7 @@ impl PrintKeeper {
     pub(crate) fn new(config: &Config) -> Result<PrintKeeper> {
         Ok(PrintKeeper {
             blocks: Blocks::default(),
-            spill: config
-                .spill_for(Spillable::Prints)
-                .map(Spilling::create)
-                .transpose()?,
+            spill: super::spilling(config, Spillable::Prints)?,
         })
     }
 

@@ -273,10 +273,7 @@ fn merge_all(
         .par_iter()
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
-    let lines = config
-        .spill_for(Spillable::Texts)
-        .map(Spilling::create)
-        .transpose()?;
+    let lines = super::spilling(config, Spillable::Texts)?;
     let name = |d: DocId| corpus.names[d.index()].to_string();
     let first = FirstMerge {
         corpus,
@@ -413,10 +410,7 @@ fn align_all(
     progress: &dyn Progress,
 ) -> Result<(Vec<Aligned>, Shelf)> {
     progress.stage("aligning", clusters.len() as u64);
-    let spilling = config
-        .spill_for(Spillable::Texts)
-        .map(Spilling::create)
-        .transpose()?;
+    let spilling = super::spilling(config, Spillable::Texts)?;
     let (aligned, spans): (Vec<Aligned>, Vec<Option<Span>>) = clusters
         .par_iter()
         .map(|c| {

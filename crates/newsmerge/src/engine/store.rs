@@ -17,7 +17,6 @@ use crate::align::Alignment;
 use crate::error::Result;
 use crate::normalize::{DocId, Document, recurring::Learned};
 use crate::spill::{Span, Spilled, Spilling};
-use std::path::Path;
 
 /// A normalized document as the reading stage leaves it.
 pub(crate) enum Kept {
@@ -33,16 +32,10 @@ pub(crate) struct Keeper {
 }
 
 impl Keeper {
-    /// A keeper that holds every document in memory.
-    pub(crate) fn held() -> Keeper {
-        Keeper { spill: None }
-    }
-
-    /// A keeper that spills every document to an unnamed file in `dir`.
-    pub(crate) fn spilling(dir: &Path) -> Result<Keeper> {
-        Ok(Keeper {
-            spill: Some(Spilling::create(dir)?),
-        })
+    /// A keeper that spills every document to `spill`, or holds every
+    /// document in memory without one.
+    pub(crate) fn new(spill: Option<Spilling>) -> Keeper {
+        Keeper { spill }
     }
 
     /// Keeps one document. A write that fails is reported by
@@ -188,28 +181,30 @@ mod tests {
 
     #[test]
     fn spilled_documents_read_back_as_they_were_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let keeper = Keeper::spilling(dir.path()).unwrap();
-        let kept: Vec<Kept> = docs().into_iter().rev().map(|d| keeper.keep(d)).collect();
-        let store = keeper.finish(kept).unwrap();
-        assert_eq!(store.len(), 2);
-        let learned = Learned::default();
-        let read: Vec<Document> = store
-            .with(&[DocId(1), DocId(0)], &learned, |d| {
-                d.iter().map(|&d| d.clone()).collect()
-            })
-            .unwrap();
-        let mut want = docs();
-        want.iter_mut().for_each(|d| d.id = DocId(1 - d.id.0));
-        assert_eq!(read, want);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        for compress in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let keeper = Keeper::new(Some(Spilling::create(dir.path(), compress).unwrap()));
+            let kept: Vec<Kept> = docs().into_iter().rev().map(|d| keeper.keep(d)).collect();
+            let store = keeper.finish(kept).unwrap();
+            assert_eq!(store.len(), 2);
+            let learned = Learned::default();
+            let read: Vec<Document> = store
+                .with(&[DocId(1), DocId(0)], &learned, |d| {
+                    d.iter().map(|&d| d.clone()).collect()
+                })
+                .unwrap();
+            let mut want = docs();
+            want.iter_mut().for_each(|d| d.id = DocId(1 - d.id.0));
+            assert_eq!(read, want, "compressed: {compress}");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
     }
 
     #[test]
     fn a_spill_folder_that_cannot_be_written_is_an_error() {
-        let missing = Path::new("no/such/folder");
+        let missing = std::path::Path::new("no/such/folder");
         assert!(matches!(
-            Keeper::spilling(missing),
+            Spilling::create(missing, false),
             Err(Error::Spill { .. })
         ));
     }
