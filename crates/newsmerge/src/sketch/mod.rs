@@ -865,17 +865,24 @@ fn gather_wave<F: Fingerprints + ?Sized>(
     let mut chunks: Vec<Vec<Vec<(u32, u32)>>> = docs
         .par_chunks(GATHER_CHUNK)
         .map(|chunk| {
-            let mut out = vec![Vec::new(); parts];
-            for &doc in chunk {
+            // Each document's shingles in the wave, counted by part first,
+            // so that the pairs are held without spare capacity.
+            let in_wave = |doc: u32| {
                 let sample = signatures.sample(doc);
                 let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < wave);
-                for &h in &sample[from..] {
-                    let part = ((h >> INDEX_PART_SHIFT) - wave) as usize;
-                    if part >= parts {
-                        break;
-                    }
-                    out[part].push((h, doc));
-                }
+                sample[from..]
+                    .iter()
+                    .map(|&h| (h, ((h >> INDEX_PART_SHIFT) - wave) as usize))
+                    .take_while(|&(_, part)| part < parts)
+            };
+            let mut counts = vec![0; parts];
+            for &doc in chunk {
+                in_wave(doc).for_each(|(_, part)| counts[part] += 1);
+            }
+            let mut out: Vec<Vec<(u32, u32)>> =
+                counts.into_iter().map(Vec::with_capacity).collect();
+            for &doc in chunk {
+                in_wave(doc).for_each(|(h, part)| out[part].push((h, doc)));
             }
             out
         })
