@@ -11,6 +11,7 @@
 //! fingerprints' hashes, which do not compress) never are.
 
 use crate::error::{Error, Result};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -108,41 +109,30 @@ impl Spilling {
 /// then the zstd frame.
 fn compress(bytes: &[u8]) -> Vec<u8> {
     thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
+        static COMPRESSOR: RefCell<zstd::bulk::Compressor<'static>> =
+            RefCell::new(zstd::bulk::Compressor::new(LEVEL).expect("zstd has level 1"));
     }
     let len = u32::try_from(bytes.len()).expect("a spilled value under 4 GiB");
-    let mut out = Vec::with_capacity(4 + zstd::zstd_safe::compress_bound(bytes.len()));
-    out.extend_from_slice(&len.to_le_bytes());
-    COMPRESSOR.with_borrow_mut(|c| {
-        let c = match c {
-            Some(c) => c,
-            None => c.insert(zstd::bulk::Compressor::new(LEVEL).expect("zstd level 1 exists")),
-        };
-        let frame = c
-            .compress(bytes)
-            .expect("compressing into a growable buffer never fails");
-        out.extend_from_slice(&frame);
+    let frame = COMPRESSOR.with_borrow_mut(|c| {
+        c.compress(bytes)
+            .expect("compressing into a growable buffer never fails")
     });
+    let mut out = Vec::with_capacity(4 + frame.len());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&frame);
     out
 }
 
 /// The bytes [`compress`] was given.
 fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     thread_local! {
-        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
+        static DECOMPRESSOR: RefCell<zstd::bulk::Decompressor<'static>> =
+            RefCell::new(zstd::bulk::Decompressor::new().expect("a zstd context allocates"));
     }
     let Some((len, frame)) = bytes.split_first_chunk::<4>() else {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     };
-    DECOMPRESSOR.with_borrow_mut(|d| {
-        let d = match d {
-            Some(d) => d,
-            None => d.insert(zstd::bulk::Decompressor::new()?),
-        };
-        d.decompress(frame, u32::from_le_bytes(*len) as usize)
-    })
+    DECOMPRESSOR.with_borrow_mut(|d| d.decompress(frame, u32::from_le_bytes(*len) as usize))
 }
 
 /// A spill file once written, read by [`Span`] on any thread.
