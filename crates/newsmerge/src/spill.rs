@@ -24,6 +24,33 @@ pub(crate) struct Span {
     len: u32,
 }
 
+impl Span {
+    /// Where the value starts in its file.
+    pub(crate) fn offset(self) -> u64 {
+        self.offset
+    }
+
+    /// Where the value ends in its file.
+    pub(crate) fn end(self) -> u64 {
+        self.offset + u64::from(self.len)
+    }
+
+    /// The value's length in bytes.
+    pub(crate) fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// The span from this value's start to `last`'s end: the two values
+    /// and those between them, read at once.
+    pub(crate) fn to(self, last: Span) -> Span {
+        let len = last.end().saturating_sub(self.offset);
+        Span {
+            offset: self.offset,
+            len: u32::try_from(len).expect("a span of spilled values under 4 GiB"),
+        }
+    }
+}
+
 /// An unnamed temporary file that values are appended to, on any thread.
 pub(crate) struct Spilling {
     path: PathBuf,
@@ -163,6 +190,27 @@ impl Spilled {
         read_exact_at(&self.file, &mut bytes, span.offset)
             .map_err(|e| Error::spill(&self.path, e))?;
         Ok(bytes)
+    }
+
+    /// The bytes at `span`, put as they are, appended to `words` as
+    /// little-endian 32-bit words (a trailing part word is dropped), read
+    /// a piece at a time so that no second copy of a long span is made.
+    pub(crate) fn get_words(&self, span: Span, words: &mut Vec<u32>) -> Result<()> {
+        const PIECE: usize = 1 << 20;
+        let mut bytes = vec![0u8; span.len().min(PIECE)];
+        words.reserve(span.len() / 4);
+        let mut offset = span.offset;
+        while offset < span.end() {
+            let piece = &mut bytes[..(span.end() - offset).min(PIECE as u64) as usize];
+            read_exact_at(&self.file, piece, offset).map_err(|e| Error::spill(&self.path, e))?;
+            words.extend(
+                piece
+                    .chunks_exact(4)
+                    .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+            );
+            offset += piece.len() as u64;
+        }
+        Ok(())
     }
 }
 

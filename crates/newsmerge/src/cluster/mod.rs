@@ -139,24 +139,16 @@ fn written_on_one_template(a: &Print<'_>, b: &Print<'_>, config: &Config) -> boo
 /// Groups documents into clusters. Every document in `signatures` is in
 /// exactly one cluster; clusters are sorted by their first member.
 ///
-/// `pairs` may come in any order; sorted, as
-/// [`crate::sketch::candidates`] gives them, each document's fingerprint
-/// is read once for all the pairs it is the first of.
+/// `pairs` may come in any order. They are verified with
+/// [`Fingerprints::pairs_passing`], which reads fingerprints held whole
+/// fastest when the pairs are sorted, as [`crate::sketch::candidates`]
+/// gives them.
 pub fn cluster<F: Fingerprints + ?Sized>(
     signatures: &F,
     pairs: &[CandidatePair],
     config: &Config,
 ) -> Vec<Cluster> {
-    let verified: Vec<CandidatePair> = pairs
-        .par_chunk_by(|x, y| x.a == y.a)
-        .flat_map_iter(|of_a| {
-            let a = signatures.whole(of_a[0].a.0);
-            of_a.iter()
-                .filter(move |p| is_match(&a.print(), &signatures.whole(p.b.0).print(), config))
-                .copied()
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let verified = signatures.pairs_passing(pairs, &|a, b| is_match(a, b, config));
     let components = components(signatures.count(), &verified);
     let neighbours = neighbours(signatures.count(), &verified);
     let mut clusters: Vec<Cluster> = components

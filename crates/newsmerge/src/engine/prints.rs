@@ -11,15 +11,22 @@
 //! The shingles and the opening are most of a fingerprint, and only the
 //! verification of candidate pairs reads them. Spilling
 //! ([`crate::ConfigBuilder::spill`]), they are written instead to an
-//! unnamed temporary file as each document is fingerprinted, and
-//! verification reads a document's back with a positioned read, from the
-//! page cache while the system has memory to spare. Both give the same
-//! clusters.
+//! unnamed temporary file as each document is fingerprinted. Verification
+//! reads the file back a window at a time, in large reads, rather than
+//! one document's per pair (see [`Prints::spilled_pairs_passing`]); the
+//! split into clusters reads a document's back with a positioned read.
+//! Both come from the page cache while the system has memory to spare,
+//! and both give the same clusters as held fingerprints.
 
 use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
-use crate::sketch::{Fingerprints, Print, Signature, Whole, encode_opening, fingerprint_key};
+use crate::normalize::DocId;
+use crate::sketch::{
+    CandidatePair, Fingerprints, Pass, Print, Signature, Whole, encode_opening, fingerprint_key,
+    pairs_passing,
+};
 use crate::spill::{Span, Spilled, Spilling};
+use rayon::prelude::*;
 use std::sync::Mutex;
 
 /// Takes the fingerprints as they are made, on any thread.
@@ -201,14 +208,242 @@ impl Fingerprints for Prints {
         let Some((file, spans)) = &self.spilled else {
             return Whole::lent(held);
         };
-        match file.get_bytes(spans[d as usize]) {
-            Ok(bytes) => Whole::read(held, from_bytes(&bytes), self.shingle_count(d)),
+        let mut words = Vec::new();
+        match file.get_words(spans[d as usize], &mut words) {
+            Ok(()) => Whole::read(held, words, self.shingle_count(d)),
             Err(e) => {
-                let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
-                failed.get_or_insert(e);
+                self.fail(e);
                 Whole::lent(held)
             }
         }
+    }
+
+    fn pairs_passing(&self, pairs: &[CandidatePair], pass: &Pass<'_>) -> Vec<CandidatePair> {
+        match &self.spilled {
+            None => pairs_passing(self, pairs, pass),
+            Some((file, spans)) => {
+                let chunks = Chunks::new(spans, CHUNK_BYTES, HELD_CHUNKS);
+                self.spilled_pairs_passing(file, spans, &chunks, pairs, pass)
+            }
+        }
+    }
+}
+
+/// Spilled fingerprints are verified a window of the spill file at a
+/// time, each window read in one pass of large reads rather than one
+/// read per pair: the file is cut into chunks of about this many bytes of
+/// whole fingerprints, in file order...
+const CHUNK_BYTES: u64 = 4 << 20;
+
+/// ...and this many consecutive chunks are held at once (128 MiB), while
+/// the chunks after them are read one by one for the pairs joining them
+/// to the held ones.
+const HELD_CHUNKS: usize = 32;
+
+impl Prints {
+    /// Records the first read back that failed.
+    fn fail(&self, e: Error) {
+        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        failed.get_or_insert(e);
+    }
+
+    /// [`Fingerprints::pairs_passing`] over spilled fingerprints, a
+    /// window at a time. Pairs are grouped by the held window of their
+    /// earlier document in the file and the chunk of their later one; each
+    /// window is read once, and each chunk once per window before it that
+    /// pairs with it, so the file is read about `n / 2` times for `n`
+    /// windows, in large reads, however many pairs there are.
+    fn spilled_pairs_passing(
+        &self,
+        file: &Spilled,
+        spans: &[Span],
+        chunks: &Chunks,
+        pairs: &[CandidatePair],
+        pass: &Pass<'_>,
+    ) -> Vec<CandidatePair> {
+        let groups = chunks.group(pairs);
+        let mut passed: Vec<u32> = Vec::new();
+        for window in 0..chunks.windows() {
+            let (first, end) = chunks.held_in(window);
+            let later = first..chunks.count();
+            if later
+                .clone()
+                .all(|c| groups.of(chunks.key(window, c)).is_empty())
+            {
+                continue;
+            }
+            let held = match Words::read(file, chunks.span(first, end)) {
+                Ok(held) => held,
+                Err(e) => {
+                    self.fail(e);
+                    continue;
+                }
+            };
+            let found: Vec<u32> = later
+                .into_par_iter()
+                .flat_map_iter(|c| {
+                    let group = groups.of(chunks.key(window, c));
+                    let read = (c >= end && !group.is_empty())
+                        .then(|| Words::read(file, chunks.span(c, c + 1)));
+                    let chunk = match read.transpose() {
+                        Ok(chunk) => chunk,
+                        Err(e) => {
+                            self.fail(e);
+                            return Vec::new();
+                        }
+                    };
+                    let words = |d: DocId| {
+                        let in_chunk = chunks.of[d.index()] as usize >= end;
+                        let from = chunk.as_ref().filter(|_| in_chunk).unwrap_or(&held);
+                        self.print_in(d.0, from.of(spans[d.index()]))
+                    };
+                    group
+                        .par_chunks(1 << 12)
+                        .flat_map_iter(|some| {
+                            some.iter()
+                                .copied()
+                                .filter(|&i| {
+                                    let p = pairs[i as usize];
+                                    pass(&words(p.a), &words(p.b))
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            passed.extend(found);
+        }
+        passed.par_sort_unstable();
+        passed.into_iter().map(|i| pairs[i as usize]).collect()
+    }
+
+    /// Document `d` with its spilled shingles and opening `words`.
+    fn print_in<'a>(&'a self, d: u32, words: &'a [u32]) -> Print<'a> {
+        let held = self.held(d);
+        let (shingles, opening) = words.split_at(self.shingle_count(d).min(words.len()));
+        Print::with_encoded_opening(shingles, held.sample, held.names, held.date, opening)
+    }
+}
+
+/// A spill file's fingerprints cut into chunks of whole ones in file
+/// order, and the chunks into windows of consecutive chunks.
+struct Chunks {
+    /// Each document's chunk.
+    of: Vec<u32>,
+    /// Each chunk's place in the file.
+    spans: Vec<Span>,
+    /// Chunks per window.
+    held: usize,
+}
+
+/// Pair numbers grouped by [`Chunks::key`]: group `k`'s are
+/// `order[starts[k]..starts[k + 1]]`, in the order the pairs were given.
+struct Groups {
+    order: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl Groups {
+    /// Group `k`'s pair numbers.
+    fn of(&self, k: usize) -> &[u32] {
+        &self.order[self.starts[k]..self.starts[k + 1]]
+    }
+}
+
+impl Chunks {
+    /// `spans`' values in chunks of at most `bytes` (or one value, when
+    /// longer), `held` chunks to a window.
+    fn new(spans: &[Span], bytes: u64, held: usize) -> Chunks {
+        let mut in_file: Vec<u32> = (0..spans.len() as u32).collect();
+        in_file.sort_unstable_by_key(|&d| spans[d as usize].offset());
+        let mut of = vec![0; spans.len()];
+        let mut chunks: Vec<Span> = Vec::new();
+        for d in in_file {
+            let span = spans[d as usize];
+            match chunks.last_mut() {
+                Some(last) if span.end() - last.offset() <= bytes => *last = last.to(span),
+                _ => chunks.push(span),
+            }
+            of[d as usize] = (chunks.len() - 1) as u32;
+        }
+        Chunks {
+            of,
+            spans: chunks,
+            held: held.max(1),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn windows(&self) -> usize {
+        self.count().div_ceil(self.held)
+    }
+
+    /// The chunks window `w` holds: `first..end`.
+    fn held_in(&self, w: usize) -> (usize, usize) {
+        let first = w * self.held;
+        (first, (first + self.held).min(self.count()))
+    }
+
+    /// Where chunks `first..end` lie in the file.
+    fn span(&self, first: usize, end: usize) -> Span {
+        self.spans[first].to(self.spans[end - 1])
+    }
+
+    /// The group of the pairs whose earlier document lies in window `w`
+    /// and whose later one in chunk `later`.
+    fn key(&self, w: usize, later: usize) -> usize {
+        w * self.count() + later
+    }
+
+    /// The group of a pair.
+    fn key_of(&self, p: CandidatePair) -> usize {
+        let (x, y) = (self.of[p.a.index()] as usize, self.of[p.b.index()] as usize);
+        self.key(x.min(y) / self.held, x.max(y))
+    }
+
+    /// The pairs grouped by key, by counting.
+    fn group(&self, pairs: &[CandidatePair]) -> Groups {
+        let mut starts = vec![0usize; self.windows() * self.count() + 1];
+        for &p in pairs {
+            starts[self.key_of(p) + 1] += 1;
+        }
+        for k in 1..starts.len() {
+            starts[k] += starts[k - 1];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; pairs.len()];
+        for (i, &p) in pairs.iter().enumerate() {
+            let k = self.key_of(p);
+            order[next[k]] = i as u32;
+            next[k] += 1;
+        }
+        Groups { order, starts }
+    }
+}
+
+/// Spilled words read back from one place in the file.
+struct Words {
+    start: u64,
+    words: Vec<u32>,
+}
+
+impl Words {
+    fn read(file: &Spilled, span: Span) -> Result<Words> {
+        let mut words = Vec::new();
+        file.get_words(span, &mut words)?;
+        Ok(Words {
+            start: span.offset(),
+            words,
+        })
+    }
+
+    /// The words of the value at `span`, which lies within.
+    fn of(&self, span: Span) -> &[u32] {
+        let at = ((span.offset() - self.start) / 4) as usize;
+        &self.words[at..at + span.len() / 4]
     }
 }
 
@@ -230,14 +465,6 @@ fn away(signature: &Signature) -> Vec<u32> {
 /// Words as little-endian bytes.
 fn to_bytes(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
-/// The words [`to_bytes`] wrote.
-fn from_bytes(bytes: &[u8]) -> Vec<u32> {
-    bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect()
 }
 
 #[cfg(test)]
@@ -302,6 +529,69 @@ mod tests {
                 prints.finish().unwrap();
             }
         }
+    }
+
+    proptest! {
+        #[test]
+        fn spilled_pairs_are_verified_a_window_at_a_time_as_held_ones_are(
+            articles in proptest::collection::vec((0u64..4, 0usize..120), 2..14),
+            chunk_bytes in 1u64..2_000,
+            held_chunks in 0usize..4,
+        ) {
+            let sigs = signatures(&articles);
+            let dir = tempfile::tempdir().unwrap();
+            let keep = |config: &Config| {
+                let keeper = PrintKeeper::new(config).unwrap();
+                let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
+                keeper.finish(kept).unwrap()
+            };
+            let (held, spilled) = (keep(&config(None)), keep(&config(Some(dir.path()))));
+            let n = sigs.len() as u32;
+            let pairs: Vec<CandidatePair> = (0..n)
+                .flat_map(|a| (a + 1..n).map(move |b| CandidatePair { a: DocId(a), b: DocId(b) }))
+                .collect();
+            // A test that reads every part of both fingerprints.
+            let pass = |a: &Print<'_>, b: &Print<'_>| {
+                crate::sketch::intersection_size(a.shingles, b.shingles) * 2 >= a.shingles.len().min(b.shingles.len())
+                    && a.opens_inside(b) == b.opens_inside(a)
+            };
+            let expected = pairs_passing(&held, &pairs, &pass);
+            let (file, spans) = spilled.spilled.as_ref().unwrap();
+            let chunks = Chunks::new(spans, chunk_bytes, held_chunks);
+            prop_assert_eq!(spilled.spilled_pairs_passing(file, spans, &chunks, &pairs, &pass), expected.clone());
+            prop_assert_eq!(spilled.pairs_passing(&pairs, &pass), expected);
+            held.finish().unwrap();
+            spilled.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn chunks_hold_whole_values_in_file_order_and_group_pairs_by_window_and_later_chunk() {
+        // Documents 0..4 of 8, 12, 4 and 8 bytes, written in the order 2, 0, 3, 1.
+        let spans = {
+            let dir = tempfile::tempdir().unwrap();
+            let spill = Spilling::create(dir.path(), false).unwrap();
+            let mut spans = [None; 4];
+            for (d, len) in [(2, 4), (0, 8), (3, 8), (1, 12)] {
+                spans[d] = Some(spill.put_bytes(&vec![0; len]));
+            }
+            spans.map(Option::unwrap)
+        };
+        let chunks = Chunks::new(&spans, 12, 2);
+        // File order 2, 0 | 3 | 1: three chunks, two windows.
+        assert_eq!(chunks.of, [0, 2, 0, 1]);
+        assert_eq!((chunks.count(), chunks.windows()), (3, 2));
+        assert_eq!(chunks.span(0, 2), spans[2].to(spans[3]));
+        let pair = |a, b| CandidatePair {
+            a: DocId(a),
+            b: DocId(b),
+        };
+        let pairs = [pair(0, 1), pair(0, 2), pair(2, 3), pair(1, 3), pair(0, 3)];
+        let groups = chunks.group(&pairs);
+        assert_eq!(groups.of(chunks.key(0, 0)), [1]);
+        assert_eq!(groups.of(chunks.key(0, 1)), [2, 4]);
+        assert_eq!(groups.of(chunks.key(0, 2)), [0, 3]);
+        assert!(groups.of(chunks.key(1, 2)).is_empty());
     }
 
     #[test]

@@ -216,6 +216,38 @@ pub trait Fingerprints: Sync {
     fn key(&self, d: u32) -> u64;
     /// Document `d`'s whole fingerprint.
     fn whole(&self, d: u32) -> Whole<'_>;
+    /// The pairs for which `pass` holds of their two whole fingerprints
+    /// (the pair's `a` first), in the order given. Each pair is tested
+    /// once; the default reads a document's fingerprint once for all the
+    /// consecutive pairs it is the first of ([`pairs_passing`]).
+    fn pairs_passing(&self, pairs: &[CandidatePair], pass: &Pass<'_>) -> Vec<CandidatePair> {
+        pairs_passing(self, pairs, pass)
+    }
+}
+
+/// A test of a pair of whole fingerprints, as
+/// [`Fingerprints::pairs_passing`] applies it.
+pub type Pass<'p> = dyn Fn(&Print<'_>, &Print<'_>) -> bool + Sync + 'p;
+
+/// The pairs for which `pass` holds, in the order given, each
+/// fingerprint read with [`Fingerprints::whole`]: once for all the
+/// consecutive pairs it is the first of, and once per pair it is the
+/// second of.
+pub fn pairs_passing<F: Fingerprints + ?Sized>(
+    prints: &F,
+    pairs: &[CandidatePair],
+    pass: &Pass<'_>,
+) -> Vec<CandidatePair> {
+    pairs
+        .par_chunk_by(|x, y| x.a == y.a)
+        .flat_map_iter(|of_a| {
+            let a = prints.whole(of_a[0].a.0);
+            of_a.iter()
+                .filter(move |p| pass(&a.print(), &prints.whole(p.b.0).print()))
+                .copied()
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A whole fingerprint as [`Fingerprints::whole`] gives it: lent from
