@@ -222,7 +222,7 @@ impl Fingerprints for Prints {
         match &self.spilled {
             None => pairs_passing(self, pairs, pass),
             Some((file, spans)) => {
-                let chunks = Chunks::new(spans, CHUNK_BYTES, HELD_CHUNKS);
+                let chunks = Chunks::new(spans, CHUNK_BYTES, HELD_CHUNKS, READ_COST_BYTES);
                 self.spilled_pairs_passing(file, spans, &chunks, pairs, pass)
             }
         }
@@ -237,8 +237,17 @@ const CHUNK_BYTES: u64 = 4 << 20;
 
 /// ...and this many consecutive chunks are held at once (128 MiB), while
 /// the chunks after them are read one by one for the pairs joining them
-/// to the held ones.
+/// to the held ones...
 const HELD_CHUNKS: usize = 32;
+
+/// ...unless the pairs joining a later chunk to the held ones would read
+/// fewer bytes than the chunk, each read counted at this many bytes more
+/// than its length (a positioned read's own cost, in a profile at a
+/// million documents, was that of copying about 2 KiB): then each pair's
+/// later fingerprint is read alone. A corpus large enough to cut the file
+/// into many windows pairs few documents of one window with one chunk,
+/// and would otherwise read the file about once per window.
+const READ_COST_BYTES: u64 = 4 << 10;
 
 impl Prints {
     /// Records the first read back that failed.
@@ -283,8 +292,8 @@ impl Prints {
                 .into_par_iter()
                 .flat_map_iter(|c| {
                     let group = groups.of(chunks.key(window, c));
-                    let read = (c >= end && !group.is_empty())
-                        .then(|| Words::read(file, chunks.span(c, c + 1)));
+                    let whole = c >= end && chunks.read_whole(c, group, pairs, spans);
+                    let read = whole.then(|| Words::read(file, chunks.span(c, c + 1)));
                     let chunk = match read.transpose() {
                         Ok(chunk) => chunk,
                         Err(e) => {
@@ -292,9 +301,15 @@ impl Prints {
                             return Vec::new();
                         }
                     };
-                    let words = |d: DocId| {
-                        let in_chunk = chunks.of[d.index()] as usize >= end;
-                        let from = chunk.as_ref().filter(|_| in_chunk).unwrap_or(&held);
+                    // A fingerprint outside the held window is in the chunk
+                    // read, or read alone.
+                    let alone = |d: DocId| {
+                        let outside = chunks.of[d.index()] as usize >= end;
+                        (outside && chunk.is_none()).then(|| self.whole(d.0))
+                    };
+                    let in_words = |d: DocId| {
+                        let outside = chunks.of[d.index()] as usize >= end;
+                        let from = chunk.as_ref().filter(|_| outside).unwrap_or(&held);
                         self.print_in(d.0, from.of(spans[d.index()]))
                     };
                     group
@@ -304,7 +319,10 @@ impl Prints {
                                 .copied()
                                 .filter(|&i| {
                                     let p = pairs[i as usize];
-                                    pass(&words(p.a), &words(p.b))
+                                    let (a, b) = (alone(p.a), alone(p.b));
+                                    let a = a.as_ref().map_or_else(|| in_words(p.a), Whole::print);
+                                    let b = b.as_ref().map_or_else(|| in_words(p.b), Whole::print);
+                                    pass(&a, &b)
                                 })
                                 .collect::<Vec<_>>()
                         })
@@ -334,6 +352,8 @@ struct Chunks {
     spans: Vec<Span>,
     /// Chunks per window.
     held: usize,
+    /// What a read alone costs beyond its length, in bytes.
+    read_cost: u64,
 }
 
 /// Pair numbers grouped by [`Chunks::key`]: group `k`'s are
@@ -352,8 +372,9 @@ impl Groups {
 
 impl Chunks {
     /// `spans`' values in chunks of at most `bytes` (or one value, when
-    /// longer), `held` chunks to a window.
-    fn new(spans: &[Span], bytes: u64, held: usize) -> Chunks {
+    /// longer), `held` chunks to a window, a read alone costing
+    /// `read_cost` bytes beyond its length.
+    fn new(spans: &[Span], bytes: u64, held: usize, read_cost: u64) -> Chunks {
         let mut in_file: Vec<u32> = (0..spans.len() as u32).collect();
         in_file.sort_unstable_by_key(|&d| spans[d as usize].offset());
         let mut of = vec![0; spans.len()];
@@ -370,6 +391,7 @@ impl Chunks {
             of,
             spans: chunks,
             held: held.max(1),
+            read_cost,
         }
     }
 
@@ -402,6 +424,27 @@ impl Chunks {
     fn key_of(&self, p: CandidatePair) -> usize {
         let (x, y) = (self.of[p.a.index()] as usize, self.of[p.b.index()] as usize);
         self.key(x.min(y) / self.held, x.max(y))
+    }
+
+    /// Whether chunk `c` is read whole for `group`, its pairs with the
+    /// held window: when reading each pair's fingerprint from the chunk
+    /// alone would cost more ([`READ_COST_BYTES`]).
+    fn read_whole(&self, c: usize, group: &[u32], pairs: &[CandidatePair], spans: &[Span]) -> bool {
+        let chunk = self.spans[c].len() as u64;
+        let mut alone = 0;
+        for &i in group {
+            let p = pairs[i as usize];
+            let later = if self.of[p.a.index()] as usize == c {
+                p.a
+            } else {
+                p.b
+            };
+            alone += spans[later.index()].len() as u64 + self.read_cost;
+            if alone > chunk {
+                return true;
+            }
+        }
+        false
     }
 
     /// The pairs grouped by key, by counting.
@@ -537,6 +580,7 @@ mod tests {
             articles in proptest::collection::vec((0u64..4, 0usize..120), 2..14),
             chunk_bytes in 1u64..2_000,
             held_chunks in 0usize..4,
+            read_cost in prop_oneof![Just(0u64), 0u64..1_000, Just(u64::MAX / 2)],
         ) {
             let sigs = signatures(&articles);
             let dir = tempfile::tempdir().unwrap();
@@ -557,7 +601,7 @@ mod tests {
             };
             let expected = pairs_passing(&held, &pairs, &pass);
             let (file, spans) = spilled.spilled.as_ref().unwrap();
-            let chunks = Chunks::new(spans, chunk_bytes, held_chunks);
+            let chunks = Chunks::new(spans, chunk_bytes, held_chunks, read_cost);
             prop_assert_eq!(spilled.spilled_pairs_passing(file, spans, &chunks, &pairs, &pass), expected.clone());
             prop_assert_eq!(spilled.pairs_passing(&pairs, &pass), expected);
             held.finish().unwrap();
@@ -577,7 +621,7 @@ mod tests {
             }
             spans.map(Option::unwrap)
         };
-        let chunks = Chunks::new(&spans, 12, 2);
+        let chunks = Chunks::new(&spans, 12, 2, 0);
         // File order 2, 0 | 3 | 1: three chunks, two windows.
         assert_eq!(chunks.of, [0, 2, 0, 1]);
         assert_eq!((chunks.count(), chunks.windows()), (3, 2));
@@ -592,6 +636,12 @@ mod tests {
         assert_eq!(groups.of(chunks.key(0, 1)), [2, 4]);
         assert_eq!(groups.of(chunks.key(0, 2)), [0, 3]);
         assert!(groups.of(chunks.key(1, 2)).is_empty());
+        // Chunk 2 is document 1 alone: one pair reads as much alone as the
+        // chunk holds, two read more.
+        assert!(!chunks.read_whole(2, &[0], &pairs, &spans));
+        assert!(chunks.read_whole(2, &[0, 3], &pairs, &spans));
+        let costly = Chunks::new(&spans, 12, 2, 1);
+        assert!(costly.read_whole(2, &[0], &pairs, &spans));
     }
 
     #[test]
