@@ -279,8 +279,8 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
-    /// fingerprints' shingles (dedup and run; about 0.6 of dedup's peak
-    /// memory, for about 1.1× the time), run's normalized documents, each
+    /// fingerprints' shingles (dedup and run; about 0.65 of dedup's peak
+    /// memory, for about the same time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until
     /// they are written (under a fifth of run's peak, for about 1.1× the
     /// time). With the output, run needs about 3.5 times the corpus's text

@@ -307,8 +307,9 @@ setters! {
     /// 9.0 GiB, for about 1.1× the time while the system's page cache
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
-    /// verify candidate pairs: `dedup` at a million documents peaks at
-    /// 1.6-1.8 GiB instead of 2.9 GiB, for about 1.1× the CPU time. By default,
+    /// verify candidate pairs a window of the file at a time: `dedup` at
+    /// a million documents peaks at 1.6-1.7 GiB instead of 2.6 GiB, for
+    /// about the same CPU time. By default,
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// A budget for the memory a run may use, in bytes. The stores that
