@@ -258,10 +258,12 @@ impl Prints {
 
     /// [`Fingerprints::pairs_passing`] over spilled fingerprints, a
     /// window at a time. Pairs are grouped by the held window of their
-    /// earlier document in the file and the chunk of their later one; each
-    /// window is read once, and each chunk once per window before it that
-    /// pairs with it, so the file is read about `n / 2` times for `n`
-    /// windows, in large reads, however many pairs there are.
+    /// earlier document in the file and the chunk of their later one. Each
+    /// window is read once, and each later chunk once per window whose
+    /// pairs with it would read more alone ([`Chunks::read_whole`]); the
+    /// other pairs read their later fingerprint alone. With `n` windows
+    /// the file is read at most about `n / 2` times over, in large reads,
+    /// and never more than a read per pair.
     fn spilled_pairs_passing(
         &self,
         file: &Spilled,
