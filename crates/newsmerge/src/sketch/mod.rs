@@ -709,22 +709,42 @@ fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<Cand
         .map(|d| (signatures.key(d), d))
         .collect();
     keyed.par_sort_unstable();
-    let mut originals = Vec::with_capacity(keyed.len());
-    let mut copies = Vec::new();
-    for group in keyed.chunk_by(|x, y| x.0 == y.0) {
-        if let [(_, d)] = group {
-            originals.push(*d);
-            continue;
-        }
-        let whole: Vec<(u32, Whole<'_>)> = group
-            .iter()
-            .map(|&(_, d)| (d, signatures.whole(d)))
-            .collect();
+    let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|x, y| x.0 == y.0).collect();
+    // Each document of a key's group beside the group's first, compared
+    // whole with it in one pass (read back a window at a time when
+    // spilled).
+    let beside_first: Vec<CandidatePair> = groups
+        .iter()
+        .flat_map(|g| g[1..].iter().map(|&(_, d)| (g[0].1, d)))
+        .map(|(a, b)| CandidatePair {
+            a: DocId(a),
+            b: DocId(b),
+        })
+        .collect();
+    let mut copies = signatures.pairs_passing(&beside_first, &|a, b| a == b);
+    let mut originals: Vec<u32> = groups.iter().map(|g| g[0].1).collect();
+    // A document unlike its group's first shares the key by chance (it
+    // has 64 bits, so this is rare): such documents are sorted out as
+    // `originals_of` sorts a group, their group's first beside them.
+    let unlike = unlike_their_first(&beside_first, &copies);
+    for of_first in unlike.chunk_by(|x, y| x.a == y.a) {
+        let members = std::iter::once(of_first[0].a).chain(of_first.iter().map(|p| p.b));
+        let whole: Vec<(u32, Whole<'_>)> = members.map(|d| (d.0, signatures.whole(d.0))).collect();
         let group: Vec<(u32, Print<'_>)> = whole.iter().map(|(d, s)| (*d, s.print())).collect();
-        originals.extend(originals_of(&group, &mut copies));
+        originals.extend(originals_of(&group, &mut copies).into_iter().skip(1));
     }
     originals.sort_unstable();
     (originals, copies)
+}
+
+/// The pairs of `pairs` that are not in `passed`, a subsequence of it.
+fn unlike_their_first(pairs: &[CandidatePair], passed: &[CandidatePair]) -> Vec<CandidatePair> {
+    let mut passed = passed.iter().peekable();
+    pairs
+        .iter()
+        .filter(|&p| passed.next_if_eq(&p).is_none())
+        .copied()
+        .collect()
 }
 
 /// The originals among documents of one [`fingerprint_key`], given in
@@ -1174,7 +1194,56 @@ mod tests {
         out
     }
 
+    /// Fingerprints held whole under keys of the test's choosing, so that
+    /// different fingerprints can share one.
+    struct Keyed(Vec<Signature>, Vec<u64>);
+
+    impl Fingerprints for Keyed {
+        fn count(&self) -> usize {
+            self.0.len()
+        }
+        fn sample(&self, d: u32) -> &[u32] {
+            self.0.sample(d)
+        }
+        fn shingle_count(&self, d: u32) -> usize {
+            self.0.shingle_count(d)
+        }
+        fn key(&self, d: u32) -> u64 {
+            self.1[d as usize]
+        }
+        fn whole(&self, d: u32) -> Whole<'_> {
+            self.0.whole(d)
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn exact_copies_are_sorted_out_as_each_keys_group_would_be_alone(
+            docs in proptest::collection::vec((0usize..4, 0u64..3), 0..30),
+        ) {
+            let pool = [sig(ARTICLE), sig("a short notice of a dividend paid"), sig("markets fell and rates rose"), Signature::default()];
+            let prints = Keyed(
+                docs.iter().map(|&(p, _)| pool[p].clone()).collect(),
+                docs.iter().map(|&(_, k)| k).collect(),
+            );
+            // Each key's group alone, in number order, as `originals_of` takes it.
+            let (mut originals, mut copies) = (Vec::new(), Vec::new());
+            for key in 0..3 {
+                let whole: Vec<(u32, Whole<'_>)> = (0..docs.len() as u32)
+                    .filter(|&d| prints.key(d) == key && prints.shingle_count(d) > 0)
+                    .map(|d| (d, prints.whole(d)))
+                    .collect();
+                let group: Vec<(u32, Print<'_>)> = whole.iter().map(|(d, w)| (*d, w.print())).collect();
+                originals.extend(originals_of(&group, &mut copies));
+            }
+            originals.sort_unstable();
+            copies.sort_unstable();
+            let (found, mut found_copies) = exact_copies(&prints);
+            found_copies.sort_unstable();
+            proptest::prop_assert_eq!(found, originals);
+            proptest::prop_assert_eq!(found_copies, copies);
+        }
+
         #[test]
         fn a_keys_words_are_hashed_as_its_whitespace_splits_them(
             text in "[a-zA-Z0-9 .,'\t\n-]{0,60}|\\PC{0,30}",
