@@ -709,12 +709,11 @@ fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<Cand
         .map(|d| (signatures.key(d), d))
         .collect();
     keyed.par_sort_unstable();
-    let groups: Vec<&[(u64, u32)]> = keyed.chunk_by(|x, y| x.0 == y.0).collect();
+    let groups = || keyed.chunk_by(|x, y| x.0 == y.0);
     // Each document of a key's group beside the group's first, compared
     // whole with it in one pass (read back a window at a time when
     // spilled).
-    let beside_first: Vec<CandidatePair> = groups
-        .iter()
+    let beside_first: Vec<CandidatePair> = groups()
         .flat_map(|g| g[1..].iter().map(|&(_, d)| (g[0].1, d)))
         .map(|(a, b)| CandidatePair {
             a: DocId(a),
@@ -722,7 +721,7 @@ fn exact_copies<F: Fingerprints + ?Sized>(signatures: &F) -> (Vec<u32>, Vec<Cand
         })
         .collect();
     let mut copies = signatures.pairs_passing(&beside_first, &|a, b| a == b);
-    let mut originals: Vec<u32> = groups.iter().map(|g| g[0].1).collect();
+    let mut originals: Vec<u32> = groups().map(|g| g[0].1).collect();
     // A document unlike its group's first shares the key by chance (it
     // has 64 bits, so this is rare): such documents are sorted out as
     // `originals_of` sorts a group, their group's first beside them.
