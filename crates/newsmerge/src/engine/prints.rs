@@ -272,67 +272,18 @@ impl Prints {
         pairs: &[CandidatePair],
         pass: &Pass<'_>,
     ) -> Vec<CandidatePair> {
-        let groups = chunks.group(pairs);
-        let mut passed: Vec<u32> = Vec::new();
-        for window in 0..chunks.windows() {
-            let (first, end) = chunks.held_in(window);
-            let later = first..chunks.count();
-            if later
-                .clone()
-                .all(|c| groups.of(chunks.key(window, c)).is_empty())
-            {
-                continue;
-            }
-            let held = match Words::read(file, chunks.span(first, end)) {
-                Ok(held) => held,
-                Err(e) => {
-                    self.fail(e);
-                    continue;
-                }
-            };
-            let found: Vec<u32> = later
-                .into_par_iter()
-                .flat_map_iter(|c| {
-                    let group = groups.of(chunks.key(window, c));
-                    let whole = c >= end && chunks.read_whole(c, group, pairs, spans);
-                    let read = whole.then(|| Words::read(file, chunks.span(c, c + 1)));
-                    let chunk = match read.transpose() {
-                        Ok(chunk) => chunk,
-                        Err(e) => {
-                            self.fail(e);
-                            return Vec::new();
-                        }
-                    };
-                    // A fingerprint outside the held window is in the chunk
-                    // read, or read alone.
-                    let alone = |d: DocId| {
-                        let outside = chunks.of[d.index()] as usize >= end;
-                        (outside && chunk.is_none()).then(|| self.whole(d.0))
-                    };
-                    let in_words = |d: DocId| {
-                        let outside = chunks.of[d.index()] as usize >= end;
-                        let from = chunk.as_ref().filter(|_| outside).unwrap_or(&held);
-                        self.print_in(d.0, from.of(spans[d.index()]))
-                    };
-                    group
-                        .par_chunks(1 << 12)
-                        .flat_map_iter(|some| {
-                            some.iter()
-                                .copied()
-                                .filter(|&i| {
-                                    let p = pairs[i as usize];
-                                    let (a, b) = (alone(p.a), alone(p.b));
-                                    let a = a.as_ref().map_or_else(|| in_words(p.a), Whole::print);
-                                    let b = b.as_ref().map_or_else(|| in_words(p.b), Whole::print);
-                                    pass(&a, &b)
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            passed.extend(found);
-        }
+        let verifying = Verifying {
+            prints: self,
+            file,
+            spans,
+            chunks,
+            groups: chunks.group(pairs),
+            pairs,
+            pass,
+        };
+        let mut passed: Vec<u32> = (0..chunks.windows())
+            .flat_map(|w| verifying.window(w))
+            .collect();
         passed.par_sort_unstable();
         passed.into_iter().map(|i| pairs[i as usize]).collect()
     }
@@ -342,6 +293,79 @@ impl Prints {
         let held = self.held(d);
         let (shingles, opening) = words.split_at(self.shingle_count(d).min(words.len()));
         Print::with_encoded_opening(shingles, held.sample, held.names, held.date, opening)
+    }
+}
+
+/// One verification of spilled fingerprints, a window at a time
+/// ([`Prints::spilled_pairs_passing`]).
+struct Verifying<'v> {
+    prints: &'v Prints,
+    file: &'v Spilled,
+    spans: &'v [Span],
+    chunks: &'v Chunks,
+    groups: Groups,
+    pairs: &'v [CandidatePair],
+    pass: &'v Pass<'v>,
+}
+
+impl Verifying<'_> {
+    /// The numbers of the passing pairs whose earlier document lies in
+    /// window `w`, the window read once if any pair needs it.
+    fn window(&self, w: usize) -> Vec<u32> {
+        let (first, end) = self.chunks.held_in(w);
+        let key = |c| self.chunks.key(w, c);
+        let later = first..self.chunks.count();
+        if later.clone().all(|c| self.groups.of(key(c)).is_empty()) {
+            return Vec::new();
+        }
+        match Words::read(self.file, self.chunks.span(first, end)) {
+            Ok(held) => later
+                .into_par_iter()
+                .flat_map_iter(|c| self.with_chunk(&held, end, c, self.groups.of(key(c))))
+                .collect(),
+            Err(e) => {
+                self.prints.fail(e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The numbers of the passing pairs of `group`, which join the
+    /// window `held` (chunks before `end`) to chunk `c`: read whole when
+    /// worth it, or each later fingerprint alone.
+    fn with_chunk(&self, held: &Words, end: usize, c: usize, group: &[u32]) -> Vec<u32> {
+        let whole = c >= end && self.chunks.read_whole(c, group, self.pairs, self.spans);
+        let read = whole.then(|| Words::read(self.file, self.chunks.span(c, c + 1)));
+        let chunk = match read.transpose() {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                self.prints.fail(e);
+                return Vec::new();
+            }
+        };
+        let outside = |d: DocId| self.chunks.of[d.index()] as usize >= end;
+        // A fingerprint outside the window is in the chunk read, or read
+        // alone.
+        let alone = |d: DocId| (outside(d) && chunk.is_none()).then(|| self.prints.whole(d.0));
+        let in_words = |d: DocId| {
+            let from = chunk.as_ref().filter(|_| outside(d)).unwrap_or(held);
+            self.prints.print_in(d.0, from.of(self.spans[d.index()]))
+        };
+        group
+            .par_chunks(1 << 12)
+            .flat_map_iter(|some| {
+                some.iter()
+                    .copied()
+                    .filter(|&i| {
+                        let p = self.pairs[i as usize];
+                        let (a, b) = (alone(p.a), alone(p.b));
+                        let a = a.as_ref().map_or_else(|| in_words(p.a), Whole::print);
+                        let b = b.as_ref().map_or_else(|| in_words(p.b), Whole::print);
+                        (self.pass)(&a, &b)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
 
