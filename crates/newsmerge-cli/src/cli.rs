@@ -279,8 +279,9 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
-    /// fingerprints' shingles (dedup and run; about 0.65 of dedup's peak
-    /// memory, for about the same time), run's normalized documents, each
+    /// fingerprints' shingles (dedup and run) and dedup's document records
+    /// (together DEDUP_RATIO of dedup's peak memory, for about the same
+    /// time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until
     /// they are written (under a fifth of run's peak, for about 1.1× the
     /// time). With the output, run needs about 3.5 times the corpus's text
@@ -291,20 +292,22 @@ pub(crate) struct RunArgs {
     /// Keep within about SIZE of memory (such as 3G or 2500M; K, M, G and
     /// T are powers of 1024) by spilling only what does not fit: from the
     /// size of the input, newsmerge estimates what the run needs and keeps
-    /// the fingerprints' shingles, then run's documents, in memory while
-    /// the estimate stays within SIZE, spilling the rest to --spill's DIR
+    /// in memory, while the estimate stays within SIZE, run's fingerprints'
+    /// shingles, then its documents, or dedup's records, then its
+    /// fingerprints' shingles, spilling the rest to --spill's DIR
     /// (the system's temporary folder if none is given). At a million
     /// documents (1.9 GB of JSON Lines) run --memory-limit 3G peaks at
     /// about 2.8 GiB, holding the fingerprints, in about 0.9 of the time
-    /// of --spill alone. What cannot be spilled (each document's record,
-    /// the candidate index) takes about the size of the input's text; a
+    /// of --spill alone. What cannot be spilled (run's document records,
+    /// the candidate index) grows with the input; a
     /// smaller SIZE is warned about and kept to as closely as spilling
     /// allows; --timings prints what is held and spilled. The output is
     /// the same.
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub memory_limit: Option<u64>,
     /// Compress (zstd) the documents, alignments and canonical texts run
-    /// spills to --spill's DIR or under --memory-limit: they take about a
+    /// spills, and the records dedup spills, to --spill's DIR or under
+    /// --memory-limit: run's take about a
     /// third of the disk space, and of the page cache, for about 1.15 to
     /// 1.25 times the CPU time (at a million documents, spill files of 2.0
     /// GiB instead of 6.1). For a corpus whose spill files would not fit

@@ -26,8 +26,9 @@ pub const MAX_THREADS: usize = 1024;
 pub struct Config {
     /// Worker threads; 0 means one per core.
     pub(crate) threads: usize,
-    /// The folder where `run` spills its normalized documents, and both
-    /// commands their fingerprints' shingles; `None` holds them in memory.
+    /// The folder where `run` spills its normalized documents, `dedup` its
+    /// document records, and both commands their fingerprints' shingles;
+    /// `None` holds them in memory.
     pub(crate) spill: Option<std::path::PathBuf>,
     /// A budget, in bytes, for what can be spilled; `None` spills
     /// everything spillable when `spill` is set.
@@ -239,6 +240,9 @@ pub(crate) enum Spillable {
     Prints,
     /// `run`'s normalized documents, alignments and canonical lines.
     Texts,
+    /// `dedup`'s document records: each entry's id, source, metadata and
+    /// status, and the evidence of its own text.
+    Records,
 }
 
 /// Which stores stay in memory though a spill folder is set.
@@ -246,6 +250,7 @@ pub(crate) enum Spillable {
 pub(crate) struct Held {
     pub(crate) prints: bool,
     pub(crate) texts: bool,
+    pub(crate) records: bool,
 }
 
 impl Held {
@@ -254,6 +259,7 @@ impl Held {
         match store {
             Spillable::Prints => self.prints,
             Spillable::Texts => self.texts,
+            Spillable::Records => self.records,
         }
     }
 
@@ -262,6 +268,7 @@ impl Held {
         match store {
             Spillable::Prints => self.prints = true,
             Spillable::Texts => self.texts = true,
+            Spillable::Records => self.records = true,
         }
     }
 }
@@ -307,26 +314,31 @@ setters! {
     /// 9.0 GiB, for about 1.1× the time while the system's page cache
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
-    /// verify candidate pairs a window of the file at a time: `dedup` at
-    /// a million documents peaks at 1.6-1.7 GiB instead of 2.6 GiB, for
-    /// about the same CPU time. By default,
+    /// verify candidate pairs a window of the file at a time, and `dedup`
+    /// its document records (each entry's id, source, metadata and the
+    /// evidence of its own text), read back once as the output is
+    /// assembled: `dedup` at a million documents peaks at DEDUP_SPILL
+    /// instead of 2.6 GiB, for about the same CPU time. By default,
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// A budget for the memory a run may use, in bytes. The stores that
-    /// can be spilled (the fingerprints' shingles; `run`'s documents,
-    /// alignments and canonical lines) are kept in memory as long as an
-    /// estimate of the run's peak, made from the size of the input, stays
-    /// within it, the fingerprints first (verifying candidate pairs reads
-    /// them most), and spilled to [`ConfigBuilder::spill`]'s folder
+    /// can be spilled (the fingerprints' shingles; `dedup`'s document
+    /// records; `run`'s documents, alignments and canonical lines) are
+    /// kept in memory as long as an estimate of the run's peak, made from
+    /// the size of the input, stays within it, the one whose spilling
+    /// costs most time first (`run`'s fingerprints, which verifying
+    /// candidate pairs reads most; `dedup`'s records, each encoded and
+    /// decoded once), and spilled to [`ConfigBuilder::spill`]'s folder
     /// otherwise, or to the system's temporary folder when none is set.
-    /// What cannot be spilled (each document's record, the candidate
-    /// index, the samples it is built from) grows with the corpus: about
-    /// the size of the input's text, beside which no limit is kept. By
+    /// What cannot be spilled (`run`'s document records, the candidate
+    /// index, the samples it is built from, the output records as they
+    /// are assembled) grows with the corpus, beside which no limit is
+    /// kept. By
     /// default, `None`: with a spill folder everything spillable is
     /// spilled, without one everything is held. Never changes the output.
     memory_limit: Option<u64> => memory_limit;
     /// Compress (zstd, level 1) each document, alignment and canonical
-    /// text `run` spills, for when disk space or the page cache is short
+    /// text `run` spills, and each record `dedup` spills, for when disk space or the page cache is short
     /// rather than CPU time: the spilled texts take about a third of the
     /// space (the fingerprints' hashes, which do not compress, never are).
     /// By default, `false`. Never changes the output.
@@ -625,7 +637,7 @@ mod tests {
         let held = Config {
             held: Held {
                 prints: true,
-                texts: false,
+                ..Held::default()
             },
             ..told
         };

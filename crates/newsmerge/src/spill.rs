@@ -176,12 +176,16 @@ impl Spilled {
         if self.compressed {
             bytes = decompress(&bytes).map_err(|e| Error::spill(&self.path, e))?;
         }
-        postcard::from_bytes(&bytes).map_err(|e| {
-            Error::spill(
-                &self.path,
-                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            )
-        })
+        postcard::from_bytes(&bytes).map_err(|e| self.damaged(e))
+    }
+
+    /// The error for a value read back from this file that does not
+    /// decode.
+    pub(crate) fn damaged(&self, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::spill(
+            &self.path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
     }
 
     /// The bytes at `span`, as they were put.

@@ -2,6 +2,7 @@
 //! and evidence.
 
 use super::prints::{KeptPrint, PrintKeeper};
+use super::records::{KeptRecord, RecordKeeper};
 use super::{Mode, Progress, in_id_order, load_document};
 use crate::annotate::{CopyReport, annotate, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
@@ -12,32 +13,25 @@ use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
 use crate::report::Outcome;
-use crate::report::{Merged, Merges, assemble, cluster_names, records_of};
+use crate::report::{Merged, Merges, assemble, cluster_names, readable};
 use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// What `dedup` keeps of a document once it is fingerprinted: no text,
-/// and in a few words, since a million of them are held at once.
+/// What `dedup` keeps of a document once it is fingerprinted, beside its
+/// record: no text, and in a few words, since millions of them are held
+/// at once.
 struct Digest {
     /// Words of article text.
     words: usize,
     /// A hash of the copy's last words ([`last_words`]): the endings are
     /// only compared.
     ending: Option<u64>,
-    /// The copy's report, when it says anything (most copies' say
-    /// nothing, and a report held inline is most of a digest's size).
-    report: Option<Box<CopyReport>>,
 }
 
-impl Digest {
-    fn report(&self) -> CopyReport {
-        self.report.as_deref().cloned().unwrap_or_default()
-    }
-}
-
-/// An entry, with its fingerprint and digest when it has text.
-type Digested = (Entry, Option<(KeptPrint, Digest)>);
+/// An entry's record, with its document's fingerprint and digest when it
+/// has text.
+type Digested = (KeptRecord, Option<(KeptPrint, Digest)>);
 
 /// `dedup` in two streaming passes over `count` inputs, each read by
 /// `read` (a file's entries) and dropped after use, so that no pass holds
@@ -45,7 +39,8 @@ type Digested = (Entry, Option<(KeptPrint, Digest)>);
 /// lines ([`recurring::Lines::of_raw`]); the second normalizes each
 /// document, marks its learned furniture, fingerprints it and diagnoses it
 /// on its own evidence, and keeps only its fingerprint (its shingles
-/// spilled to a file when configured, see `prints`) and a [`Digest`].
+/// spilled to a file when configured, see `prints`), its record (spilled
+/// too when configured, see `records`) and a [`Digest`].
 pub(super) fn dedup_streaming(
     count: usize,
     read: &(dyn Fn(usize) -> Vec<Entry> + Sync),
@@ -66,6 +61,7 @@ pub(super) fn dedup_streaming(
         .collect();
     let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
     let keeper = PrintKeeper::new(config)?;
+    let records = RecordKeeper::new(config)?;
     progress.stage("fingerprinting", count as u64);
     let per_input: Vec<Vec<Digested>> = (0..count)
         .into_par_iter()
@@ -74,12 +70,13 @@ pub(super) fn dedup_streaming(
             progress.advance(1);
             entries
                 .into_par_iter()
-                .map(|e| digest(e, &learned, &keeper, config))
+                .map(|e| digest(e, &learned, (&keeper, &records), config))
                 .collect()
         })
         .collect();
     crate::ingest::release_buffers();
-    let (entries, digested) = in_id_order(per_input);
+    let (kept, digested) = in_id_order(per_input, KeptRecord::id);
+    let records = records.finish(kept)?;
     let (kept, digests): (Vec<KeptPrint>, Vec<Digest>) = digested.into_iter().unzip();
     let prints = keeper.finish(kept)?;
     progress.stage("candidates", 1);
@@ -88,20 +85,28 @@ pub(super) fn dedup_streaming(
     let clusters = cluster(&prints, &pairs, config);
     prints.finish()?;
     progress.stage("evidence", clusters.len() as u64);
+    let mut documents = records.into_documents()?;
+    let readable = readable(&documents);
     let merged: Vec<Merged> = clusters
-        .par_iter()
+        .iter()
         .map(|c| {
             let order = alignment_order(c, |d| digests[d.index()].words);
-            let mut reports: Vec<CopyReport> =
-                order.iter().map(|d| digests[d.index()].report()).collect();
+            let record = |d: &DocId| readable[d.index()];
+            let mut reports: Vec<CopyReport> = order
+                .iter()
+                .map(|d| documents[record(d)].take_report())
+                .collect();
             let endings: Vec<Option<u64>> =
                 order.iter().map(|d| digests[d.index()].ending).collect();
             discount_shared_endings(&mut reports, &endings);
+            for (d, report) in order.iter().zip(reports) {
+                documents[record(d)].set_report(report);
+            }
             progress.advance(1);
             Merged {
                 order,
                 canon: None,
-                reports,
+                reports: Vec::new(),
                 shelved: None,
             }
         })
@@ -110,7 +115,7 @@ pub(super) fn dedup_streaming(
     drop(digests);
     let names = cluster_names(&clusters);
     assemble(
-        records_of(entries),
+        documents,
         &words,
         &clusters,
         &names,
@@ -124,25 +129,26 @@ pub(super) fn dedup_streaming(
 }
 
 /// Normalizes one entry, marks its learned furniture, and keeps what
-/// `dedup` needs of it.
+/// `dedup` needs of it: its record with its report by `keepers.1`, its
+/// fingerprint by `keepers.0`.
 fn digest(
     entry: Entry,
     learned: &recurring::Learned,
-    keeper: &PrintKeeper,
+    keepers: (&PrintKeeper, &RecordKeeper),
     config: &Config,
 ) -> Digested {
     let (entry, doc) = load_document(entry, &config.normalize.markers);
-    let digest = doc.map(|mut doc| {
-        learned.mark(&mut doc);
-        let report = annotate(&doc, 0, None, config);
-        let digest = Digest {
-            words: doc.content_words(),
-            ending: last_words(&doc).map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
-            report: (report != CopyReport::default()).then(|| Box::new(report)),
-        };
-        (keeper.keep(sketch(&doc, config)), digest)
-    });
-    (entry, digest)
+    let Some(mut doc) = doc else {
+        return (keepers.1.keep(entry, CopyReport::default()), None);
+    };
+    learned.mark(&mut doc);
+    let report = annotate(&doc, 0, None, config);
+    let digest = Digest {
+        words: doc.content_words(),
+        ending: last_words(&doc).map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
+    };
+    let print = keepers.0.keep(sketch(&doc, config));
+    (keepers.1.keep(entry, report), Some((print, digest)))
 }
 
 /// The centre first, then the other copies by words of text, most first.

@@ -20,18 +20,21 @@ use std::borrow::Cow;
 /// buffers, the parts of the input being read.
 const FIXED_BYTES: f64 = 128.0 * MIB;
 
-/// What no setting spills, per byte of input, by command: each document's
-/// record and evidence, the fingerprints' samples and the candidate index
-/// built from them, the candidate pairs. `dedup` with its fingerprints
-/// spilled peaks at 1.54 and 1.01 times its input at 100,000 and a million
-/// documents (less the fixed bytes: 0.83 and 0.94), `run` with everything
-/// spilled at 1.33 and 0.92 (0.62 and 0.85).
+/// What no setting spills, per byte of input, by command: the documents'
+/// places and digests, the fingerprints' samples and the candidate index
+/// built from them, the candidate pairs, and the output records as they
+/// are assembled. `dedup` with everything spilled peaks at BASE_DEDUP,
+/// `run` with everything spilled at 1.33 and 0.92 times its input at
+/// 100,000 and a million documents (less the fixed bytes: 0.62 and 0.85).
 fn base_per_byte(mode: Mode) -> f64 {
     match mode {
         Mode::Run => 0.85,
-        Mode::Dedup => 0.95,
+        Mode::Dedup => 0.77,
     }
 }
+
+/// `dedup`'s document records, per byte of input: RECORDS_DOC.
+const RECORDS_PER_BYTE: f64 = 0.18;
 
 /// The fingerprints' shingles and openings, per byte of input, by
 /// command: `dedup` peaks 0.59 and 0.62 times its input higher with them
@@ -86,15 +89,21 @@ pub(super) fn plan<'c>(
 }
 
 /// The stores a run of `mode` can spill, in the order they are held, with
-/// their names and memory per byte of input: the fingerprints first, since
-/// verifying candidate pairs reads them back most often, then `run`'s
-/// texts.
+/// their names and memory per byte of input: first the store whose
+/// spilling costs most time. For `run`, the fingerprints (verifying
+/// candidate pairs reads them back most often), then the texts; for
+/// `dedup`, the records (each is encoded and decoded once), then the
+/// fingerprints (read back a window of the file at a time, which costs
+/// about what holding them does).
 fn spillable(mode: Mode) -> Vec<(Spillable, &'static str, f64)> {
-    let mut stores = vec![(Spillable::Prints, "the fingerprints", prints_per_byte(mode))];
-    if mode == Mode::Run {
-        stores.push((Spillable::Texts, "the texts", TEXTS_PER_BYTE));
+    let prints = (Spillable::Prints, "the fingerprints", prints_per_byte(mode));
+    match mode {
+        Mode::Run => vec![prints, (Spillable::Texts, "the texts", TEXTS_PER_BYTE)],
+        Mode::Dedup => vec![
+            (Spillable::Records, "the records", RECORDS_PER_BYTE),
+            prints,
+        ],
     }
-    stores
 }
 
 /// What a plan holds and spills, with its estimated peak, in a line.
@@ -182,37 +191,49 @@ mod tests {
 
     const GIB: f64 = 1024.0 * MIB;
 
+    /// The stores held by `mode` over a GiB of input when the limit
+    /// leaves room for `room` bytes per byte of input beside what is
+    /// never spilled.
+    fn held_with_room(mode: Mode, room: f64) -> Held {
+        let limit = FIXED_BYTES + (base_per_byte(mode) + room) * GIB;
+        held(mode, GIB, limit)
+    }
+
     #[test]
-    fn the_fingerprints_are_held_first_and_the_texts_only_by_run() {
-        let input = GIB;
-        let limit = |held: f64| FIXED_BYTES + (base_per_byte(Mode::Run) + held) * input;
-        let prints_held = prints_per_byte(Mode::Run);
-        let none = Held::default();
-        let prints = Held {
-            prints: true,
-            texts: false,
+    fn each_command_holds_its_costliest_store_to_spill_first() {
+        let just = |store| {
+            let mut held = Held::default();
+            held.hold(store);
+            held
         };
-        let all = Held {
-            prints: true,
-            texts: true,
+        let both = |a, b| {
+            let mut held = just(a);
+            held.hold(b);
+            held
         };
-        assert_eq!(held(Mode::Run, input, limit(0.0)), none);
-        assert_eq!(held(Mode::Run, input, limit(prints_held)), prints);
-        // Room for the texts alone holds the fingerprints, not the texts.
-        assert_eq!(held(Mode::Run, input, limit(TEXTS_PER_BYTE)), prints);
-        let everything = limit(prints_held + TEXTS_PER_BYTE);
-        assert_eq!(held(Mode::Run, input, everything), all);
-        assert_eq!(held(Mode::Dedup, input, everything), prints);
-        // `dedup` holds more beside its fingerprints than `run` does.
-        let run_prints = limit(prints_held);
-        assert_eq!(held(Mode::Dedup, input, run_prints), none);
+        let table = [
+            (Mode::Run, Spillable::Prints, Spillable::Texts),
+            (Mode::Dedup, Spillable::Records, Spillable::Prints),
+        ];
+        for (mode, first, second) in table {
+            let [a, b] = [first, second].map(|store| {
+                let stores = spillable(mode);
+                stores.iter().find(|s| s.0 == store).expect("spillable").2
+            });
+            assert_eq!(held_with_room(mode, 0.0), Held::default(), "{mode:?}");
+            assert_eq!(held_with_room(mode, a), just(first), "{mode:?}");
+            // Room for the second alone holds the first, not the second.
+            assert_eq!(held_with_room(mode, b.max(a)), just(first), "{mode:?}");
+            let every = TEXTS_PER_BYTE + RECORDS_PER_BYTE + prints_per_byte(mode);
+            assert_eq!(held_with_room(mode, every), both(first, second), "{mode:?}");
+        }
     }
 
     #[test]
     fn the_plan_is_described_with_its_estimated_peak() {
         let prints = Held {
             prints: true,
-            texts: false,
+            ..Held::default()
         };
         let run = describe(Mode::Run, prints, GIB, 3.0 * GIB);
         assert!(
@@ -225,7 +246,9 @@ mod tests {
         );
         let dedup = describe(Mode::Dedup, Held::default(), MIB, 100.0 * MIB);
         assert!(
-            dedup.contains("holding nothing, spilling the fingerprints (estimated peak 129 MiB"),
+            dedup.contains(
+                "holding nothing, spilling the records and the fingerprints (estimated peak 129 MiB"
+            ),
             "{dedup}"
         );
     }

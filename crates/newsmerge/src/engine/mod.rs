@@ -13,22 +13,26 @@
 //! text: in memory, or spilled to a temporary file and read back by
 //! cluster ([`crate::ConfigBuilder::spill`], see `store`); spilling, both
 //! commands keep their fingerprints' shingles in a file too, read back to
-//! verify candidate pairs (see `prints`), and `run` each cluster's
-//! canonical lines, put there as soon as its merge is final and read back
-//! as the output is written ([`crate::report::Outcome::cluster`]).
+//! verify candidate pairs (see `prints`), `dedup` its document records,
+//! read back once as the output is assembled (see `records`), and `run`
+//! each cluster's canonical lines, put there as soon as its merge is final
+//! and read back as the output is written
+//! ([`crate::report::Outcome::cluster`]).
 //! Under a memory limit ([`crate::ConfigBuilder::memory_limit`]) only the
 //! stores that do not fit are spilled, decided once from the input's size
 //! (see `memory`).
 //! `dedup` streams: a first pass over the input hashes each
 //! document's short lines to learn the corpus's furniture, a second
 //! normalizes, fingerprints and diagnoses each document and keeps only its
-//! fingerprint and evidence, so no pass holds every text at once. Both
+//! fingerprint and its record with its evidence, so no pass holds every
+//! text at once. Both
 //! learn furniture from the same hashed lines, so both find the same
 //! clusters.
 
 mod dedup;
 mod memory;
 mod prints;
+mod records;
 mod run;
 pub mod staged;
 mod store;
@@ -215,11 +219,14 @@ fn load(entry: Entry, markers: &Markers, keeper: &Keeper) -> Loaded {
 
 /// Entries gathered input by input, with what was made of them, as two
 /// lists in id order, whatever order the inputs and threads produced them
-/// in: every entry, and what was made of those that have something (a
-/// document has a number only when it has text). Each input's list is
-/// freed as it is moved and the order is applied in place, so that the
-/// entries are never held twice.
-pub(crate) fn in_id_order<T>(per_input: Vec<Vec<(Entry, Option<T>)>>) -> (Vec<Entry>, Vec<T>) {
+/// in: every entry (or what stands for it, whose id `id` gives), and what
+/// was made of those that have something (a document has a number only
+/// when it has text). Each input's list is freed as it is moved and the
+/// order is applied in place, so that the entries are never held twice.
+pub(crate) fn in_id_order<E, T>(
+    per_input: Vec<Vec<(E, Option<T>)>>,
+    id: fn(&E) -> &str,
+) -> (Vec<E>, Vec<T>) {
     let total = per_input.iter().map(Vec::len).sum();
     let mut entries = Vec::with_capacity(total);
     let mut made = Vec::with_capacity(total);
@@ -229,12 +236,10 @@ pub(crate) fn in_id_order<T>(per_input: Vec<Vec<(Entry, Option<T>)>>) -> (Vec<En
             made.push(m);
         }
     }
-    fn key(e: &Entry) -> (&str, u64) {
-        ingest::id_order(&e.id)
-    }
-    if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
+    let before = |a: &E, b: &E| ingest::id_order(id(a)) <= ingest::id_order(id(b));
+    if !entries.is_sorted_by(before) {
         let mut order: Vec<u32> = (0..entries.len() as u32).collect();
-        order.sort_by(|&a, &b| key(&entries[a as usize]).cmp(&key(&entries[b as usize])));
+        order.sort_by_key(|&a| ingest::id_order(id(&entries[a as usize])));
         permute(&mut entries, &order);
         permute(&mut made, &order);
     }
@@ -328,7 +333,7 @@ mod tests {
             let made = |&(n, kept): &(u64, bool)| (entry(&format!("a.jsonl#{n}")), kept.then_some(n));
             let (first, second) = records.split_at(split.min(records.len()));
             let per_input = vec![second.iter().map(made).collect(), first.iter().map(made).collect()];
-            let (entries, kept) = in_id_order(per_input);
+            let (entries, kept) = in_id_order(per_input, |e: &Entry| &e.id);
             let mut sorted = records.clone();
             sorted.sort_by_key(|r| r.0);
             let ids: Vec<String> = sorted.iter().map(|r| format!("a.jsonl#{}", r.0)).collect();

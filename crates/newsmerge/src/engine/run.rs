@@ -38,7 +38,7 @@ pub(super) fn run_loaded(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let (entries, loaded) = in_id_order(loaded);
+    let (entries, loaded) = in_id_order(loaded, |e: &crate::ingest::Entry| &e.id);
     let mut kept = Vec::with_capacity(loaded.len());
     let mut lines = Vec::with_capacity(loaded.len());
     for (k, l) in loaded {
@@ -621,7 +621,7 @@ mod tests {
             ("c.txt", article.replace("Monday", "Mondy")),
             ("d.txt", other.to_string()),
         ];
-        copies
+        let mut entries: Vec<Entry> = copies
             .into_iter()
             .map(|(id, text)| Entry {
                 id: id.into(),
@@ -629,7 +629,23 @@ mod tests {
                 meta: Meta::default(),
                 body: Ok(text),
             })
-            .collect()
+            .collect();
+        // Metadata of every kind and an input without text, for the
+        // records.
+        let other = serde_json::json!({"score": 0.1, "tags": ["a", {"b": null}], "n": -3});
+        entries[1].meta = Meta {
+            title: Some("Talks resume".into()),
+            date: Some("2024-05-06".into()),
+            other: other.as_object().cloned(),
+            ..Meta::default()
+        };
+        entries.push(Entry {
+            id: "e.bin".into(),
+            source: "e".into(),
+            meta: Meta::default(),
+            body: Err(crate::ingest::Problem::Skipped("not text".into())),
+        });
+        entries
     }
 
     #[test]
@@ -686,16 +702,21 @@ mod tests {
         for mode in [Mode::Run, Mode::Dedup] {
             let held = output_files(&Config::default(), mode);
             assert!(held.len() >= 3, "{held:?}");
-            for (prints, texts) in [(false, false), (true, false), (false, true), (true, true)] {
+            for mix in 0..8 {
+                let [prints, texts, records] = [1, 2, 4].map(|bit| mix & bit != 0);
                 let mut config = Config::builder()
                     .spill(Some(spill.path().to_path_buf()))
                     .build()
                     .unwrap();
-                config.held = crate::config::Held { prints, texts };
+                config.held = crate::config::Held {
+                    prints,
+                    texts,
+                    records,
+                };
                 let spilled = output_files(&config, mode);
                 assert_eq!(
                     spilled, held,
-                    "{mode:?}, prints held {prints}, texts {texts}"
+                    "{mode:?}, held: prints {prints}, texts {texts}, records {records}"
                 );
             }
         }

@@ -28,6 +28,8 @@ pub(crate) struct Merged {
     /// The copies in alignment order, pivot first.
     pub(crate) order: Vec<DocId>,
     pub(crate) canon: Option<CanonicalText>,
+    /// The copies' reports, in the same order; none when the records
+    /// already carry them (`dedup`'s, made from each copy's own text).
     pub(crate) reports: Vec<CopyReport>,
     /// Where its lines are in the run's line file, once put there
     /// ([`Merged::shelve`]): its canonical text is then dropped.
@@ -181,8 +183,8 @@ pub(crate) fn records_of(entries: Vec<Entry>) -> Vec<DocumentRecord> {
 
 /// The document records completed with each readable document's words
 /// (`readable`: the positions of the documents among the records), and
-/// each cluster's copies in alignment order with their reports, moved
-/// into them.
+/// each cluster's copies in alignment order with their reports (if
+/// given), moved into them.
 fn document_records(
     mut documents: Vec<DocumentRecord>,
     readable: &[usize],
@@ -196,11 +198,13 @@ fn document_records(
     for ((order, copies), name) in reports.into_iter().zip(names) {
         // The representative is first in the order: the pivot in `run`,
         // the centre in `dedup`.
-        for (i, (d, report)) in order.iter().zip(copies).enumerate() {
+        for (i, d) in order.iter().enumerate() {
             let r = &mut documents[readable[d.index()]];
             r.cluster = Some(name.clone());
             r.keep = i == 0;
-            r.set_report(report);
+        }
+        for (d, report) in order.iter().zip(copies) {
+            documents[readable[d.index()]].set_report(report);
         }
     }
     documents
@@ -218,7 +222,7 @@ pub(crate) fn entry_record(e: &Entry) -> DocumentRecord {
 }
 
 /// [`entry_record`], its fields moved out of the entry.
-fn into_record(e: Entry) -> DocumentRecord {
+pub(crate) fn into_record(e: Entry) -> DocumentRecord {
     let mut r = DocumentRecord {
         id: e.id,
         source: e.source,

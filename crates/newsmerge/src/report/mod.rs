@@ -19,8 +19,8 @@ use crate::config::Config;
 use crate::ingest::Status;
 use crate::spill::{Span, Spilled};
 pub(crate) use assemble::{
-    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, readable,
-    records_of,
+    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, into_record,
+    readable, records_of,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -93,6 +93,20 @@ impl DocumentRecord {
         self.truncation = report.truncation;
         self.paywall = report.paywall;
         self.boilerplate = report.boilerplate;
+    }
+
+    /// Takes the evidence of a copy report out ([`DocumentRecord::set_report`]
+    /// undone), leaving none.
+    pub(crate) fn take_report(&mut self) -> CopyReport {
+        self.truncated = false;
+        self.paywalled = false;
+        CopyReport {
+            coverage: self.coverage.take(),
+            truncation: self.truncation.take(),
+            paywall: self.paywall.take(),
+            boilerplate: std::mem::take(&mut self.boilerplate),
+            reaches_end: None,
+        }
     }
 }
 
