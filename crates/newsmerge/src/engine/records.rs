@@ -19,28 +19,38 @@ use crate::report::{DocumentRecord, into_record};
 use crate::spill::{Span, Spilled, Spilling};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
 
 /// Takes the records as their documents are fingerprinted, on any thread.
 pub(crate) struct RecordKeeper {
     spill: Option<Spilling>,
+    /// The records held, in the order they were kept: in one list rather
+    /// than each in an allocation of its own, so that they are freed at
+    /// once.
+    held: Mutex<Vec<Held>>,
 }
 
-/// One entry's record once kept.
-pub(crate) enum KeptRecord {
-    /// Held in memory: the entry, its text taken, and its report when it
-    /// says anything (most copies' say nothing).
-    Held(Box<(Entry, Option<Box<CopyReport>>)>),
-    /// Encoded in the spill file at `span`.
-    Spilled { id: Box<str>, span: Span },
+/// A record held in memory: the entry, its text and id taken, and its
+/// report when it says anything (most copies' say nothing).
+type Held = (Entry, Option<Box<CopyReport>>);
+
+/// One entry's record once kept: its id, and where the rest is.
+pub(crate) struct KeptRecord {
+    id: Box<str>,
+    place: Place,
+}
+
+enum Place {
+    /// At this place in the keeper's held records.
+    Held(u32),
+    /// Encoded in the spill file at this span.
+    Spilled(Span),
 }
 
 impl KeptRecord {
     /// The entry's id.
     pub(crate) fn id(&self) -> &str {
-        match self {
-            KeptRecord::Held(held) => &held.0.id,
-            KeptRecord::Spilled { id, .. } => id,
-        }
+        &self.id
     }
 }
 
@@ -49,32 +59,39 @@ impl RecordKeeper {
     pub(crate) fn new(config: &Config) -> Result<RecordKeeper> {
         Ok(RecordKeeper {
             spill: super::spilling(config, Spillable::Records)?,
+            held: Mutex::default(),
         })
     }
 
     /// Keeps an entry's record, with `report` on its own text. A write
     /// that fails is reported by [`RecordKeeper::finish`].
-    pub(crate) fn keep(&self, entry: Entry, report: CopyReport) -> KeptRecord {
+    pub(crate) fn keep(&self, mut entry: Entry, report: CopyReport) -> KeptRecord {
         let Some(spill) = &self.spill else {
+            let id = std::mem::take(&mut entry.id).into_boxed_str();
             let report = (report != CopyReport::default()).then(|| Box::new(report));
-            return KeptRecord::Held(Box::new((entry, report)));
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            held.push((entry, report));
+            let place = Place::Held(u32::try_from(held.len() - 1).expect("under 2^32 records"));
+            return KeptRecord { id, place };
         };
         let id = entry.id.clone().into_boxed_str();
-        let span = spill.put(&Packed::of(record(entry, report)));
-        KeptRecord::Spilled { id, span }
+        let place = Place::Spilled(spill.put(&Packed::of(record(entry, report))));
+        KeptRecord { id, place }
     }
 
     /// The records kept, in the order given; the first write that failed,
     /// if any did.
     pub(crate) fn finish(self, kept: Vec<KeptRecord>) -> Result<Records> {
         let file = self.spill.map(Spilling::seal).transpose()?;
-        Ok(Records { kept, file })
+        let held = self.held.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(Records { kept, held, file })
     }
 }
 
 /// The kept records, in order.
 pub(crate) struct Records {
     kept: Vec<KeptRecord>,
+    held: Vec<Held>,
     file: Option<Spilled>,
 }
 
@@ -82,22 +99,46 @@ impl Records {
     /// Every record, in order, with its report, read back from the spill
     /// file when spilled; fails only when the file cannot be read.
     pub(crate) fn into_documents(self) -> Result<Vec<DocumentRecord>> {
-        let file = self.file.as_ref();
-        self.kept
-            .into_par_iter()
-            .map(|k| match k {
-                KeptRecord::Held(held) => {
-                    let (entry, report) = *held;
-                    Ok(record(entry, report.map(|r| *r).unwrap_or_default()))
-                }
-                KeptRecord::Spilled { span, .. } => {
-                    let file = file.expect("a spilled record has its file");
+        let Records { kept, held, file } = self;
+        let mut documents: Vec<DocumentRecord> = match &file {
+            // Every record of a run is held, or every one spilled. The
+            // held ones are made in the order they were kept, their list
+            // freed at once, then put in the order given.
+            None => {
+                let order: Vec<u32> = kept.iter().map(KeptRecord::held_at).collect();
+                let mut documents: Vec<DocumentRecord> = held
+                    .into_par_iter()
+                    .map(|(entry, report)| record(entry, report.map(|r| *r).unwrap_or_default()))
+                    .collect();
+                super::permute(&mut documents, &order);
+                documents
+            }
+            Some(file) => kept
+                .par_iter()
+                .map(|k| {
+                    let Place::Spilled(span) = k.place else {
+                        unreachable!("every record of a spilling run is spilled")
+                    };
                     file.get::<Packed>(span)?
                         .unpack()
                         .map_err(|e| file.damaged(e))
-                }
-            })
-            .collect()
+                })
+                .collect::<Result<_>>()?,
+        };
+        for (document, k) in documents.iter_mut().zip(kept) {
+            document.id = k.id.into();
+        }
+        Ok(documents)
+    }
+}
+
+impl KeptRecord {
+    /// Where a held record is among the held ones.
+    fn held_at(&self) -> u32 {
+        match self.place {
+            Place::Held(at) => at,
+            Place::Spilled(_) => unreachable!("every record of a holding run is held"),
+        }
     }
 }
 
@@ -176,23 +217,27 @@ mod tests {
     }
 
     #[test]
-    fn spilled_records_read_back_as_held_ones() {
+    fn spilled_records_read_back_as_held_ones_in_the_order_given() {
         let dir = tempfile::tempdir().unwrap();
         let documents = |spill: bool| {
             let keeper = RecordKeeper {
                 spill: spill.then(|| Spilling::create(dir.path(), false).unwrap()),
+                held: Mutex::default(),
             };
-            let kept: Vec<KeptRecord> = entries()
+            let mut kept: Vec<KeptRecord> = entries()
                 .into_iter()
                 .map(|(e, r)| keeper.keep(e, r))
                 .collect();
-            let ids: Vec<String> = kept.iter().map(|k| k.id().to_string()).collect();
-            assert_eq!(ids, ["a.jsonl#2", "b.bin"]);
+            kept.reverse();
+            let ids: Vec<&str> = kept.iter().map(KeptRecord::id).collect();
+            assert_eq!(ids, ["b.bin", "a.jsonl#2"]);
             keeper.finish(kept).unwrap().into_documents().unwrap()
         };
         let held = documents(false);
-        assert!(held[0].truncated && held[0].meta.is_some());
-        assert_eq!(held[1].error.as_deref(), Some("not text"));
+        assert_eq!(held[0].id, "b.bin");
+        assert_eq!(held[0].error.as_deref(), Some("not text"));
+        assert_eq!(held[1].id, "a.jsonl#2");
+        assert!(held[1].truncated && held[1].meta.is_some());
         assert_eq!(documents(true), held);
     }
 }
