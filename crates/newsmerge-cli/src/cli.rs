@@ -280,7 +280,7 @@ pub(crate) struct RunArgs {
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
     /// fingerprints' shingles (dedup and run) and dedup's document records
-    /// (together DEDUP_RATIO of dedup's peak memory, for about the same
+    /// (together about 0.4 of dedup's peak memory, for about the same
     /// time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until
     /// they are written (under a fifth of run's peak, for about 1.1× the

@@ -85,6 +85,14 @@ impl CopyReport {
     pub fn paywalled(&self) -> bool {
         self.paywall.is_some()
     }
+
+    /// Whether the copy is flagged truncated on a mid-sentence stop alone:
+    /// no closing marker, no cut against a canonical text.
+    pub fn cut_mid_sentence_only(&self) -> bool {
+        self.truncation
+            .as_ref()
+            .is_some_and(|t| t.mid_sentence && t.marker.is_none() && t.cut_after_line.is_none())
+    }
 }
 
 /// Diagnoses copy number `copy` of a cluster whose canonical text is
@@ -165,20 +173,34 @@ fn report(
 /// `endings[i]`: the words themselves, or a hash of them (two endings
 /// with one 64-bit hash are taken to be the same words).
 pub fn discount_shared_endings<E: PartialEq>(reports: &mut [CopyReport], endings: &[Option<E>]) {
-    for (i, report) in reports.iter_mut().enumerate() {
-        let Some(t) = &report.truncation else {
-            continue;
-        };
-        let only_mid_sentence = t.mid_sentence && t.marker.is_none() && t.cut_after_line.is_none();
-        let shared = endings[i].is_some()
-            && endings
-                .iter()
-                .enumerate()
-                .any(|(j, e)| j != i && *e == endings[i]);
-        if only_mid_sentence && shared {
+    let cut: Vec<bool> = reports
+        .iter()
+        .map(CopyReport::cut_mid_sentence_only)
+        .collect();
+    for (report, shared) in reports.iter_mut().zip(shared_endings(&cut, endings)) {
+        if shared {
             report.truncation = None;
         }
     }
+}
+
+/// Which copies [`discount_shared_endings`] withdraws the flag of, from
+/// whether each is flagged on a mid-sentence stop alone
+/// ([`CopyReport::cut_mid_sentence_only`]) and its ending.
+pub(crate) fn shared_endings<E: PartialEq>(
+    cut_mid_sentence_only: &[bool],
+    endings: &[Option<E>],
+) -> Vec<bool> {
+    (0..endings.len())
+        .map(|i| {
+            cut_mid_sentence_only[i]
+                && endings[i].is_some()
+                && endings
+                    .iter()
+                    .enumerate()
+                    .any(|(j, e)| j != i && *e == endings[i])
+        })
+        .collect()
 }
 
 /// Withdraws truncation flags that rest on a copy's own evidence alone (a

@@ -4,7 +4,7 @@
 use super::prints::{KeptPrint, PrintKeeper};
 use super::records::{KeptRecord, RecordKeeper};
 use super::{Mode, Progress, in_id_order, load_document};
-use crate::annotate::{CopyReport, annotate, discount_shared_endings};
+use crate::annotate::{CopyReport, annotate, shared_endings};
 use crate::cluster::{Cluster, cluster};
 use crate::config::Config;
 use crate::error::Result;
@@ -12,8 +12,8 @@ use crate::hashing::SEED;
 use crate::ingest::Entry;
 use crate::normalize::ending::last_words;
 use crate::normalize::{DocId, recurring};
-use crate::report::Outcome;
-use crate::report::{Merged, Merges, assemble, cluster_names, readable};
+use crate::report::shelf::Placed;
+use crate::report::{Merged, Outcome, cluster_names, cluster_record};
 use crate::sketch::{candidates, sketch};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -23,7 +23,11 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// at once.
 struct Digest {
     /// Words of article text.
-    words: usize,
+    words: u32,
+    /// Whether its own truncation flag rests on a mid-sentence stop
+    /// alone ([`CopyReport::cut_mid_sentence_only`]): withdrawn when
+    /// another copy ends on the same words.
+    cut_mid_sentence_only: bool,
     /// A hash of the copy's last words ([`last_words`]): the endings are
     /// only compared.
     ending: Option<u64>,
@@ -85,47 +89,49 @@ pub(super) fn dedup_streaming(
     let clusters = cluster(&prints, &pairs, config);
     prints.finish()?;
     progress.stage("evidence", clusters.len() as u64);
-    let mut documents = records.into_documents()?;
-    let readable = readable(&documents);
-    let merged: Vec<Merged> = clusters
-        .iter()
-        .map(|c| {
-            let order = alignment_order(c, |d| digests[d.index()].words);
-            let record = |d: &DocId| readable[d.index()];
-            let mut reports: Vec<CopyReport> = order
-                .iter()
-                .map(|d| documents[record(d)].take_report())
-                .collect();
-            let endings: Vec<Option<u64>> =
-                order.iter().map(|d| digests[d.index()].ending).collect();
-            discount_shared_endings(&mut reports, &endings);
-            for (d, report) in order.iter().zip(reports) {
-                documents[record(d)].set_report(report);
-            }
-            progress.advance(1);
-            Merged {
-                order,
-                canon: None,
-                reports: Vec::new(),
-                shelved: None,
-            }
-        })
-        .collect();
-    let words: Vec<usize> = digests.iter().map(|d| d.words).collect();
+    let readable = records.readable();
+    let placed = place(&clusters, &digests, &readable, records.len());
     drop(digests);
     let names = cluster_names(&clusters);
-    assemble(
-        documents,
-        &words,
-        &clusters,
-        &names,
-        Merges {
-            merged,
-            lines: None,
-        },
-        Mode::Dedup.name(),
-        config,
-    )
+    let cluster_records = clusters
+        .par_iter()
+        .zip(&names)
+        .map(|(c, id)| {
+            let member = |d: DocId| records.id(readable[d.index()]).to_string();
+            progress.advance(1);
+            cluster_record(id, c, &Merged::default(), &member)
+        })
+        .collect();
+    records.into_outcome(placed, cluster_records, Mode::Dedup.name(), config)
+}
+
+/// What clustering decides about each of `count` records (`readable`:
+/// the positions of the documents among them): its cluster, whether it is the
+/// cluster's representative (its centre), its words, and whether its own
+/// truncation flag is withdrawn for an ending it shares with another
+/// copy of its cluster.
+fn place(
+    clusters: &[Cluster],
+    digests: &[Digest],
+    readable: &[usize],
+    count: usize,
+) -> Vec<Placed> {
+    let mut placed = vec![Placed::default(); count];
+    for (ci, c) in clusters.iter().enumerate() {
+        let copies = || c.members.iter().map(|d| &digests[d.index()]);
+        let cut: Vec<bool> = copies().map(|d| d.cut_mid_sentence_only).collect();
+        let endings: Vec<Option<u64>> = copies().map(|d| d.ending).collect();
+        let withdrawn = shared_endings(&cut, &endings);
+        for ((&d, digest), withdrawn) in c.members.iter().zip(copies()).zip(withdrawn) {
+            placed[readable[d.index()]] = Placed {
+                cluster: Some(ci as u32),
+                words: Some(digest.words),
+                keep: d == c.centre,
+                withdrawn,
+            };
+        }
+    }
+    placed
 }
 
 /// Normalizes one entry, marks its learned furniture, and keeps what
@@ -144,21 +150,10 @@ fn digest(
     learned.mark(&mut doc);
     let report = annotate(&doc, 0, None, config);
     let digest = Digest {
-        words: doc.content_words(),
+        words: u32::try_from(doc.content_words()).unwrap_or(u32::MAX),
+        cut_mid_sentence_only: report.cut_mid_sentence_only(),
         ending: last_words(&doc).map(|w| xxh3_64_with_seed(w.as_bytes(), SEED)),
     };
     let print = keepers.0.keep(sketch(&doc, config));
     (keepers.1.keep(entry, report), Some((print, digest)))
-}
-
-/// The centre first, then the other copies by words of text, most first.
-fn alignment_order(cluster: &Cluster, words: impl Fn(DocId) -> usize) -> Vec<DocId> {
-    let mut rest: Vec<DocId> = cluster
-        .members
-        .iter()
-        .copied()
-        .filter(|&d| d != cluster.centre)
-        .collect();
-    rest.sort_by_cached_key(|&d| (std::cmp::Reverse(words(d)), d));
-    std::iter::once(cluster.centre).chain(rest).collect()
 }

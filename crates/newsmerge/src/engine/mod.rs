@@ -14,7 +14,8 @@
 //! cluster ([`crate::ConfigBuilder::spill`], see `store`); spilling, both
 //! commands keep their fingerprints' shingles in a file too, read back to
 //! verify candidate pairs (see `prints`), `dedup` its document records,
-//! read back once as the output is assembled (see `records`), and `run`
+//! which stay there in the outcome, read back as they are counted and
+//! written ([`crate::report::Outcome::document`], see `records`), and `run`
 //! each cluster's canonical lines, put there as soon as its merge is final
 //! and read back as the output is written
 //! ([`crate::report::Outcome::cluster`]).

@@ -7,18 +7,21 @@
 //! of a document. Spilling ([`crate::ConfigBuilder::spill`]), each record
 //! is encoded ([`postcard`]) as soon as its document is fingerprinted and
 //! appended to an unnamed temporary file; memory then holds the record's
-//! id, which puts the records in id order, and where it lies in the file.
-//! Every record is read back once, in id order, when the output is
-//! assembled. Held or spilled, the records read back are the same.
+//! id, which puts the records in id order and names the clusters'
+//! members, and where it lies in the file. The spilled records stay there
+//! in the outcome, each completed with what clustering decided about it
+//! ([`Placed`]) as it is read back to be counted and written
+//! ([`crate::report::Outcome::document`]). Held or spilled, the records
+//! read back are the same.
 
 use crate::annotate::CopyReport;
 use crate::config::{Config, Spillable};
 use crate::error::Result;
 use crate::ingest::Entry;
-use crate::report::{DocumentRecord, into_record};
+use crate::report::shelf::{PackedRecord, Placed, RecordShelf};
+use crate::report::{ClusterRecord, DocumentRecord, Outcome, finish, finish_shelved, into_record};
 use crate::spill::{Span, Spilled, Spilling};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
 /// Takes the records as their documents are fingerprinted, on any thread.
@@ -34,9 +37,11 @@ pub(crate) struct RecordKeeper {
 /// report when it says anything (most copies' say nothing).
 type Held = (Entry, Option<Box<CopyReport>>);
 
-/// One entry's record once kept: its id, and where the rest is.
+/// One entry's record once kept: its id, whether it has text, and where
+/// the rest is.
 pub(crate) struct KeptRecord {
     id: Box<str>,
+    text: bool,
     place: Place,
 }
 
@@ -66,17 +71,18 @@ impl RecordKeeper {
     /// Keeps an entry's record, with `report` on its own text. A write
     /// that fails is reported by [`RecordKeeper::finish`].
     pub(crate) fn keep(&self, mut entry: Entry, report: CopyReport) -> KeptRecord {
+        let text = entry.body.is_ok();
         let Some(spill) = &self.spill else {
             let id = std::mem::take(&mut entry.id).into_boxed_str();
             let report = (report != CopyReport::default()).then(|| Box::new(report));
             let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             held.push((entry, report));
             let place = Place::Held(u32::try_from(held.len() - 1).expect("under 2^32 records"));
-            return KeptRecord { id, place };
+            return KeptRecord { id, text, place };
         };
         let id = entry.id.clone().into_boxed_str();
-        let place = Place::Spilled(spill.put(&Packed::of(record(entry, report))));
-        KeptRecord { id, place }
+        let place = Place::Spilled(spill.put(&PackedRecord::of(record(entry, report))));
+        KeptRecord { id, text, place }
     }
 
     /// The records kept, in the order given; the first write that failed,
@@ -96,40 +102,77 @@ pub(crate) struct Records {
 }
 
 impl Records {
-    /// Every record, in order, with its report, read back from the spill
-    /// file when spilled; fails only when the file cannot be read.
-    pub(crate) fn into_documents(self) -> Result<Vec<DocumentRecord>> {
-        let Records { kept, held, file } = self;
-        let mut documents: Vec<DocumentRecord> = match &file {
-            // Every record of a run is held, or every one spilled. The
-            // held ones are made in the order they were kept, their list
-            // freed at once, then put in the order given.
-            None => {
-                let order: Vec<u32> = kept.iter().map(KeptRecord::held_at).collect();
-                let mut documents: Vec<DocumentRecord> = held
-                    .into_par_iter()
-                    .map(|(entry, report)| record(entry, report.map(|r| *r).unwrap_or_default()))
-                    .collect();
-                super::permute(&mut documents, &order);
-                documents
-            }
-            Some(file) => kept
-                .par_iter()
-                .map(|k| {
-                    let Place::Spilled(span) = k.place else {
-                        unreachable!("every record of a spilling run is spilled")
-                    };
-                    file.get::<Packed>(span)?
-                        .unpack()
-                        .map_err(|e| file.damaged(e))
-                })
-                .collect::<Result<_>>()?,
-        };
-        for (document, k) in documents.iter_mut().zip(kept) {
-            document.id = k.id.into();
-        }
-        Ok(documents)
+    /// The positions of the records whose entries have text: the
+    /// documents, numbered in record order.
+    pub(crate) fn readable(&self) -> Vec<usize> {
+        (0..self.kept.len())
+            .filter(|&i| self.kept[i].text)
+            .collect()
     }
+
+    /// The number of records.
+    pub(crate) fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Record `i`'s id.
+    pub(crate) fn id(&self, i: usize) -> &str {
+        &self.kept[i].id
+    }
+
+    /// The outcome of `command`: every record completed with what was
+    /// `placed` about it (by record), and the cluster records `clusters`.
+    /// Held records are made and completed at once; spilled ones stay in
+    /// their file, read back as they are counted and written. Fails only
+    /// when the file cannot be read.
+    pub(crate) fn into_outcome(
+        self,
+        placed: Vec<Placed>,
+        clusters: Vec<ClusterRecord>,
+        command: &'static str,
+        config: &Config,
+    ) -> Result<Outcome> {
+        let Records { kept, held, file } = self;
+        let Some(file) = file else {
+            let mut documents = held_documents(kept, held);
+            for (document, p) in documents.iter_mut().zip(&placed) {
+                p.apply(document, &clusters);
+            }
+            return Ok(finish(documents, clusters, command, config));
+        };
+        let spans = kept.iter().map(KeptRecord::spilled_at).collect();
+        drop(kept);
+        let shelf = RecordShelf::new(file, spans, placed);
+        finish_shelved(shelf, clusters, command, config)
+    }
+
+    /// Every record, in order, held or read back: for tests.
+    #[cfg(test)]
+    fn into_documents(self) -> Result<Vec<DocumentRecord>> {
+        let Records { kept, held, file } = self;
+        match file {
+            None => Ok(held_documents(kept, held)),
+            Some(file) => kept
+                .iter()
+                .map(|k| crate::report::shelf::unpacked(&file, k.spilled_at()))
+                .collect(),
+        }
+    }
+}
+
+/// The held records, made in the order they were kept (their list freed
+/// at once), then put in the order of `kept`, each with its id.
+fn held_documents(kept: Vec<KeptRecord>, held: Vec<Held>) -> Vec<DocumentRecord> {
+    let order: Vec<u32> = kept.iter().map(KeptRecord::held_at).collect();
+    let mut documents: Vec<DocumentRecord> = held
+        .into_par_iter()
+        .map(|(entry, report)| record(entry, report.map(|r| *r).unwrap_or_default()))
+        .collect();
+    super::permute(&mut documents, &order);
+    for (document, k) in documents.iter_mut().zip(kept) {
+        document.id = k.id.into();
+    }
+    documents
 }
 
 impl KeptRecord {
@@ -140,6 +183,14 @@ impl KeptRecord {
             Place::Spilled(_) => unreachable!("every record of a holding run is held"),
         }
     }
+
+    /// Where a spilled record is in the spill file.
+    fn spilled_at(&self) -> Span {
+        match self.place {
+            Place::Spilled(span) => span,
+            Place::Held(_) => unreachable!("every record of a spilling run is spilled"),
+        }
+    }
 }
 
 /// An entry's record with the evidence of `report`.
@@ -147,30 +198,6 @@ fn record(entry: Entry, report: CopyReport) -> DocumentRecord {
     let mut record = into_record(entry);
     record.set_report(report);
     record
-}
-
-/// A record as it is spilled: its other fields, whose JSON values the
-/// spill encoding cannot read back, as JSON text.
-#[derive(Serialize, Deserialize)]
-struct Packed {
-    record: DocumentRecord,
-    meta: Option<String>,
-}
-
-impl Packed {
-    fn of(mut record: DocumentRecord) -> Packed {
-        let meta = record
-            .meta
-            .take()
-            .map(|m| serde_json::to_string(&m).expect("a JSON object always encodes as JSON"));
-        Packed { record, meta }
-    }
-
-    fn unpack(self) -> serde_json::Result<DocumentRecord> {
-        let Packed { mut record, meta } = self;
-        record.meta = meta.map(|m| serde_json::from_str(&m)).transpose()?;
-        Ok(record)
-    }
 }
 
 #[cfg(test)]

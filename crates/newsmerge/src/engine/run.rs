@@ -651,10 +651,7 @@ mod tests {
     #[test]
     fn spilled_lines_are_read_back_as_a_held_run_holds_them() {
         let spill = tempfile::tempdir().unwrap();
-        let spilled = Config::builder()
-            .spill(Some(spill.path().to_path_buf()))
-            .build()
-            .unwrap();
+        let spilled = spilling_to(&spill);
         let held = run_entries(entries(), Mode::Run, &Config::default(), &Silent).unwrap();
         let out = run_entries(entries(), Mode::Run, &spilled, &Silent).unwrap();
         assert_eq!(out.clusters.len(), 2);
@@ -676,6 +673,34 @@ mod tests {
             assert_eq!(read(&b), read(&a), "{name}");
         }
         assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_spilled_dedup_reads_its_records_back_as_a_held_one_holds_them() {
+        let spill = tempfile::tempdir().unwrap();
+        let spilled = spilling_to(&spill);
+        let held = run_entries(entries(), Mode::Dedup, &Config::default(), &Silent).unwrap();
+        let out = run_entries(entries(), Mode::Dedup, &spilled, &Silent).unwrap();
+        assert!(out.documents.is_empty(), "the records are in the file");
+        assert_eq!(held.documents.len(), out.summary.documents.total);
+        for (i, d) in held.documents.iter().enumerate() {
+            assert_eq!(*out.document(i).unwrap(), *d);
+            assert_eq!(*held.document(i).unwrap(), *d);
+        }
+        assert!(
+            held.documents
+                .iter()
+                .any(|d| d.meta.is_some() && d.cluster.is_some())
+        );
+        assert_eq!((out.summary, out.sources), (held.summary, held.sources));
+    }
+
+    /// The default configuration, spilling everything to `dir`.
+    fn spilling_to(dir: &tempfile::TempDir) -> Config {
+        Config::builder()
+            .spill(Some(dir.path().to_path_buf()))
+            .build()
+            .unwrap()
     }
 
     /// The output files of `mode` on [`entries`] under `config`.
@@ -704,10 +729,7 @@ mod tests {
             assert!(held.len() >= 3, "{held:?}");
             for mix in 0..8 {
                 let [prints, texts, records] = [1, 2, 4].map(|bit| mix & bit != 0);
-                let mut config = Config::builder()
-                    .spill(Some(spill.path().to_path_buf()))
-                    .build()
-                    .unwrap();
+                let mut config = spilling_to(&spill);
                 config.held = crate::config::Held {
                     prints,
                     texts,

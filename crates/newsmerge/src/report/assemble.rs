@@ -1,8 +1,9 @@
 //! Assembling the output records from what the stages made of the input.
 
+use super::shelf::RecordShelf;
 use super::{
     ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, LineShelf, Outcome, SettingsRecord,
-    SourceRecord, StatusCounts, Summary, VariantRecord,
+    SourceRecord, SourceTally, StatusCounts, Summary, VariantRecord,
 };
 use crate::annotate::CopyReport;
 use crate::cluster::Cluster;
@@ -13,6 +14,7 @@ use crate::normalize::DocId;
 use crate::reconcile::CanonicalText;
 use crate::spill::{Span, Spilling};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Cluster ids: `c` and the cluster's rank by first member, zero-padded.
@@ -24,12 +26,11 @@ pub(crate) fn cluster_names(clusters: &[Cluster]) -> Vec<String> {
 }
 
 /// What merging one cluster yields.
+#[derive(Default)]
 pub(crate) struct Merged {
     /// The copies in alignment order, pivot first.
     pub(crate) order: Vec<DocId>,
     pub(crate) canon: Option<CanonicalText>,
-    /// The copies' reports, in the same order; none when the records
-    /// already carry them (`dedup`'s, made from each copy's own text).
     pub(crate) reports: Vec<CopyReport>,
     /// Where its lines are in the run's line file, once put there
     /// ([`Merged::shelve`]): its canonical text is then dropped.
@@ -120,19 +121,73 @@ pub(crate) fn finish(
     command: &'static str,
     config: &Config,
 ) -> Outcome {
-    let summary = summarize(&documents, &records, command, config);
-    let sizes = records
-        .iter()
-        .map(|c| (c.id.as_str(), c.members.len()))
-        .collect();
-    let sources = SourceRecord::tally(&documents, &sizes);
+    let document = |i: usize| Ok(Cow::Borrowed(&documents[i]));
+    let (summary, sources) = count(documents.len(), document, &records, command, config)
+        .expect("held records are read without fail");
     Outcome {
         documents,
         clusters: records,
         sources,
         summary,
         shelf: None,
+        records: None,
     }
+}
+
+/// [`finish`] with the document records in a spill file: each is read
+/// back once to count it. Fails only when the file cannot be read.
+pub(crate) fn finish_shelved(
+    shelf: RecordShelf,
+    records: Vec<ClusterRecord>,
+    command: &'static str,
+    config: &Config,
+) -> Result<Outcome> {
+    let document = |i: usize| shelf.get(i, &records).map(Cow::Owned);
+    let (summary, sources) = count(shelf.len(), document, &records, command, config)?;
+    Ok(Outcome {
+        documents: Vec::new(),
+        clusters: records,
+        sources,
+        summary,
+        shelf: None,
+        records: Some(shelf),
+    })
+}
+
+/// The summary and the sources of `n` document records, read one at a
+/// time by `document`, and the cluster records `clusters`.
+fn count<'d>(
+    n: usize,
+    document: impl Fn(usize) -> Result<Cow<'d, DocumentRecord>>,
+    clusters: &[ClusterRecord],
+    command: &'static str,
+    config: &Config,
+) -> Result<(Summary, Vec<SourceRecord>)> {
+    let sizes = clusters
+        .iter()
+        .map(|c| (c.id.as_str(), c.members.len()))
+        .collect();
+    let (mut counts, mut sources) = (StatusCounts::default(), SourceTally::default());
+    let (mut truncated, mut paywalled) = (0, 0);
+    for i in 0..n {
+        let d = document(i)?;
+        counts.add(&d);
+        sources.add(&d, &sizes);
+        truncated += usize::from(d.truncated);
+        paywalled += usize::from(d.paywalled);
+    }
+    let summary = Summary {
+        format_version: FORMAT_VERSION,
+        command,
+        documents: counts,
+        clusters: clusters.len(),
+        multi_copy_clusters: clusters.iter().filter(|c| c.members.len() > 1).count(),
+        copies_merged: counts.ok - clusters.len(),
+        truncated,
+        paywalled,
+        settings: SettingsRecord::of(config),
+    };
+    Ok((summary, sources.finish()))
 }
 
 fn line_records(
@@ -183,8 +238,8 @@ pub(crate) fn records_of(entries: Vec<Entry>) -> Vec<DocumentRecord> {
 
 /// The document records completed with each readable document's words
 /// (`readable`: the positions of the documents among the records), and
-/// each cluster's copies in alignment order with their reports (if
-/// given), moved into them.
+/// each cluster's copies in alignment order with their reports, moved
+/// into them.
 fn document_records(
     mut documents: Vec<DocumentRecord>,
     readable: &[usize],
@@ -198,13 +253,11 @@ fn document_records(
     for ((order, copies), name) in reports.into_iter().zip(names) {
         // The representative is first in the order: the pivot in `run`,
         // the centre in `dedup`.
-        for (i, d) in order.iter().enumerate() {
+        for (i, (d, report)) in order.iter().zip(copies).enumerate() {
             let r = &mut documents[readable[d.index()]];
             r.cluster = Some(name.clone());
             r.keep = i == 0;
-        }
-        for (d, report) in order.iter().zip(copies) {
-            documents[readable[d.index()]].set_report(report);
+            r.set_report(report);
         }
     }
     documents
@@ -249,24 +302,4 @@ pub(crate) fn into_record(e: Entry) -> DocumentRecord {
         r.error = Some(p.reason().to_string());
     }
     r
-}
-
-fn summarize(
-    documents: &[DocumentRecord],
-    clusters: &[ClusterRecord],
-    command: &'static str,
-    config: &Config,
-) -> Summary {
-    let counts = StatusCounts::of(documents);
-    Summary {
-        format_version: FORMAT_VERSION,
-        command,
-        documents: counts,
-        clusters: clusters.len(),
-        multi_copy_clusters: clusters.iter().filter(|c| c.members.len() > 1).count(),
-        copies_merged: counts.ok - clusters.len(),
-        truncated: documents.iter().filter(|d| d.truncated).count(),
-        paywalled: documents.iter().filter(|d| d.paywalled).count(),
-        settings: SettingsRecord::of(config),
-    }
 }

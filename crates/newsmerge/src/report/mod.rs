@@ -12,6 +12,7 @@
 mod assemble;
 pub mod export;
 pub mod read;
+pub(crate) mod shelf;
 mod write;
 
 use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
@@ -19,8 +20,8 @@ use crate::config::Config;
 use crate::ingest::Status;
 use crate::spill::{Span, Spilled};
 pub(crate) use assemble::{
-    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, into_record,
-    readable, records_of,
+    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, finish_shelved,
+    into_record, readable, records_of,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -93,20 +94,6 @@ impl DocumentRecord {
         self.truncation = report.truncation;
         self.paywall = report.paywall;
         self.boilerplate = report.boilerplate;
-    }
-
-    /// Takes the evidence of a copy report out ([`DocumentRecord::set_report`]
-    /// undone), leaving none.
-    pub(crate) fn take_report(&mut self) -> CopyReport {
-        self.truncated = false;
-        self.paywalled = false;
-        CopyReport {
-            coverage: self.coverage.take(),
-            truncation: self.truncation.take(),
-            paywall: self.paywall.take(),
-            boilerplate: std::mem::take(&mut self.boilerplate),
-            reaches_end: None,
-        }
     }
 }
 
@@ -265,19 +252,22 @@ pub struct StatusCounts {
 impl StatusCounts {
     /// Counts the statuses of `documents`.
     pub fn of(documents: &[DocumentRecord]) -> StatusCounts {
-        let mut c = StatusCounts {
-            total: documents.len(),
-            ..StatusCounts::default()
-        };
+        let mut c = StatusCounts::default();
         for d in documents {
-            match d.status {
-                Status::Ok => c.ok += 1,
-                Status::Empty => c.empty += 1,
-                Status::Skipped => c.skipped += 1,
-                Status::Error => c.error += 1,
-            }
+            c.add(d);
         }
         c
+    }
+
+    /// Counts one more document.
+    pub(crate) fn add(&mut self, d: &DocumentRecord) {
+        self.total += 1;
+        match d.status {
+            Status::Ok => self.ok += 1,
+            Status::Empty => self.empty += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Error => self.error += 1,
+        }
     }
 
     /// Whether some input was not ok.
@@ -347,38 +337,64 @@ impl SourceRecord {
         documents: &[DocumentRecord],
         cluster_sizes: &std::collections::HashMap<&str, usize>,
     ) -> Vec<SourceRecord> {
-        let mut by_source: std::collections::BTreeMap<&str, (SourceRecord, f64, usize)> =
-            std::collections::BTreeMap::new();
+        let mut tally = SourceTally::default();
         for d in documents {
-            let (r, coverage_sum, measured) = by_source.entry(&d.source).or_default();
-            r.documents += 1;
-            if d.status != Status::Ok {
-                r.problems += 1;
-                continue;
-            }
-            r.ok += 1;
-            r.truncated += usize::from(d.truncated);
-            r.paywalled += usize::from(d.paywalled);
-            r.boilerplate_lines += d.boilerplate.len();
-            let shared = d
-                .cluster
-                .as_deref()
-                .is_some_and(|c| cluster_sizes.get(c).copied().unwrap_or(1) > 1);
-            if shared {
-                r.duplicated += 1;
-                if let Some(c) = d.coverage {
-                    *coverage_sum += c;
-                    *measured += 1;
-                }
-            }
-            if d.truncated || d.paywalled {
-                r.flagged_share += 1.0;
+            tally.add(d, cluster_sizes);
+        }
+        tally.finish()
+    }
+}
+
+/// [`SourceRecord::tally`] made one document at a time, for documents
+/// that are not all held at once.
+#[derive(Default)]
+pub(crate) struct SourceTally {
+    /// Each source's record, with its coverage sum and the copies measured.
+    by_source: std::collections::BTreeMap<String, (SourceRecord, f64, usize)>,
+}
+
+impl SourceTally {
+    /// Counts one document.
+    pub(crate) fn add(
+        &mut self,
+        d: &DocumentRecord,
+        cluster_sizes: &std::collections::HashMap<&str, usize>,
+    ) {
+        if !self.by_source.contains_key(&d.source) {
+            self.by_source.insert(d.source.clone(), Default::default());
+        }
+        let (r, coverage_sum, measured) = self.by_source.get_mut(&d.source).expect("inserted");
+        r.documents += 1;
+        if d.status != Status::Ok {
+            r.problems += 1;
+            return;
+        }
+        r.ok += 1;
+        r.truncated += usize::from(d.truncated);
+        r.paywalled += usize::from(d.paywalled);
+        r.boilerplate_lines += d.boilerplate.len();
+        let shared = d
+            .cluster
+            .as_deref()
+            .is_some_and(|c| cluster_sizes.get(c).copied().unwrap_or(1) > 1);
+        if shared {
+            r.duplicated += 1;
+            if let Some(c) = d.coverage {
+                *coverage_sum += c;
+                *measured += 1;
             }
         }
-        by_source
+        if d.truncated || d.paywalled {
+            r.flagged_share += 1.0;
+        }
+    }
+
+    /// One record per source, sorted by source name.
+    pub(crate) fn finish(self) -> Vec<SourceRecord> {
+        self.by_source
             .into_iter()
             .map(|(source, (mut r, coverage_sum, measured))| {
-                r.source = source.to_string();
+                r.source = source;
                 r.flagged_share = round3(r.flagged_share / r.ok.max(1) as f64);
                 r.mean_coverage = (measured > 0).then(|| round3(coverage_sum / measured as f64));
                 r
@@ -394,7 +410,9 @@ pub(crate) fn round3(x: f64) -> f64 {
 /// Everything a run produced, ready to write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// One record per input document, in id order.
+    /// One record per input document, in id order. A spilled `dedup`
+    /// ([`crate::ConfigBuilder::spill`]) keeps the records in its spill
+    /// file and leaves this empty: [`Outcome::document`] reads them back.
     pub documents: Vec<DocumentRecord>,
     /// One record per cluster, in id order. A spilled `run`
     /// ([`crate::ConfigBuilder::spill`]) keeps the clusters' lines in its
@@ -407,6 +425,8 @@ pub struct Outcome {
     pub summary: Summary,
     /// Where the clusters' lines are, when they were spilled.
     pub(crate) shelf: Option<LineShelf>,
+    /// Where the document records are, when they were spilled.
+    pub(crate) records: Option<shelf::RecordShelf>,
 }
 
 impl Outcome {
@@ -425,6 +445,27 @@ impl Outcome {
             lines: lines.or_else(|| held.lines.clone()),
             ..held.clone()
         }))
+    }
+
+    /// Document `i`'s record, held or read back from the spill file.
+    /// There are [`Summary::documents`]`.total` of them. Fails only when
+    /// the spill file cannot be read.
+    ///
+    /// # Panics
+    ///
+    /// When there is no document `i`.
+    pub fn document(&self, i: usize) -> crate::Result<Cow<'_, DocumentRecord>> {
+        match &self.records {
+            Some(shelf) => shelf.get(i, &self.clusters).map(Cow::Owned),
+            None => Ok(Cow::Borrowed(&self.documents[i])),
+        }
+    }
+
+    /// The number of document records, held or spilled.
+    fn document_count(&self) -> usize {
+        self.records
+            .as_ref()
+            .map_or(self.documents.len(), |s| s.len())
     }
 
     /// The canonical texts by cluster id, in id order (`run` only), each

@@ -120,7 +120,10 @@ pub fn write_output(out: &Path, outcome: &Outcome, options: WriteOptions) -> Res
     let canonical_files = options.canonical_files.then(|| staging.join(CANONICAL));
     let (records, clusters) = rayon::join(
         || -> Result<()> {
-            write_jsonl(&staging.join(RECORDS[0]), &outcome.documents)?;
+            let documents = staging.join(RECORDS[0]);
+            write_lines([&documents], outcome.document_count(), |i| {
+                Ok([Some(json(&documents, &*outcome.document(i)?)?)])
+            })?;
             write_jsonl(&staging.join(RECORDS[2]), &outcome.sources)
         },
         || write_clusters(&staging, outcome, canonical_files.as_deref()),
