@@ -23,21 +23,22 @@ const FIXED_BYTES: f64 = 128.0 * MIB;
 /// What no setting spills, per byte of input, by command: the documents'
 /// places and digests, the fingerprints' samples and the candidate index
 /// built from them, the candidate pairs, and the output records as they
-/// are assembled. `dedup` with everything spilled peaks at 1.52 and 0.70
+/// are assembled. `dedup` with everything spilled peaks at 1.63 and 0.61
 /// times its input at 100,000 and a million documents (less the fixed
-/// bytes: 0.80 and 0.63), `run` with everything spilled at 1.33 and 0.92
+/// bytes: 0.91 and 0.54; at 100,000 the median of six runs, which ranged
+/// from 1.57 to 2.17), `run` with everything spilled at 1.33 and 0.92
 /// (0.62 and 0.85).
 fn base_per_byte(mode: Mode) -> f64 {
     match mode {
         Mode::Run => 0.85,
-        Mode::Dedup => 0.80,
+        Mode::Dedup => 0.91,
     }
 }
 
 /// `dedup`'s document records, per byte of input: `dedup` holding them
-/// (its fingerprints spilled) peaks 0.53 and 0.29 times its input higher
+/// (its fingerprints spilled) peaks 0.48 and 0.29 times its input higher
 /// than spilling them too, at 100,000 and a million documents.
-const RECORDS_PER_BYTE: f64 = 0.53;
+const RECORDS_PER_BYTE: f64 = 0.48;
 
 /// The fingerprints' shingles and openings, per byte of input, by
 /// command: `dedup` peaks 0.59 and 0.62 times its input higher with them
