@@ -106,10 +106,10 @@ pub(super) fn dedup_streaming(
 }
 
 /// What clustering decides about each of `count` records (`readable`:
-/// the positions of the documents among them): its cluster, whether it is the
-/// cluster's representative (its centre), its words, and whether its own
-/// truncation flag is withdrawn for an ending it shares with another
-/// copy of its cluster.
+/// the positions of the documents among them): its cluster, whether it
+/// is the cluster's representative (its centre), its words, and whether
+/// its own truncation flag is withdrawn for an ending it shares with
+/// another copy of its cluster.
 fn place(
     clusters: &[Cluster],
     digests: &[Digest],
