@@ -22,7 +22,6 @@
 use crate::config::Config;
 use crate::normalize::{DocId, Document};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::hashing::shares_at_least;
@@ -792,7 +791,10 @@ const INDEX_PARTS: u32 = 16;
 const INDEX_WAVE: u32 = 4;
 
 /// The part of the hash range a sampled hash falls in is its top bits.
-const INDEX_PART_SHIFT: u32 = 32 - INDEX_PARTS.trailing_zeros();
+const INDEX_PART_SHIFT: u32 = 32 - INDEX_PART_BITS;
+
+/// The top bits of a shingle that give its part.
+const INDEX_PART_BITS: u32 = INDEX_PARTS.trailing_zeros();
 
 /// The inverted index from sampled shingle to documents, without postings
 /// of one document or longer than the cap. Built in [`INDEX_PARTS`] parts
@@ -848,9 +850,22 @@ impl SampleBits {
 }
 
 /// The postings of one part of the hash range.
+///
+/// The kept shingles are held sorted, each with where its posting starts,
+/// and found through a directory of buckets (the shingle's bits below the
+/// part's), about two shingles to a bucket: ten bytes per kept shingle,
+/// where a hash map, its size a power of two, takes 15 to 30.
 struct IndexPart {
-    /// Posting of each kept shingle: a range of `docs`.
-    ranges: HashMap<u32, (u32, u32)>,
+    /// Each kept shingle, sorted, with where its posting starts in
+    /// `docs`; then a last entry whose start is the end of the last
+    /// posting.
+    keys: Vec<(u32, u32)>,
+    /// For each bucket, the first of `keys` in it or past it; then the
+    /// number of kept shingles.
+    buckets: Vec<u32>,
+    /// How far a shingle's bits below the part's are shifted to give its
+    /// bucket.
+    shift: u32,
     docs: Vec<u32>,
 }
 
@@ -882,10 +897,7 @@ impl Index {
     /// The length of the posting of `shingle` and where it starts, when
     /// it is kept.
     fn find(&self, shingle: u32) -> Option<(u32, u32)> {
-        self.part(shingle)
-            .ranges
-            .get(&shingle)
-            .map(|&(start, end)| (end - start, start))
+        self.part(shingle).find(shingle)
     }
 
     /// The posting of `shingle`, `len` documents from `start` (as
@@ -956,20 +968,55 @@ impl IndexPart {
     /// The postings of one part's (shingle, document) pairs.
     fn of_entries(mut entries: Vec<(u32, u32)>, max_posting: usize) -> IndexPart {
         entries.sort_unstable();
-        let mut ranges = HashMap::default();
-        let mut postings = Vec::new();
-        for group in entries.chunk_by(|x, y| x.0 == y.0) {
-            if (2..=max_posting).contains(&group.len()) {
-                let start = postings.len() as u32;
-                postings.extend(group.iter().map(|&(_, d)| d));
-                ranges.insert(group[0].0, (start, postings.len() as u32));
+        let kept = |g: &&[(u32, u32)]| (2..=max_posting).contains(&g.len());
+        let groups = || entries.chunk_by(|x, y| x.0 == y.0).filter(kept);
+        let mut keys = Vec::with_capacity(groups().count() + 1);
+        let mut postings = Vec::with_capacity(groups().map(<[_]>::len).sum());
+        for group in groups() {
+            keys.push((group[0].0, postings.len() as u32));
+            postings.extend(group.iter().map(|&(_, d)| d));
+        }
+        keys.push((u32::MAX, postings.len() as u32));
+        let kept = keys.len() - 1;
+        // About two shingles to a bucket.
+        let bits = (usize::BITS - (kept / 2).leading_zeros()).min(32 - INDEX_PART_BITS);
+        let mut part = IndexPart {
+            keys,
+            buckets: Vec::with_capacity((1 << bits) + 1),
+            shift: 32 - bits,
+            docs: postings,
+        };
+        for i in 0..kept {
+            let bucket = part.bucket(part.keys[i].0);
+            while part.buckets.len() <= bucket {
+                part.buckets.push(i as u32);
             }
         }
-        postings.shrink_to_fit();
-        IndexPart {
-            ranges,
-            docs: postings,
+        part.buckets.resize((1 << bits) + 1, kept as u32);
+        part
+    }
+
+    /// The bucket of a shingle of this part: the top bits of its bits
+    /// below the part's.
+    fn bucket(&self, shingle: u32) -> usize {
+        (u64::from(shingle << INDEX_PART_BITS) >> self.shift) as usize
+    }
+
+    /// The length of the posting of `shingle` and where it starts, when
+    /// it is kept.
+    fn find(&self, shingle: u32) -> Option<(u32, u32)> {
+        let bucket = self.bucket(shingle);
+        let (from, to) = (self.buckets[bucket], self.buckets[bucket + 1]);
+        for i in from as usize..to as usize {
+            let (key, start) = self.keys[i];
+            if key == shingle {
+                return Some((self.keys[i + 1].1 - start, start));
+            }
+            if key > shingle {
+                break;
+            }
         }
+        None
     }
 }
 
@@ -1017,6 +1064,37 @@ mod tests {
     const ARTICLE: &str = "the quick brown fox jumps over the lazy dog while the farmer \
         watches from the porch and drinks his coffee slowly before the long day of work \
         begins in the fields behind the old red barn near the river bend";
+
+    #[test]
+    fn an_index_part_finds_its_kept_shingles_and_nothing_else() {
+        // Shingles of part 3 at the edges of its range and between, in
+        // postings of 1 to 4 documents; a cap of 3 keeps those of 2 and 3.
+        let part = 3 << INDEX_PART_SHIFT;
+        let top = part | ((1 << INDEX_PART_SHIFT) - 1);
+        let shingles = [part, part + 1, part + 2, part + 0x0100_0000, top - 1, top];
+        let mut entries = Vec::new();
+        for (i, &h) in shingles.iter().enumerate() {
+            entries.extend((0..(i % 4 + 1) as u32).map(|d| (h, 10 * i as u32 + d)));
+        }
+        entries.reverse();
+        let index = IndexPart::of_entries(entries, 3);
+        let mut start = 0;
+        for (i, &h) in shingles.iter().enumerate() {
+            let len = (i % 4 + 1) as u32;
+            if (2..=3).contains(&len) {
+                assert_eq!(index.find(h), Some((len, start)), "{h:#x}");
+                let docs: Vec<u32> = (0..len).map(|d| 10 * i as u32 + d).collect();
+                assert_eq!(index.docs[start as usize..(start + len) as usize], docs);
+                start += len;
+            } else {
+                assert_eq!(index.find(h), None, "{h:#x}: posting of {len}");
+            }
+        }
+        for absent in [part + 3, part + 0x00ff_ffff, top - 2] {
+            assert_eq!(index.find(absent), None, "{absent:#x}");
+        }
+        assert_eq!(IndexPart::of_entries(Vec::new(), 3).find(part), None);
+    }
 
     #[test]
     fn exact_copies_join_their_original_past_the_posting_cap() {
