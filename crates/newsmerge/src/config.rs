@@ -328,20 +328,20 @@ setters! {
     /// kept in memory as long as an estimate of the run's peak, made from
     /// the size of the input, stays within it, the one whose spilling
     /// costs most time first (`run`'s fingerprints, which verifying
-    /// candidate pairs reads most; `dedup`'s records, each encoded and
-    /// decoded once), and spilled to [`ConfigBuilder::spill`]'s folder
-    /// otherwise, or to the system's temporary folder when none is set.
-    /// What cannot be spilled (`run`'s document records, the candidate
-    /// index, the samples it is built from, the output records as they
-    /// are assembled) grows with the corpus, beside which no limit is
-    /// kept. By
+    /// candidate pairs reads most; `dedup`'s records, each encoded once
+    /// and decoded twice, to be counted and written), and spilled to
+    /// [`ConfigBuilder::spill`]'s folder otherwise, or to the system's
+    /// temporary folder when none is set. What cannot be spilled (`run`'s
+    /// document records, the candidate index, the samples it is built
+    /// from) grows with the corpus, beside which no limit is kept. By
     /// default, `None`: with a spill folder everything spillable is
     /// spilled, without one everything is held. Never changes the output.
     memory_limit: Option<u64> => memory_limit;
     /// Compress (zstd, level 1) each document, alignment and canonical
-    /// text `run` spills, and each record `dedup` spills, for when disk space or the page cache is short
-    /// rather than CPU time: the spilled texts take about a third of the
-    /// space (the fingerprints' hashes, which do not compress, never are).
+    /// text `run` spills, and each record `dedup` spills, for when disk
+    /// space or the page cache is short rather than CPU time: the spilled
+    /// texts take about a third of the space (the fingerprints' hashes,
+    /// which do not compress, never are).
     /// By default, `false`. Never changes the output.
     compress_spill: bool => compress_spill;
     /// The field that holds a record's own id. By default, `id`.

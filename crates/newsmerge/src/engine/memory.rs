@@ -96,7 +96,8 @@ pub(super) fn plan<'c>(
 /// their names and memory per byte of input: first the store whose
 /// spilling costs most time. For `run`, the fingerprints (verifying
 /// candidate pairs reads them back most often), then the texts; for
-/// `dedup`, the records (each is encoded and decoded once), then the
+/// `dedup`, the records (each is encoded once and decoded twice, to be
+/// counted and written), then the
 /// fingerprints (read back a window of the file at a time, which costs
 /// about what holding them does).
 fn spillable(mode: Mode) -> Vec<(Spillable, &'static str, f64)> {
