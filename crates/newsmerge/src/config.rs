@@ -331,11 +331,15 @@ setters! {
     /// candidate pairs reads most; `dedup`'s records, each encoded once
     /// and decoded twice, to be counted and written), and spilled to
     /// [`ConfigBuilder::spill`]'s folder otherwise, or to the system's
-    /// temporary folder when none is set. What cannot be spilled (`run`'s
-    /// document records, the candidate index, the samples it is built
-    /// from) grows with the corpus, beside which no limit is kept. By
-    /// default, `None`: with a spill folder everything spillable is
-    /// spilled, without one everything is held. Never changes the output.
+    /// temporary folder when none is set. The candidate index is built
+    /// for blocks of documents in turn, each block's taking at most about
+    /// half the limit, and searched from every document; one block when
+    /// the whole index fits. What cannot be spilled (`run`'s document
+    /// records, the fingerprints' samples the index is built from, a few
+    /// bytes per document) grows with the corpus, beside which no limit is
+    /// kept. By default, `None`: with a spill folder everything spillable
+    /// is spilled, without one everything is held. Never changes the
+    /// output.
     memory_limit: Option<u64> => memory_limit;
     /// Compress (zstd, level 1) each document, alignment and canonical
     /// text `run` spills, and each record `dedup` spills, for when disk

@@ -493,17 +493,34 @@ fn shingle_hash(words: &[u64]) -> u64 {
 pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
     let near = near_copies(signatures, &originals);
-    let index = Index::build(signatures, &originals, config.sketch.max_posting);
-    let found = originals
-        .par_iter()
-        .map_init(Probe::default, |probe, &a| {
-            probe.pairs_of(a, signatures, &index, config)
-        })
-        .flatten_iter()
-        .collect_vec_list();
-    // The index is the search's largest part: freed before the pairs are
-    // gathered into one list, so that the two are not held together.
-    drop(index);
+    let blocks = index_blocks(signatures, &originals, config);
+    let kept = match blocks.len() {
+        1 => Kept::UpTo(config.sketch.max_posting),
+        _ => Kept::Uncommon(common_shingles(
+            signatures,
+            &originals,
+            &blocks,
+            config.sketch.max_posting,
+        )),
+    };
+    let mut found = Vec::with_capacity(blocks.len());
+    for block in &blocks {
+        let index = Index::build(signatures, block, &kept);
+        found.push(
+            originals
+                .par_iter()
+                .map_init(Probe::default, |probe, &a| {
+                    probe.pairs_of(a, signatures, &index, config)
+                })
+                .flatten_iter()
+                .collect_vec_list(),
+        );
+        // The index is the search's largest part: freed before the next
+        // block's is built, and before the pairs are gathered into one
+        // list, so that no two are held together.
+        drop(index);
+    }
+    let found: Vec<Vec<CandidatePair>> = found.into_iter().flatten().collect();
     let total = found.iter().map(Vec::len).sum::<usize>() + copies.len() + near.len();
     let mut pairs = Vec::with_capacity(total);
     for part in found.into_iter().chain([copies, near]) {
@@ -512,6 +529,125 @@ pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> 
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// The share of the memory limit ([`crate::ConfigBuilder::memory_limit`])
+/// the candidate index may take: one part in this many.
+const INDEX_SHARE: u64 = 2;
+
+/// What the candidate index takes per document it indexes, beside its
+/// sampled shingles: its number, sample size and [`SampleBits`].
+const INDEX_DOC_BYTES: u64 = 72;
+
+/// What the candidate index takes per sampled shingle of a document it
+/// indexes: its posting entry, its share of the kept shingles' keys and
+/// directory, and its (shingle, place) pair while its part is built. At
+/// a million generated documents, 6.2 bytes are held per sampled shingle
+/// and 2 more while the parts are built; the rest is margin.
+const INDEX_SHINGLE_BYTES: u64 = 10;
+
+/// The originals in blocks of consecutive numbers, each indexed on its
+/// own: one block when there is no memory limit or the whole index fits
+/// its share of it ([`INDEX_SHARE`]); otherwise as many as keep each
+/// block's index within that share, by an estimate from the sizes of
+/// their samples. The blocks depend only on the fingerprints and the
+/// limit, never on the threads or the machine.
+fn index_blocks<'o, F: Fingerprints + ?Sized>(
+    signatures: &F,
+    originals: &'o [u32],
+    config: &Config,
+) -> Vec<&'o [u32]> {
+    let Some(limit) = config.memory_limit else {
+        return vec![originals];
+    };
+    let budget = limit / INDEX_SHARE;
+    let cost = |d: u32| INDEX_DOC_BYTES + INDEX_SHINGLE_BYTES * signatures.sample(d).len() as u64;
+    let mut blocks = Vec::new();
+    let (mut from, mut taken) = (0, 0);
+    for (i, &d) in originals.iter().enumerate() {
+        let c = cost(d);
+        if taken + c > budget && i > from {
+            blocks.push(&originals[from..i]);
+            (from, taken) = (i, 0);
+        }
+        taken += c;
+    }
+    blocks.push(&originals[from..]);
+    blocks
+}
+
+/// Which of a block's postings its index keeps.
+enum Kept {
+    /// With one block: postings of 2 documents up to the cap.
+    UpTo(usize),
+    /// With several: the postings of every shingle but those in more
+    /// originals of the whole corpus than the cap (sorted), however few
+    /// of a block's documents have it, since the block is searched from
+    /// every original.
+    Uncommon(Vec<u32>),
+}
+
+impl Kept {
+    fn keeps(&self, shingle: u32, len: usize) -> bool {
+        match self {
+            Kept::UpTo(cap) => (2..=*cap).contains(&len),
+            Kept::Uncommon(common) => common.binary_search(&shingle).is_err(),
+        }
+    }
+}
+
+/// The sampled shingles of more than `cap` of the originals, sorted,
+/// counted without holding every sample's shingles at once: a shingle in
+/// more than `cap` originals is in at least `(cap + 1) / blocks` (rounded
+/// up) of one block's, so each block's are counted alone for those, and
+/// only those are counted over the whole corpus.
+fn common_shingles<F: Fingerprints + ?Sized>(
+    signatures: &F,
+    originals: &[u32],
+    blocks: &[&[u32]],
+    cap: usize,
+) -> Vec<u32> {
+    let least = (cap + 1).div_ceil(blocks.len());
+    let mut suspects = Vec::new();
+    for block in blocks {
+        let mut shingles: Vec<u32> = block
+            .par_iter()
+            .flat_map_iter(|&d| signatures.sample(d).iter().copied())
+            .collect();
+        shingles.par_sort_unstable();
+        suspects.extend(
+            shingles
+                .chunk_by(|x, y| x == y)
+                .filter(|g| g.len() >= least)
+                .map(|g| g[0]),
+        );
+    }
+    suspects.sort_unstable();
+    suspects.dedup();
+    let counts = originals
+        .par_chunks(GATHER_CHUNK)
+        .map(|chunk| {
+            let mut counts = vec![0usize; suspects.len()];
+            for &d in chunk {
+                for h in signatures.sample(d) {
+                    if let Ok(i) = suspects.binary_search(h) {
+                        counts[i] += 1;
+                    }
+                }
+            }
+            counts
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_default();
+    suspects
+        .into_iter()
+        .zip(counts)
+        .filter(|&(_, n)| n > cap)
+        .map(|(h, _)| h)
+        .collect()
 }
 
 /// The candidate partners of one document, found with a prefix filter.
@@ -533,9 +669,10 @@ struct Probe {
     order: Vec<(u32, u32, u32)>,
     /// `a`'s indexed shingles past the prefix, sorted.
     rest: Vec<u32>,
-    /// Shared shingles by document number; zero but for `touched`.
+    /// Shared shingles by place in the index's block; zero but for
+    /// `touched`.
     counts: Vec<u32>,
-    /// The documents counted for `a`, in the order first met.
+    /// The places counted for `a`, in the order first met.
     touched: Vec<u32>,
 }
 
@@ -548,8 +685,9 @@ impl Probe {
         config: &Config,
     ) -> Vec<CandidatePair> {
         let sample = signatures.sample(a);
-        let key = |d: u32| (index.sizes[d as usize], d);
-        let key_a = key(a);
+        // A partner is met as its place in the index's block.
+        let key = |p: u32| (index.sizes[p as usize], index.docs[p as usize]);
+        let key_a = (sample.len() as u32, a);
         let needed = shared_needed(sample.len(), config);
         self.order.clear();
         self.order.extend(
@@ -564,14 +702,14 @@ impl Probe {
         // Counts by document number in a plain array, reset after use: an
         // increment per posting entry, without hashing.
         self.counts
-            .resize(self.counts.len().max(signatures.count()), 0);
+            .resize(self.counts.len().max(index.docs.len()), 0);
         self.touched.clear();
         for &(len, h, start) in &self.order[..prefix] {
-            for &b in index.posting_at(h, start, len) {
-                if key(b) > key_a {
-                    let n = &mut self.counts[b as usize];
+            for &p in index.posting_at(h, start, len) {
+                if key(p) > key_a {
+                    let n = &mut self.counts[p as usize];
                     if *n == 0 {
-                        self.touched.push(b);
+                        self.touched.push(p);
                     }
                     *n += 1;
                 }
@@ -585,12 +723,13 @@ impl Probe {
             .extend(self.order[prefix..].iter().map(|&(_, h, _)| h));
         self.rest.sort_unstable();
         let mut found = Vec::new();
-        for &b in &self.touched {
-            let counted = std::mem::take(&mut self.counts[b as usize]);
+        for &p in &self.touched {
+            let counted = std::mem::take(&mut self.counts[p as usize]);
             let wanted = needed.saturating_sub(counted) as usize;
-            if wanted > 0 && index.bits[b as usize].may_hold_count(&self.rest) < wanted {
+            if wanted > 0 && index.bits[p as usize].may_hold_count(&self.rest) < wanted {
                 continue;
             }
+            let b = index.docs[p as usize];
             if shares_at_least(&self.rest, signatures.sample(b), wanted) {
                 found.push(CandidatePair {
                     a: DocId(a.min(b)),
@@ -796,18 +935,21 @@ const INDEX_PART_SHIFT: u32 = 32 - INDEX_PART_BITS;
 /// The top bits of a shingle that give its part.
 const INDEX_PART_BITS: u32 = INDEX_PARTS.trailing_zeros();
 
-/// The inverted index from sampled shingle to documents, without postings
-/// of one document or longer than the cap. Built in [`INDEX_PARTS`] parts
-/// of the hash range, in parallel, each from a sort of its (shingle,
-/// document) pairs; a part's postings are slices of one array.
+/// The inverted index from sampled shingle to the documents of one block
+/// ([`index_blocks`]), by their places in the block, with the postings
+/// [`Kept`] keeps. Built in [`INDEX_PARTS`] parts of the hash range, in
+/// parallel, each from a sort of its (shingle, place) pairs; a part's
+/// postings are slices of one array.
 struct Index {
     /// The parts, by the top bits of the shingles they hold.
     parts: Vec<IndexPart>,
-    /// Each document's sample size, by number: compared for every posting
+    /// The block's documents, by place.
+    docs: Vec<u32>,
+    /// Each document's sample size, by place: compared for every posting
     /// entry, so kept apart from the fingerprints, in a few megabytes that
     /// stay in the cache.
     sizes: Vec<u32>,
-    /// Each document's sample as a [`SampleBits`], by number: a partner's
+    /// Each document's sample as a [`SampleBits`], by place: a partner's
     /// fingerprint is read only when its bits leave it able to reach the
     /// shingles it needs.
     bits: Vec<SampleBits>,
@@ -870,7 +1012,7 @@ struct IndexPart {
 }
 
 impl Index {
-    fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], max_posting: usize) -> Index {
+    fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], kept: &Kept) -> Index {
         // At most INDEX_WAVE parts are built at once, so that only that
         // many parts' (shingle, document) pairs are held beside the
         // fingerprints however many threads there are: the search's peak.
@@ -881,17 +1023,22 @@ impl Index {
             parts.par_extend(
                 gathered
                     .into_par_iter()
-                    .map(|entries| IndexPart::of_entries(entries, max_posting)),
+                    .map(|entries| IndexPart::of_entries(entries, kept)),
             );
         }
-        let (sizes, bits) = (0..signatures.count() as u32)
-            .into_par_iter()
-            .map(|d| {
+        let (sizes, bits) = docs
+            .par_iter()
+            .map(|&d| {
                 let sample = signatures.sample(d);
                 (sample.len() as u32, SampleBits::of(sample))
             })
             .unzip();
-        Index { parts, sizes, bits }
+        Index {
+            parts,
+            docs: docs.to_vec(),
+            sizes,
+            bits,
+        }
     }
 
     /// The length of the posting of `shingle` and where it starts, when
@@ -915,10 +1062,10 @@ impl Index {
 /// Documents whose samples one task of [`gather_wave`] reads.
 const GATHER_CHUNK: usize = 8192;
 
-/// The (shingle, document) pairs of the sampled shingles of `docs` whose
-/// top bits are one of the [`INDEX_WAVE`] parts from `wave`, by part: each
-/// sample read once, in parallel over chunks of documents, each chunk's
-/// pairs then moved into their parts in document order.
+/// The (shingle, place in `docs`) pairs of the sampled shingles of `docs`
+/// whose top bits are one of the [`INDEX_WAVE`] parts from `wave`, by
+/// part: each sample read once, in parallel over chunks of documents,
+/// each chunk's pairs then moved into their parts in order of place.
 fn gather_wave<F: Fingerprints + ?Sized>(
     signatures: &F,
     docs: &[u32],
@@ -927,7 +1074,8 @@ fn gather_wave<F: Fingerprints + ?Sized>(
     let parts = INDEX_WAVE as usize;
     let mut chunks: Vec<Vec<Vec<(u32, u32)>>> = docs
         .par_chunks(GATHER_CHUNK)
-        .map(|chunk| {
+        .enumerate()
+        .map(|(c, chunk)| {
             // Each document's shingles in the wave, counted by part first,
             // so that the pairs are held without spare capacity.
             let in_wave = |doc: u32| {
@@ -944,8 +1092,9 @@ fn gather_wave<F: Fingerprints + ?Sized>(
             }
             let mut out: Vec<Vec<(u32, u32)>> =
                 counts.into_iter().map(Vec::with_capacity).collect();
-            for &doc in chunk {
-                in_wave(doc).for_each(|(h, part)| out[part].push((h, doc)));
+            for (i, &doc) in chunk.iter().enumerate() {
+                let place = (c * GATHER_CHUNK + i) as u32;
+                in_wave(doc).for_each(|(h, part)| out[part].push((h, place)));
             }
             out
         })
@@ -965,10 +1114,10 @@ fn gather_wave<F: Fingerprints + ?Sized>(
 }
 
 impl IndexPart {
-    /// The postings of one part's (shingle, document) pairs.
-    fn of_entries(mut entries: Vec<(u32, u32)>, max_posting: usize) -> IndexPart {
+    /// The postings of one part's (shingle, place) pairs that `kept` keeps.
+    fn of_entries(mut entries: Vec<(u32, u32)>, kept: &Kept) -> IndexPart {
         entries.sort_unstable();
-        let kept = |g: &&[(u32, u32)]| (2..=max_posting).contains(&g.len());
+        let kept = |g: &&[(u32, u32)]| kept.keeps(g[0].0, g.len());
         let groups = || entries.chunk_by(|x, y| x.0 == y.0).filter(kept);
         let mut keys = Vec::with_capacity(groups().count() + 1);
         let mut postings = Vec::with_capacity(groups().map(<[_]>::len).sum());
@@ -1077,7 +1226,7 @@ mod tests {
             entries.extend((0..(i % 4 + 1) as u32).map(|d| (h, 10 * i as u32 + d)));
         }
         entries.reverse();
-        let index = IndexPart::of_entries(entries, 3);
+        let index = IndexPart::of_entries(entries, &Kept::UpTo(3));
         let mut start = 0;
         for (i, &h) in shingles.iter().enumerate() {
             let len = (i % 4 + 1) as u32;
@@ -1093,7 +1242,10 @@ mod tests {
         for absent in [part + 3, part + 0x00ff_ffff, top - 2] {
             assert_eq!(index.find(absent), None, "{absent:#x}");
         }
-        assert_eq!(IndexPart::of_entries(Vec::new(), 3).find(part), None);
+        assert_eq!(
+            IndexPart::of_entries(Vec::new(), &Kept::UpTo(3)).find(part),
+            None
+        );
     }
 
     #[test]
@@ -1201,7 +1353,7 @@ mod tests {
     }
 
     #[test]
-    fn a_wave_gathers_each_parts_pairs_in_document_order() {
+    fn a_wave_gathers_each_parts_pairs_in_order_of_place() {
         // More documents than one gathering task reads, with samples
         // spread over every part of the hash range.
         let sigs: Vec<Signature> = (0..2 * GATHER_CHUNK as u32 + 5)
@@ -1223,9 +1375,11 @@ mod tests {
             assert_eq!(gathered.len(), INDEX_WAVE as usize);
             for (i, entries) in gathered.iter().enumerate() {
                 let part = wave + i as u32;
-                let expected: Vec<(u32, u32)> = docs
-                    .iter()
-                    .flat_map(|&d| sigs[d as usize].sample.iter().map(move |&h| (h, d)))
+                let expected: Vec<(u32, u32)> = (0..docs.len() as u32)
+                    .flat_map(|p| {
+                        let sample = &sigs[docs[p as usize] as usize].sample;
+                        sample.iter().map(move |&h| (h, p))
+                    })
                     .filter(|&(h, _)| h >> INDEX_PART_SHIFT == part)
                     .collect();
                 assert!(!expected.is_empty());
@@ -1269,6 +1423,21 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Fingerprints whose samples (and shingles) are `samples` spread
+    /// over the hash range, so that the index's parts are all in play, and
+    /// over the low bits, so that the samples' filter bits are too.
+    fn spread(samples: Vec<std::collections::BTreeSet<u32>>) -> Vec<Signature> {
+        let spread = |h: u32| h * 100_000_007;
+        samples
+            .into_iter()
+            .map(|s| Signature {
+                shingles: s.iter().copied().map(spread).collect(),
+                sample: s.into_iter().map(spread).collect(),
+                ..Signature::default()
+            })
+            .collect()
     }
 
     /// Fingerprints held whole under keys of the test's choosing, so that
@@ -1360,20 +1529,9 @@ mod tests {
             cap in 2usize..30,
         ) {
             let config = Config::builder().max_posting(cap).build().unwrap();
-            // Spread over the hash range, so that the index's parts are
-            // all in play, and over the low bits, so that the samples'
-            // filter bits are too.
-            let spread = |h: u32| h * 100_000_007;
-            let signatures: Vec<Signature> = samples
-                .into_iter()
-                .map(|s| Signature {
-                    shingles: s.iter().copied().map(spread).collect(),
-                    sample: s.into_iter().map(spread).collect(),
-                    ..Signature::default()
-                })
-                .collect();
+            let signatures = spread(samples);
             let (originals, _) = exact_copies(&signatures);
-            let index = Index::build(&signatures, &originals, cap);
+            let index = Index::build(&signatures, &originals, &Kept::UpTo(cap));
             let mut probe = Probe::default();
             let mut found: Vec<(u32, u32)> = originals
                 .iter()
@@ -1383,6 +1541,64 @@ mod tests {
             found.sort_unstable();
             found.dedup();
             proptest::prop_assert_eq!(found, counted_pairs(&signatures, &config));
+        }
+
+        #[test]
+        fn an_index_in_blocks_finds_the_pairs_of_one_index(
+            samples in proptest::collection::vec(
+                proptest::collection::btree_set(0u32..40, 1..25), 2..60),
+            cap in 2usize..30,
+            limit in 1u64..4_000,
+        ) {
+            // A limit small enough to cut the originals into one to
+            // hundreds of blocks.
+            let config = Config::builder().max_posting(cap).build().unwrap();
+            let limited = Config::builder()
+                .max_posting(cap)
+                .memory_limit(Some(limit * INDEX_SHARE))
+                .build()
+                .unwrap();
+            let signatures = spread(samples);
+            let (originals, _) = exact_copies(&signatures);
+            let blocks = index_blocks(&signatures, &originals, &limited);
+            proptest::prop_assert_eq!(blocks.concat(), originals.clone());
+            let cost = |d: u32| INDEX_DOC_BYTES + INDEX_SHINGLE_BYTES * signatures[d as usize].sample.len() as u64;
+            for block in &blocks {
+                let taken: u64 = block.iter().map(|&d| cost(d)).sum();
+                proptest::prop_assert!(block.len() == 1 || taken <= limit);
+            }
+            proptest::prop_assert_eq!(
+                candidates(&signatures, &limited),
+                candidates(&signatures, &config)
+            );
+        }
+
+        #[test]
+        fn common_shingles_are_those_of_more_originals_than_the_cap(
+            samples in proptest::collection::vec(
+                proptest::collection::btree_set(0u32..12, 1..10), 1..50),
+            cap in 1usize..20,
+            cut in proptest::collection::btree_set(1usize..50, 0..6),
+        ) {
+            let signatures: Vec<Signature> = samples
+                .into_iter()
+                .map(|s| Signature { sample: s.into_iter().collect(), ..Signature::default() })
+                .collect();
+            let originals: Vec<u32> = (0..signatures.len() as u32).collect();
+            let mut blocks = Vec::new();
+            let mut from = 0;
+            for &at in cut.iter().filter(|&&at| at < originals.len()) {
+                blocks.push(&originals[from..at]);
+                from = at;
+            }
+            blocks.push(&originals[from..]);
+            let expected: Vec<u32> = (0..12)
+                .filter(|h| signatures.iter().filter(|s| s.sample.contains(h)).count() > cap)
+                .collect();
+            proptest::prop_assert_eq!(
+                common_shingles(&signatures, &originals, &blocks, cap),
+                expected
+            );
         }
     }
 }
