@@ -298,11 +298,13 @@ pub(crate) struct RunArgs {
     /// (the system's temporary folder if none is given). At a million
     /// documents (1.9 GB of JSON Lines) run --memory-limit 3G peaks at
     /// about 2.8 GiB, holding the fingerprints, in about 0.9 of the time
-    /// of --spill alone. What cannot be spilled (run's document records,
-    /// the candidate index) grows with the input; a
-    /// smaller SIZE is warned about and kept to as closely as spilling
-    /// allows; --timings prints what is held and spilled. The output is
-    /// the same.
+    /// of --spill alone. The candidate index is built for blocks of
+    /// documents in turn, each within about half of SIZE, when the whole
+    /// of it would not fit. What cannot be spilled (run's document
+    /// records, the fingerprints' samples the index is built from) grows
+    /// with the input; a smaller SIZE is warned about and kept to as
+    /// closely as spilling allows; --timings prints what is held and
+    /// spilled. The output is the same.
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub memory_limit: Option<u64>,
     /// Compress (zstd) the documents, alignments and canonical texts run
