@@ -200,12 +200,24 @@ impl Spilled {
     /// little-endian 32-bit words (a trailing part word is dropped), read
     /// a piece at a time so that no second copy of a long span is made.
     pub(crate) fn get_words(&self, span: Span, words: &mut Vec<u32>) -> Result<()> {
-        const PIECE: usize = 1 << 20;
-        let mut bytes = vec![0u8; span.len().min(PIECE)];
-        words.reserve(span.len() / 4);
-        let mut offset = span.offset;
-        while offset < span.end() {
-            let piece = &mut bytes[..(span.end() - offset).min(PIECE as u64) as usize];
+        self.get_words_between(span, span, words)
+    }
+
+    /// [`Spilled::get_words`] of the bytes from `first`'s start to
+    /// `last`'s end, however many.
+    pub(crate) fn get_words_between(
+        &self,
+        first: Span,
+        last: Span,
+        words: &mut Vec<u32>,
+    ) -> Result<()> {
+        const PIECE: u64 = 1 << 20;
+        let end = last.end().max(first.offset);
+        let mut bytes = vec![0u8; (end - first.offset).min(PIECE) as usize];
+        words.reserve(((end - first.offset) / 4) as usize);
+        let mut offset = first.offset;
+        while offset < end {
+            let piece = &mut bytes[..(end - offset).min(PIECE) as usize];
             read_exact_at(&self.file, piece, offset).map_err(|e| Error::spill(&self.path, e))?;
             words.extend(
                 piece

@@ -9,21 +9,26 @@
 //! verification read them in place ([`Print`]).
 //!
 //! The shingles and the opening are most of a fingerprint, and only the
-//! verification of candidate pairs reads them. Spilling
-//! ([`crate::ConfigBuilder::spill`]), they are written instead to an
-//! unnamed temporary file as each document is fingerprinted. Verification
-//! reads the file back a window at a time, in large reads, rather than
-//! one document's per pair (see [`Prints::spilled_pairs_passing`]); the
-//! split into clusters reads a document's back with a positioned read.
-//! Both come from the page cache while the system has memory to spare,
-//! and both give the same clusters as held fingerprints.
+//! verification of candidate pairs reads them; only the candidate search
+//! reads the sample. Spilling ([`crate::ConfigBuilder::spill`]), the
+//! sample, shingles and opening are written instead to an unnamed
+//! temporary file as each document is fingerprinted, and the sample alone
+//! to a second one; only the names stay in the blocks. Verification
+//! reads the first file back a window at a time, in large reads, rather
+//! than one document's per pair (see [`Prints::spilled_pairs_passing`]);
+//! the split into clusters reads a document's back with a positioned
+//! read; the candidate search reads the samples of a block of documents
+//! at a time, each block one stretch of the second file
+//! ([`Fingerprints::sample_order`]). All come from the page cache while
+//! the system has memory to spare, and give the same clusters as held
+//! fingerprints.
 
 use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
 use crate::normalize::DocId;
 use crate::sketch::{
-    CandidatePair, Fingerprints, Pass, Print, Signature, Whole, encode_opening, fingerprint_key,
-    pairs_passing,
+    CandidatePair, Fingerprints, Pass, Print, Samples, Signature, Whole, encode_opening,
+    fingerprint_key, pairs_passing,
 };
 use crate::spill::{Span, Spilled, Spilling};
 use rayon::prelude::*;
@@ -33,18 +38,22 @@ use std::sync::Mutex;
 pub(crate) struct PrintKeeper {
     blocks: Blocks,
     spill: Option<Spilling>,
+    /// Spilling, the samples alone, in a file of their own: the candidate
+    /// search reads them back a block of documents at a time.
+    samples: Option<Spilling>,
 }
 
 /// A fingerprint once kept: where it lies, and what is known of it
 /// without reading it.
 pub(crate) struct KeptPrint {
     slot: Slot,
-    spilled: Option<Span>,
+    /// Where its sample, shingles and opening are, and its sample alone.
+    spilled: Option<(Span, Span)>,
 }
 
-/// Where one fingerprint lies in the blocks: from `at`, its sample, its
-/// names, then (unless spilled) its shingles and encoded opening, `len`
-/// words in all.
+/// Where one fingerprint lies in the blocks: from `at`, unless spilled
+/// its sample, then its names, then unless spilled its shingles and
+/// encoded opening, `len` words in all.
 #[derive(Clone, Copy)]
 struct Slot {
     at: u64,
@@ -59,23 +68,33 @@ struct Slot {
 impl PrintKeeper {
     /// A keeper that spills to the configured folder, or holds everything.
     pub(crate) fn new(config: &Config) -> Result<PrintKeeper> {
+        let spill = super::spilling(config, Spillable::Prints)?;
+        let samples = match spill {
+            Some(_) => super::spilling(config, Spillable::Prints)?,
+            None => None,
+        };
         Ok(PrintKeeper {
             blocks: Blocks::default(),
-            spill: super::spilling(config, Spillable::Prints)?,
+            spill,
+            samples,
         })
     }
 
     /// Keeps one fingerprint. A write that fails is reported by
     /// [`PrintKeeper::finish`].
     pub(crate) fn keep(&self, signature: Signature) -> KeptPrint {
-        let mut words = Vec::with_capacity(
-            signature.sample.len() + signature.names.len() + away_len(&signature),
-        );
-        words.extend_from_slice(&signature.sample);
-        words.extend_from_slice(&signature.names);
-        let spilled = match &self.spill {
-            Some(spill) => Some(spill.put_bytes(&to_bytes(&away(&signature)))),
-            None => {
+        let mut words = Vec::with_capacity(signature.names.len() + away_len(&signature));
+        let spilled = match (&self.spill, &self.samples) {
+            (Some(spill), Some(samples)) => {
+                words.extend_from_slice(&signature.names);
+                Some((
+                    spill.put_bytes(&to_bytes(&away(&signature))),
+                    samples.put_bytes(&to_bytes(&signature.sample)),
+                ))
+            }
+            _ => {
+                words.extend_from_slice(&signature.sample);
+                words.extend_from_slice(&signature.names);
                 words.extend_from_slice(&signature.shingles);
                 encode_opening(&signature.opening, &mut words);
                 None
@@ -97,19 +116,26 @@ impl PrintKeeper {
     /// write that failed, if any did.
     pub(crate) fn finish(self, kept: Vec<KeptPrint>) -> Result<Prints> {
         let mut slots = Vec::with_capacity(kept.len());
-        let mut spans = Vec::new();
+        let (mut spans, mut sample_spans) = (Vec::new(), Vec::new());
         for k in kept {
             slots.push(k.slot);
-            spans.extend(k.spilled);
+            if let Some((span, sample)) = k.spilled {
+                spans.push(span);
+                sample_spans.push(sample);
+            }
         }
-        let spilled = match self.spill {
-            Some(spill) => Some((spill.seal()?, spans)),
-            None => None,
+        let (spilled, samples) = match (self.spill, self.samples) {
+            (Some(spill), Some(samples)) => (
+                Some((spill.seal()?, spans)),
+                Some((samples.seal()?, sample_spans)),
+            ),
+            _ => (None, None),
         };
         Ok(Prints {
             blocks: self.blocks.into_inner(),
             slots,
             spilled,
+            samples,
             failed: Mutex::new(None),
         })
     }
@@ -152,6 +178,8 @@ pub(crate) struct Prints {
     blocks: Vec<Vec<u32>>,
     slots: Vec<Slot>,
     spilled: Option<(Spilled, Vec<Span>)>,
+    /// The samples alone, when spilled.
+    samples: Option<(Spilled, Vec<Span>)>,
     /// The first read back that failed: the document read as having no
     /// shingles, so it matched nothing, and the run fails at [`Prints::finish`].
     failed: Mutex<Option<Error>>,
@@ -173,12 +201,17 @@ impl Prints {
         &block[start..start + slot.len as usize]
     }
 
-    /// Document `d` as held: whole, or without shingles and opening when
-    /// they were spilled.
+    /// Document `d` as held: whole, or only its names and date when it
+    /// was spilled.
     fn held(&self, d: u32) -> Print<'_> {
         let slot = &self.slots[d as usize];
         let words = self.words(slot);
-        let (sample, rest) = words.split_at(slot.sample as usize);
+        let held_sample = if self.spilled.is_some() {
+            0
+        } else {
+            slot.sample
+        };
+        let (sample, rest) = words.split_at(held_sample as usize);
         let (names, rest) = rest.split_at(slot.names as usize);
         let (shingles, opening) = rest.split_at((slot.shingles as usize).min(rest.len()));
         Print::with_encoded_opening(shingles, sample, names, slot.date, opening)
@@ -190,9 +223,52 @@ impl Fingerprints for Prints {
         self.slots.len()
     }
 
-    fn sample(&self, d: u32) -> &[u32] {
-        let slot = &self.slots[d as usize];
-        &self.words(slot)[..slot.sample as usize]
+    fn sample_len(&self, d: u32) -> usize {
+        self.slots[d as usize].sample as usize
+    }
+
+    fn samples(&self, docs: &[u32]) -> Samples<'_> {
+        let Some((file, spans)) = &self.samples else {
+            return Samples::lent(|d| {
+                let slot = &self.slots[d as usize];
+                &self.words(slot)[..slot.sample as usize]
+            });
+        };
+        // The file from the first of `docs`' samples to the end of the
+        // last, read in one pass.
+        let first = docs
+            .iter()
+            .map(|&d| spans[d as usize])
+            .min_by_key(|s| s.offset());
+        let last = docs
+            .iter()
+            .map(|&d| spans[d as usize])
+            .max_by_key(|s| s.end());
+        let mut words = Vec::new();
+        let base = first.map_or(0, Span::offset);
+        if let (Some(first), Some(last)) = (first, last)
+            && let Err(e) = file.get_words_between(first, last, &mut words)
+        {
+            self.fail(e);
+            words = Vec::new();
+        }
+        Samples::read(words, move |d| {
+            let span = spans[d as usize];
+            let start = (span.offset().saturating_sub(base) / 4) as usize;
+            start..start + span.len() / 4
+        })
+    }
+
+    fn sample_order(&self, docs: &[u32]) -> Vec<u32> {
+        let mut order = docs.to_vec();
+        if let Some((_, spans)) = &self.samples {
+            order.par_sort_unstable_by_key(|&d| spans[d as usize].offset());
+        }
+        order
+    }
+
+    fn reads_samples_back(&self) -> bool {
+        self.samples.is_some()
     }
 
     fn shingle_count(&self, d: u32) -> usize {
@@ -210,7 +286,7 @@ impl Fingerprints for Prints {
         };
         let mut words = Vec::new();
         match file.get_words(spans[d as usize], &mut words) {
-            Ok(()) => Whole::read(held, words, self.shingle_count(d)),
+            Ok(()) => Whole::read(held, words, self.sample_len(d), self.shingle_count(d)),
             Err(e) => {
                 self.fail(e);
                 Whole::lent(held)
@@ -288,11 +364,14 @@ impl Prints {
         passed.into_iter().map(|i| pairs[i as usize]).collect()
     }
 
-    /// Document `d` with its spilled shingles and opening `words`.
+    /// Document `d` with its spilled sample, shingles and opening `words`.
     fn print_in<'a>(&'a self, d: u32, words: &'a [u32]) -> Print<'a> {
-        let held = self.held(d);
-        let (shingles, opening) = words.split_at(self.shingle_count(d).min(words.len()));
-        Print::with_encoded_opening(shingles, held.sample, held.names, held.date, opening)
+        Whole::split(
+            self.held(d),
+            words,
+            self.sample_len(d),
+            self.shingle_count(d),
+        )
     }
 }
 
@@ -519,13 +598,14 @@ impl Words {
 /// How many words a fingerprint's shingles and encoded opening take.
 fn away_len(signature: &Signature) -> usize {
     let opening: usize = signature.opening.iter().map(|p| 1 + p.len()).sum();
-    signature.shingles.len() + opening
+    signature.sample.len() + signature.shingles.len() + opening
 }
 
-/// What is spilled of a fingerprint: its shingles, then its encoded
-/// opening.
+/// What is spilled of a fingerprint: its sample, its shingles, then its
+/// encoded opening.
 fn away(signature: &Signature) -> Vec<u32> {
     let mut words = Vec::with_capacity(away_len(signature));
+    words.extend_from_slice(&signature.sample);
     words.extend_from_slice(&signature.shingles);
     encode_opening(&signature.opening, &mut words);
     words
@@ -592,7 +672,9 @@ mod tests {
                     let d = d as u32;
                     let whole = prints.whole(d);
                     prop_assert_eq!(whole.print(), s.print());
-                    prop_assert_eq!(prints.sample(d), &s.sample[..]);
+                    let samples = prints.samples(&[d]);
+                    prop_assert_eq!(samples.sample(d), &s.sample[..]);
+                    prop_assert_eq!(prints.sample_len(d), s.sample.len());
                     prop_assert_eq!(prints.key(d), fingerprint_key(s));
                 }
                 prints.finish().unwrap();
@@ -680,6 +762,41 @@ mod tests {
         assert_eq!((small, large, after), (0, 1 << 32, 2 << 32));
         assert_eq!(blocks[1].len(), BLOCK_WORDS + 1);
         assert_eq!(blocks[0], [1, 2, 3]);
+    }
+
+    proptest! {
+        #[test]
+        fn samples_read_back_a_block_at_a_time_give_the_pairs_of_held_ones(
+            lengths in proptest::collection::vec((0u64..6, 5usize..200), 1..30),
+            limit in 1u64..40_000,
+        ) {
+            let sigs = signatures(&lengths);
+            let dir = tempfile::tempdir().unwrap();
+            let (held, spilling) = (config(None), config(Some(dir.path())));
+            let prints = |config: &Config| {
+                let keeper = PrintKeeper::new(config).unwrap();
+                let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
+                keeper.finish(kept).unwrap()
+            };
+            let (a, b) = (prints(&held), prints(&spilling));
+            prop_assert!(b.reads_samples_back() && !a.reads_samples_back());
+            prop_assert!((0..sigs.len() as u32).all(|d| b.held(d).sample.is_empty()));
+            // A posting cap low enough that the blocks must find the
+            // shingles over it across the corpus.
+            let search = |limit| {
+                Config::builder()
+                    .max_posting(3)
+                    .memory_limit(limit)
+                    .build()
+                    .unwrap()
+            };
+            let expected = candidates(&a, &search(None));
+            prop_assert_eq!(candidates(&a, &search(Some(limit))), expected.clone());
+            prop_assert_eq!(candidates(&b, &search(Some(limit))), expected.clone());
+            prop_assert_eq!(candidates(&b, &search(None)), expected);
+            a.finish().unwrap();
+            b.finish().unwrap();
+        }
     }
 
     #[test]

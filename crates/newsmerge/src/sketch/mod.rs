@@ -201,14 +201,29 @@ pub(crate) fn encode_opening(opening: &[Vec<u32>], out: &mut Vec<u32>) {
 
 /// Fingerprints by document number, as candidate search and clustering
 /// read them: held whole in a slice, or kept by the engine (packed into
-/// large blocks, or with their shingles in a file) and read one document
-/// at a time. The sample, which the candidate index is built from, is
-/// always at hand.
+/// large blocks, or with their shingles and samples in files) and read
+/// one document at a time. The samples, which the candidate index is
+/// built from, are read a block of documents at a time
+/// ([`Fingerprints::samples`]).
 pub trait Fingerprints: Sync {
     /// How many documents there are.
     fn count(&self) -> usize;
-    /// Document `d`'s sampled shingles ([`Signature::sample`]).
-    fn sample(&self, d: u32) -> &[u32];
+    /// How many sampled shingles document `d` has.
+    fn sample_len(&self, d: u32) -> usize;
+    /// The samples ([`Signature::sample`]) of `docs`, for as long as the
+    /// value lives: lent where they are held, read back where they are
+    /// kept in a file. `docs` is a run of [`Fingerprints::sample_order`].
+    fn samples(&self, docs: &[u32]) -> Samples<'_>;
+    /// `docs` in the order their samples are best read together: as
+    /// given, unless they are read back from a file.
+    fn sample_order(&self, docs: &[u32]) -> Vec<u32> {
+        docs.to_vec()
+    }
+    /// Whether [`Fingerprints::samples`] reads the samples back into
+    /// memory rather than lending them.
+    fn reads_samples_back(&self) -> bool {
+        false
+    }
     /// How many shingles document `d` has.
     fn shingle_count(&self, d: u32) -> usize;
     /// Document `d`'s [`fingerprint_key`].
@@ -221,6 +236,48 @@ pub trait Fingerprints: Sync {
     /// consecutive pairs it is the first of ([`pairs_passing`]).
     fn pairs_passing(&self, pairs: &[CandidatePair], pass: &Pass<'_>) -> Vec<CandidatePair> {
         pairs_passing(self, pairs, pass)
+    }
+}
+
+/// The samples of some documents ([`Fingerprints::samples`]), by
+/// document number.
+pub struct Samples<'a>(SamplesOf<'a>);
+
+type Lend<'a> = dyn Fn(u32) -> &'a [u32] + Sync + 'a;
+type Place<'a> = dyn Fn(u32) -> std::ops::Range<usize> + Sync + 'a;
+
+enum SamplesOf<'a> {
+    Lent(Box<Lend<'a>>),
+    Read {
+        words: Vec<u32>,
+        place: Box<Place<'a>>,
+    },
+}
+
+impl<'a> Samples<'a> {
+    /// Samples lent by `sample`, document `d`'s as `sample(d)`.
+    pub fn lent(sample: impl Fn(u32) -> &'a [u32] + Sync + 'a) -> Samples<'a> {
+        Samples(SamplesOf::Lent(Box::new(sample)))
+    }
+
+    /// Samples read back into `words`, document `d`'s at `place(d)`
+    /// (nothing where that is out of `words`).
+    pub fn read(
+        words: Vec<u32>,
+        place: impl Fn(u32) -> std::ops::Range<usize> + Sync + 'a,
+    ) -> Samples<'a> {
+        Samples(SamplesOf::Read {
+            words,
+            place: Box::new(place),
+        })
+    }
+
+    /// Document `d`'s sample, `d` one of the documents asked for.
+    pub fn sample(&self, d: u32) -> &[u32] {
+        match &self.0 {
+            SamplesOf::Lent(sample) => sample(d),
+            SamplesOf::Read { words, place } => words.get(place(d)).unwrap_or(&[]),
+        }
     }
 }
 
@@ -257,11 +314,12 @@ pub struct Whole<'a>(Read<'a>);
 #[derive(Clone, Debug)]
 enum Read<'a> {
     Lent(Print<'a>),
-    /// `words` holds the shingles, then the encoded opening; the rest is
-    /// lent by `held`.
+    /// `words` holds the sample, the shingles, then the encoded opening;
+    /// the rest is lent by `held`.
     Owned {
         held: Print<'a>,
         words: Vec<u32>,
+        sample: usize,
         shingles: usize,
     },
 }
@@ -272,15 +330,33 @@ impl<'a> Whole<'a> {
         Whole(Read::Lent(print))
     }
 
-    /// A fingerprint whose sample, names and date are `held`'s, and
-    /// whose shingles (the first `shingles` of `words`) and encoded
-    /// opening (the rest of `words`) were read back.
-    pub(crate) fn read(held: Print<'a>, words: Vec<u32>, shingles: usize) -> Whole<'a> {
+    /// A fingerprint whose names and date are `held`'s, and whose sample
+    /// (the first `sample` of `words`), shingles (the next `shingles`) and
+    /// encoded opening (the rest) were read back.
+    pub(crate) fn read(
+        held: Print<'a>,
+        words: Vec<u32>,
+        sample: usize,
+        shingles: usize,
+    ) -> Whole<'a> {
         Whole(Read::Owned {
             held,
             words,
+            sample,
             shingles,
         })
+    }
+
+    /// The fingerprint [`Whole::read`] makes of `words`, borrowed.
+    pub(crate) fn split<'w>(
+        held: Print<'w>,
+        words: &'w [u32],
+        sample: usize,
+        shingles: usize,
+    ) -> Print<'w> {
+        let (sample, rest) = words.split_at(sample.min(words.len()));
+        let (shingles, opening) = rest.split_at(shingles.min(rest.len()));
+        Print::with_encoded_opening(shingles, sample, held.names, held.date, opening)
     }
 
     /// The fingerprint.
@@ -290,11 +366,9 @@ impl<'a> Whole<'a> {
             Read::Owned {
                 held,
                 words,
+                sample,
                 shingles,
-            } => {
-                let (shingles, opening) = words.split_at((*shingles).min(words.len()));
-                Print::with_encoded_opening(shingles, held.sample, held.names, held.date, opening)
-            }
+            } => Whole::split(*held, words, *sample, *shingles),
         }
     }
 }
@@ -305,8 +379,12 @@ impl<T: AsRef<[Signature]> + Sync + ?Sized> Fingerprints for T {
         self.as_ref().len()
     }
 
-    fn sample(&self, d: u32) -> &[u32] {
-        &self.as_ref()[d as usize].sample
+    fn sample_len(&self, d: u32) -> usize {
+        self.as_ref()[d as usize].sample.len()
+    }
+
+    fn samples(&self, _docs: &[u32]) -> Samples<'_> {
+        Samples::lent(|d| &self.as_ref()[d as usize].sample)
     }
 
     fn shingle_count(&self, d: u32) -> usize {
@@ -492,35 +570,43 @@ fn shingle_hash(words: &[u64]) -> u64 {
 /// ones, whose postings are long, only add to pairs already found.
 pub fn candidates<F: Fingerprints + ?Sized>(signatures: &F, config: &Config) -> Vec<CandidatePair> {
     let (originals, copies) = exact_copies(signatures);
-    let near = near_copies(signatures, &originals);
     let blocks = index_blocks(signatures, &originals, config);
+    let near = near_copies(signatures, &blocks);
     let kept = match blocks.len() {
         1 => Kept::UpTo(config.sketch.max_posting),
         _ => Kept::Uncommon(common_shingles(
             signatures,
-            &originals,
             &blocks,
             config.sketch.max_posting,
         )),
     };
-    let mut found = Vec::with_capacity(blocks.len());
-    for block in &blocks {
-        let index = Index::build(signatures, block, &kept);
-        found.push(
-            originals
-                .par_iter()
-                .map_init(Probe::default, |probe, &a| {
-                    probe.pairs_of(a, signatures, &index, config)
-                })
-                .flatten_iter()
-                .collect_vec_list(),
-        );
+    let mut found = Vec::new();
+    for (j, block) in blocks.iter().enumerate() {
+        let partners = signatures.samples(block);
+        let index = Index::build(&partners, block, &kept);
+        for (i, probed) in blocks.iter().enumerate() {
+            let read;
+            let samples = if i == j {
+                &partners
+            } else {
+                read = signatures.samples(probed);
+                &read
+            };
+            found.extend(
+                probed
+                    .par_iter()
+                    .map_init(Probe::default, |probe, &a| {
+                        probe.pairs_of(a, samples.sample(a), &index, &partners, config)
+                    })
+                    .flatten_iter()
+                    .collect_vec_list(),
+            );
+        }
         // The index is the search's largest part: freed before the next
         // block's is built, and before the pairs are gathered into one
         // list, so that no two are held together.
         drop(index);
     }
-    let found: Vec<Vec<CandidatePair>> = found.into_iter().flatten().collect();
     let total = found.iter().map(Vec::len).sum::<usize>() + copies.len() + near.len();
     let mut pairs = Vec::with_capacity(total);
     for part in found.into_iter().chain([copies, near]) {
@@ -546,33 +632,46 @@ const INDEX_DOC_BYTES: u64 = 72;
 /// and 2 more while the parts are built; the rest is margin.
 const INDEX_SHINGLE_BYTES: u64 = 10;
 
-/// The originals in blocks of consecutive numbers, each indexed on its
-/// own: one block when there is no memory limit or the whole index fits
-/// its share of it ([`INDEX_SHARE`]); otherwise as many as keep each
-/// block's index within that share, by an estimate from the sizes of
-/// their samples. The blocks depend only on the fingerprints and the
-/// limit, never on the threads or the machine.
-fn index_blocks<'o, F: Fingerprints + ?Sized>(
+/// What a sampled shingle takes when samples are read back: its own
+/// block's, and as much again for the block searched from.
+const READ_SHINGLE_BYTES: u64 = 8;
+
+/// The originals in blocks, each indexed on its own: one block when there
+/// is no memory limit or the whole index fits its share of it
+/// ([`INDEX_SHARE`]); otherwise as many as keep each block's index (and
+/// the samples read back for it) within that share, by an estimate from
+/// the sizes of their samples. Blocks are runs of the order their
+/// samples are read in ([`Fingerprints::sample_order`]). They depend only
+/// on the fingerprints and the limit, never on the threads or the
+/// machine.
+fn index_blocks<F: Fingerprints + ?Sized>(
     signatures: &F,
-    originals: &'o [u32],
+    originals: &[u32],
     config: &Config,
-) -> Vec<&'o [u32]> {
+) -> Vec<Vec<u32>> {
     let Some(limit) = config.memory_limit else {
-        return vec![originals];
+        return vec![originals.to_vec()];
     };
     let budget = limit / INDEX_SHARE;
-    let cost = |d: u32| INDEX_DOC_BYTES + INDEX_SHINGLE_BYTES * signatures.sample(d).len() as u64;
+    let per_shingle = INDEX_SHINGLE_BYTES
+        + if signatures.reads_samples_back() {
+            READ_SHINGLE_BYTES
+        } else {
+            0
+        };
+    let cost = |d: u32| INDEX_DOC_BYTES + per_shingle * signatures.sample_len(d) as u64;
+    let order = signatures.sample_order(originals);
     let mut blocks = Vec::new();
     let (mut from, mut taken) = (0, 0);
-    for (i, &d) in originals.iter().enumerate() {
+    for (i, &d) in order.iter().enumerate() {
         let c = cost(d);
         if taken + c > budget && i > from {
-            blocks.push(&originals[from..i]);
+            blocks.push(order[from..i].to_vec());
             (from, taken) = (i, 0);
         }
         taken += c;
     }
-    blocks.push(&originals[from..]);
+    blocks.push(order[from..].to_vec());
     blocks
 }
 
@@ -603,16 +702,16 @@ impl Kept {
 /// only those are counted over the whole corpus.
 fn common_shingles<F: Fingerprints + ?Sized>(
     signatures: &F,
-    originals: &[u32],
-    blocks: &[&[u32]],
+    blocks: &[Vec<u32>],
     cap: usize,
 ) -> Vec<u32> {
     let least = (cap + 1).div_ceil(blocks.len());
     let mut suspects = Vec::new();
     for block in blocks {
+        let samples = signatures.samples(block);
         let mut shingles: Vec<u32> = block
             .par_iter()
-            .flat_map_iter(|&d| signatures.sample(d).iter().copied())
+            .flat_map_iter(|&d| samples.sample(d).iter().copied())
             .collect();
         shingles.par_sort_unstable();
         suspects.extend(
@@ -624,30 +723,41 @@ fn common_shingles<F: Fingerprints + ?Sized>(
     }
     suspects.sort_unstable();
     suspects.dedup();
-    let counts = originals
-        .par_chunks(GATHER_CHUNK)
-        .map(|chunk| {
-            let mut counts = vec![0usize; suspects.len()];
-            for &d in chunk {
-                for h in signatures.sample(d) {
-                    if let Ok(i) = suspects.binary_search(h) {
-                        counts[i] += 1;
+    let mut counts = vec![0usize; suspects.len()];
+    for block in blocks {
+        let samples = signatures.samples(block);
+        let of_block = block
+            .par_chunks(GATHER_CHUNK)
+            .map(|chunk| {
+                let mut counts = vec![0usize; suspects.len()];
+                for &d in chunk {
+                    for h in samples.sample(d) {
+                        if let Ok(i) = suspects.binary_search(h) {
+                            counts[i] += 1;
+                        }
                     }
                 }
-            }
-            counts
-        })
-        .reduce_with(|mut a, b| {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-            a
-        })
-        .unwrap_or_default();
+                counts
+            })
+            .reduce_with(add_counts)
+            .unwrap_or_default();
+        counts = add_counts(counts, of_block);
+    }
     suspects
         .into_iter()
         .zip(counts)
         .filter(|&(_, n)| n > cap)
         .map(|(h, _)| h)
         .collect()
+}
+
+/// Counts added place by place (the shorter taken as zeros).
+fn add_counts(mut a: Vec<usize>, b: Vec<usize>) -> Vec<usize> {
+    if a.len() < b.len() {
+        return add_counts(b, a);
+    }
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+    a
 }
 
 /// The candidate partners of one document, found with a prefix filter.
@@ -677,14 +787,16 @@ struct Probe {
 }
 
 impl Probe {
-    fn pairs_of<F: Fingerprints + ?Sized>(
+    /// The partners of `a` (whose sample is `sample`) in the block
+    /// `index` was built for, whose samples are `partners`.
+    fn pairs_of(
         &mut self,
         a: u32,
-        signatures: &F,
+        sample: &[u32],
         index: &Index,
+        partners: &Samples<'_>,
         config: &Config,
     ) -> Vec<CandidatePair> {
-        let sample = signatures.sample(a);
         // A partner is met as its place in the index's block.
         let key = |p: u32| (index.sizes[p as usize], index.docs[p as usize]);
         let key_a = (sample.len() as u32, a);
@@ -730,7 +842,7 @@ impl Probe {
                 continue;
             }
             let b = index.docs[p as usize];
-            if shares_at_least(&self.rest, signatures.sample(b), wanted) {
+            if shares_at_least(&self.rest, partners.sample(b), wanted) {
                 found.push(CandidatePair {
                     a: DocId(a.min(b)),
                     b: DocId(a.max(b)),
@@ -773,16 +885,33 @@ fn near_key_of(sample: &[u32], seed: u64) -> Option<u64> {
 /// own members: the cluster stage, which takes the largest documents
 /// first, would find none of its partners placed yet and found a cluster
 /// of its own beside the story's.
-fn near_copies<F: Fingerprints + ?Sized>(signatures: &F, originals: &[u32]) -> Vec<CandidatePair> {
+fn near_copies<F: Fingerprints + ?Sized>(
+    signatures: &F,
+    blocks: &[Vec<u32>],
+) -> Vec<CandidatePair> {
     let pair = |x: u32, y: u32| CandidatePair {
         a: DocId(x.min(y)),
         b: DocId(x.max(y)),
     };
+    // Every original's keys, its samples read a block at a time.
+    let mut keys: Vec<(u32, [u64; NEAR_KEYS as usize])> = Vec::new();
+    for block in blocks {
+        let samples = signatures.samples(block);
+        keys.par_extend(block.par_iter().filter_map(|&d| {
+            let sample = samples.sample(d);
+            let mut of_d = [0; NEAR_KEYS as usize];
+            for (seed, key) in of_d.iter_mut().enumerate() {
+                *key = near_key_of(sample, seed as u64)?;
+            }
+            Some((d, of_d))
+        }));
+    }
     // (document, centre of a group it belongs to), for every key.
     let mut centres: Vec<(u32, u32)> = (0..NEAR_KEYS)
         .into_par_iter()
-        .flat_map_iter(|seed| group_centres(signatures, originals, seed))
+        .flat_map_iter(|seed| group_centres(signatures, &keys, seed as usize))
         .collect();
+    drop(keys);
     let mut out: Vec<CandidatePair> = centres
         .iter()
         .filter(|&&(d, centre)| d != centre)
@@ -800,16 +929,13 @@ fn near_copies<F: Fingerprints + ?Sized>(signatures: &F, originals: &[u32]) -> V
 
 /// Each document in a group of originals sharing the near-copy key of
 /// `seed`, with the group's centre: its largest member (most shingles, then
-/// lowest number).
+/// lowest number). `keys` are the originals' keys under every seed.
 fn group_centres<F: Fingerprints + ?Sized>(
     signatures: &F,
-    originals: &[u32],
-    seed: u64,
+    keys: &[(u32, [u64; NEAR_KEYS as usize])],
+    seed: usize,
 ) -> Vec<(u32, u32)> {
-    let mut keyed: Vec<(u64, u32)> = originals
-        .iter()
-        .filter_map(|&d| Some((near_key_of(signatures.sample(d), seed)?, d)))
-        .collect();
+    let mut keyed: Vec<(u64, u32)> = keys.iter().map(|&(d, k)| (k[seed], d)).collect();
     keyed.sort_unstable();
     let size = |d: u32| signatures.shingle_count(d);
     let mut centres = Vec::new();
@@ -1012,14 +1138,15 @@ struct IndexPart {
 }
 
 impl Index {
-    fn build<F: Fingerprints + ?Sized>(signatures: &F, docs: &[u32], kept: &Kept) -> Index {
+    /// The index of `docs`, whose samples are `samples`.
+    fn build(samples: &Samples<'_>, docs: &[u32], kept: &Kept) -> Index {
         // At most INDEX_WAVE parts are built at once, so that only that
         // many parts' (shingle, document) pairs are held beside the
         // fingerprints however many threads there are: the search's peak.
         // Each wave reads every sample once for all of its parts.
         let mut parts = Vec::with_capacity(INDEX_PARTS as usize);
         for wave in (0..INDEX_PARTS).step_by(INDEX_WAVE as usize) {
-            let gathered = gather_wave(signatures, docs, wave);
+            let gathered = gather_wave(samples, docs, wave);
             parts.par_extend(
                 gathered
                     .into_par_iter()
@@ -1029,7 +1156,7 @@ impl Index {
         let (sizes, bits) = docs
             .par_iter()
             .map(|&d| {
-                let sample = signatures.sample(d);
+                let sample = samples.sample(d);
                 (sample.len() as u32, SampleBits::of(sample))
             })
             .unzip();
@@ -1066,11 +1193,7 @@ const GATHER_CHUNK: usize = 8192;
 /// whose top bits are one of the [`INDEX_WAVE`] parts from `wave`, by
 /// part: each sample read once, in parallel over chunks of documents,
 /// each chunk's pairs then moved into their parts in order of place.
-fn gather_wave<F: Fingerprints + ?Sized>(
-    signatures: &F,
-    docs: &[u32],
-    wave: u32,
-) -> Vec<Vec<(u32, u32)>> {
+fn gather_wave(samples: &Samples<'_>, docs: &[u32], wave: u32) -> Vec<Vec<(u32, u32)>> {
     let parts = INDEX_WAVE as usize;
     let mut chunks: Vec<Vec<Vec<(u32, u32)>>> = docs
         .par_chunks(GATHER_CHUNK)
@@ -1079,7 +1202,7 @@ fn gather_wave<F: Fingerprints + ?Sized>(
             // Each document's shingles in the wave, counted by part first,
             // so that the pairs are held without spare capacity.
             let in_wave = |doc: u32| {
-                let sample = signatures.sample(doc);
+                let sample = samples.sample(doc);
                 let from = sample.partition_point(|&h| h >> INDEX_PART_SHIFT < wave);
                 sample[from..]
                     .iter()
@@ -1371,7 +1494,7 @@ mod tests {
             .collect();
         let docs: Vec<u32> = (0..sigs.len() as u32).rev().collect();
         for wave in (0..INDEX_PARTS).step_by(INDEX_WAVE as usize) {
-            let gathered = gather_wave(&sigs, &docs, wave);
+            let gathered = gather_wave(&sigs.samples(&docs), &docs, wave);
             assert_eq!(gathered.len(), INDEX_WAVE as usize);
             for (i, entries) in gathered.iter().enumerate() {
                 let part = wave + i as u32;
@@ -1448,8 +1571,11 @@ mod tests {
         fn count(&self) -> usize {
             self.0.len()
         }
-        fn sample(&self, d: u32) -> &[u32] {
-            self.0.sample(d)
+        fn sample_len(&self, d: u32) -> usize {
+            self.0.sample_len(d)
+        }
+        fn samples(&self, docs: &[u32]) -> Samples<'_> {
+            self.0.samples(docs)
         }
         fn shingle_count(&self, d: u32) -> usize {
             self.0.shingle_count(d)
@@ -1531,11 +1657,12 @@ mod tests {
             let config = Config::builder().max_posting(cap).build().unwrap();
             let signatures = spread(samples);
             let (originals, _) = exact_copies(&signatures);
-            let index = Index::build(&signatures, &originals, &Kept::UpTo(cap));
+            let samples = signatures.samples(&originals);
+            let index = Index::build(&samples, &originals, &Kept::UpTo(cap));
             let mut probe = Probe::default();
             let mut found: Vec<(u32, u32)> = originals
                 .iter()
-                .flat_map(|&a| probe.pairs_of(a, &signatures, &index, &config))
+                .flat_map(|&a| probe.pairs_of(a, samples.sample(a), &index, &samples, &config))
                 .map(|p| (p.a.0, p.b.0))
                 .collect();
             found.sort_unstable();
@@ -1561,7 +1688,7 @@ mod tests {
             let signatures = spread(samples);
             let (originals, _) = exact_copies(&signatures);
             let blocks = index_blocks(&signatures, &originals, &limited);
-            proptest::prop_assert_eq!(blocks.concat(), originals.clone());
+            proptest::prop_assert_eq!(blocks.concat(), originals);
             let cost = |d: u32| INDEX_DOC_BYTES + INDEX_SHINGLE_BYTES * signatures[d as usize].sample.len() as u64;
             for block in &blocks {
                 let taken: u64 = block.iter().map(|&d| cost(d)).sum();
@@ -1588,15 +1715,15 @@ mod tests {
             let mut blocks = Vec::new();
             let mut from = 0;
             for &at in cut.iter().filter(|&&at| at < originals.len()) {
-                blocks.push(&originals[from..at]);
+                blocks.push(originals[from..at].to_vec());
                 from = at;
             }
-            blocks.push(&originals[from..]);
+            blocks.push(originals[from..].to_vec());
             let expected: Vec<u32> = (0..12)
                 .filter(|h| signatures.iter().filter(|s| s.sample.contains(h)).count() > cap)
                 .collect();
             proptest::prop_assert_eq!(
-                common_shingles(&signatures, &originals, &blocks, cap),
+                common_shingles(&signatures, &blocks, cap),
                 expected
             );
         }
