@@ -279,7 +279,7 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
-    /// fingerprints' shingles (dedup and run) and dedup's document records
+    /// fingerprints' samples and shingles (dedup and run) and dedup's document records
     /// (together about 0.4 of dedup's peak memory, for about the same
     /// time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until
@@ -301,8 +301,7 @@ pub(crate) struct RunArgs {
     /// of --spill alone. The candidate index is built for blocks of
     /// documents in turn, each within about half of SIZE, when the whole
     /// of it would not fit. What cannot be spilled (run's document
-    /// records, the fingerprints' samples the index is built from) grows
-    /// with the input; a smaller SIZE is warned about and kept to as
+    /// records, a few bytes per document) grows with the input; a smaller SIZE is warned about and kept to as
     /// closely as spilling allows; --timings prints what is held and
     /// spilled. The output is the same.
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]

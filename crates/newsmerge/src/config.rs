@@ -27,8 +27,8 @@ pub struct Config {
     /// Worker threads; 0 means one per core.
     pub(crate) threads: usize,
     /// The folder where `run` spills its normalized documents, `dedup` its
-    /// document records, and both commands their fingerprints' shingles;
-    /// `None` holds them in memory.
+    /// document records, and both commands their fingerprints' samples
+    /// and shingles; `None` holds them in memory.
     pub(crate) spill: Option<std::path::PathBuf>,
     /// A budget, in bytes, for what can be spilled; `None` spills
     /// everything spillable when `spill` is set.
@@ -236,7 +236,8 @@ impl Config {
 /// The stores that can be kept in a spill file instead of in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Spillable {
-    /// The fingerprints' shingles and openings (`run` and `dedup`).
+    /// The fingerprints' samples, shingles and openings (`run` and
+    /// `dedup`).
     Prints,
     /// `run`'s normalized documents, alignments and canonical lines.
     Texts,
@@ -314,7 +315,9 @@ setters! {
     /// 9.0 GiB, for about 1.1× the time while the system's page cache
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
-    /// verify candidate pairs a window of the file at a time, and `dedup`
+    /// verify candidate pairs a window of the file at a time, and their
+    /// samples, read back a block of documents at a time by the candidate
+    /// search, and `dedup`
     /// its document records (each entry's id, source, metadata and the
     /// evidence of its own text), which stay there in the outcome, read
     /// back to be counted and written ([`crate::Outcome::document`]):
@@ -323,7 +326,7 @@ setters! {
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// A budget for the memory a run may use, in bytes. The stores that
-    /// can be spilled (the fingerprints' shingles; `dedup`'s document
+    /// can be spilled (the fingerprints' samples and shingles; `dedup`'s document
     /// records; `run`'s documents, alignments and canonical lines) are
     /// kept in memory as long as an estimate of the run's peak, made from
     /// the size of the input, stays within it, the one whose spilling
@@ -332,12 +335,12 @@ setters! {
     /// and decoded twice, to be counted and written), and spilled to
     /// [`ConfigBuilder::spill`]'s folder otherwise, or to the system's
     /// temporary folder when none is set. The candidate index is built
-    /// for blocks of documents in turn, each block's taking at most about
-    /// half the limit, and searched from every document; one block when
-    /// the whole index fits. What cannot be spilled (`run`'s document
-    /// records, the fingerprints' samples the index is built from, a few
-    /// bytes per document) grows with the corpus, beside which no limit is
-    /// kept. By default, `None`: with a spill folder everything spillable
+    /// for blocks of documents in turn, each block's (with the samples
+    /// read back for it) taking at most about half the limit, and searched
+    /// from every document; one block when the whole index fits. What
+    /// cannot be spilled (`run`'s document records; each document's id,
+    /// digest, names and places in the spill files; the candidate pairs)
+    /// grows with the corpus, beside which no limit is kept. By default, `None`: with a spill folder everything spillable
     /// is spilled, without one everything is held. Never changes the
     /// output.
     memory_limit: Option<u64> => memory_limit;

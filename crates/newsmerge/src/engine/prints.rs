@@ -764,6 +764,16 @@ mod tests {
         assert_eq!(blocks[0], [1, 2, 3]);
     }
 
+    /// `sigs` kept held, and kept spilled to `dir`.
+    fn held_and_spilled(sigs: &[Signature], dir: &std::path::Path) -> (Prints, Prints) {
+        let prints = |config: &Config| {
+            let keeper = PrintKeeper::new(config).unwrap();
+            let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
+            keeper.finish(kept).unwrap()
+        };
+        (prints(&config(None)), prints(&config(Some(dir))))
+    }
+
     proptest! {
         #[test]
         fn samples_read_back_a_block_at_a_time_give_the_pairs_of_held_ones(
@@ -772,13 +782,7 @@ mod tests {
         ) {
             let sigs = signatures(&lengths);
             let dir = tempfile::tempdir().unwrap();
-            let (held, spilling) = (config(None), config(Some(dir.path())));
-            let prints = |config: &Config| {
-                let keeper = PrintKeeper::new(config).unwrap();
-                let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
-                keeper.finish(kept).unwrap()
-            };
-            let (a, b) = (prints(&held), prints(&spilling));
+            let (a, b) = held_and_spilled(&sigs, dir.path());
             prop_assert!(b.reads_samples_back() && !a.reads_samples_back());
             prop_assert!((0..sigs.len() as u32).all(|d| b.held(d).sample.is_empty()));
             // A posting cap low enough that the blocks must find the
@@ -803,13 +807,8 @@ mod tests {
     fn spilled_and_held_fingerprints_give_the_same_pairs_and_clusters() {
         let sigs = signatures(&[(1, 400), (2, 300), (1, 400), (1, 150), (3, 80), (2, 300)]);
         let dir = tempfile::tempdir().unwrap();
-        let (held, spilling) = (config(None), config(Some(dir.path())));
-        let prints = |config: &Config| {
-            let keeper = PrintKeeper::new(config).unwrap();
-            let kept = sigs.iter().map(|s| keeper.keep(s.clone())).collect();
-            keeper.finish(kept).unwrap()
-        };
-        let (a, b) = (prints(&held), prints(&spilling));
+        let held = config(None);
+        let (a, b) = held_and_spilled(&sigs, dir.path());
         assert!((0..sigs.len() as u32).all(|d| b.held(d).shingles.is_empty()));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         for d in 0..sigs.len() as u32 {
