@@ -83,7 +83,7 @@ impl PrintKeeper {
     /// Keeps one fingerprint. A write that fails is reported by
     /// [`PrintKeeper::finish`].
     pub(crate) fn keep(&self, signature: Signature) -> KeptPrint {
-        let mut words = Vec::with_capacity(signature.names.len() + away_len(&signature));
+        let mut words = Vec::new();
         let spilled = match (&self.spill, &self.samples) {
             (Some(spill), Some(samples)) => {
                 words.extend_from_slice(&signature.names);
@@ -93,6 +93,7 @@ impl PrintKeeper {
                 ))
             }
             _ => {
+                words.reserve_exact(signature.names.len() + away_len(&signature));
                 words.extend_from_slice(&signature.sample);
                 words.extend_from_slice(&signature.names);
                 words.extend_from_slice(&signature.shingles);
@@ -595,7 +596,8 @@ impl Words {
     }
 }
 
-/// How many words a fingerprint's shingles and encoded opening take.
+/// How many words a fingerprint's sample, shingles and encoded opening
+/// take.
 fn away_len(signature: &Signature) -> usize {
     let opening: usize = signature.opening.iter().map(|p| 1 + p.len()).sum();
     signature.sample.len() + signature.shingles.len() + opening

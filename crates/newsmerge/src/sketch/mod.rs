@@ -641,9 +641,9 @@ const READ_SHINGLE_BYTES: u64 = 8;
 /// ([`INDEX_SHARE`]); otherwise as many as keep each block's index (and
 /// the samples read back for it) within that share, by an estimate from
 /// the sizes of their samples. Blocks are runs of the order their
-/// samples are read in ([`Fingerprints::sample_order`]). They depend only
-/// on the fingerprints and the limit, never on the threads or the
-/// machine.
+/// samples are read in ([`Fingerprints::sample_order`]): for samples read
+/// back, the order the threads wrote them in, which varies from run to
+/// run. The pairs found never depend on the blocks.
 fn index_blocks<F: Fingerprints + ?Sized>(
     signatures: &F,
     originals: &[u32],
@@ -811,8 +811,8 @@ impl Probe {
         // Shingles that are not indexed count for no pair, so the prefix is
         // taken among the indexed ones.
         let prefix = (self.order.len() + 1).saturating_sub(needed as usize);
-        // Counts by document number in a plain array, reset after use: an
-        // increment per posting entry, without hashing.
+        // Counts by place in a plain array, reset after use: an increment
+        // per posting entry, without hashing.
         self.counts
             .resize(self.counts.len().max(index.docs.len()), 0);
         self.touched.clear();
@@ -1141,7 +1141,7 @@ impl Index {
     /// The index of `docs`, whose samples are `samples`.
     fn build(samples: &Samples<'_>, docs: &[u32], kept: &Kept) -> Index {
         // At most INDEX_WAVE parts are built at once, so that only that
-        // many parts' (shingle, document) pairs are held beside the
+        // many parts' (shingle, place) pairs are held beside the
         // fingerprints however many threads there are: the search's peak.
         // Each wave reads every sample once for all of its parts.
         let mut parts = Vec::with_capacity(INDEX_PARTS as usize);
