@@ -52,18 +52,7 @@ pub(super) fn dedup_streaming(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     progress.stage("learning furniture", count as u64);
-    let lines: Vec<recurring::Lines> = (0..count)
-        .into_par_iter()
-        .flat_map(|i| {
-            let entries = read(i);
-            progress.advance(1);
-            entries.into_par_iter().filter_map(|e| {
-                let text = e.body.as_ref().ok()?;
-                recurring::Lines::of_raw(&e.source, text)
-            })
-        })
-        .collect();
-    let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
+    let learned = super::furniture::learn(count, read, config, progress)?;
     let keeper = PrintKeeper::new(config)?;
     let records = RecordKeeper::new(config)?;
     progress.stage("fingerprinting", count as u64);

@@ -31,6 +31,7 @@
 //! clusters.
 
 mod dedup;
+mod furniture;
 mod memory;
 mod prints;
 mod records;

@@ -219,7 +219,14 @@ pub struct Learned {
 /// The lines in at least `min_articles` different articles (distinct
 /// ledes), from (line, lede) pairs: sorted, so the count needs no map of
 /// every line.
-fn count_articles(mut pairs: Vec<(u64, u64)>, min_articles: usize) -> HashSet<u64> {
+fn count_articles(pairs: Vec<(u64, u64)>, min_articles: usize) -> HashSet<u64> {
+    articles_at_least(pairs, min_articles).into_iter().collect()
+}
+
+/// [`count_articles`] as a list, in the order of the lines' hashes: what
+/// a learner that counts the pairs of some lines at a time gathers for
+/// [`Learned::from_counted`].
+pub(crate) fn articles_at_least(mut pairs: Vec<(u64, u64)>, min_articles: usize) -> Vec<u64> {
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
@@ -293,6 +300,17 @@ impl Learned {
     /// How many documents must carry a line before it is learned.
     pub fn min_articles(&self) -> usize {
         self.min_articles
+    }
+
+    /// The furniture lines and the site text lines learned, each sorted.
+    #[cfg(test)]
+    pub(crate) fn lines(&self) -> (Vec<u64>, Vec<u64>) {
+        let sorted = |set: &HashSet<u64>| {
+            let mut lines: Vec<u64> = set.iter().copied().collect();
+            lines.sort_unstable();
+            lines
+        };
+        (sorted(&self.seen), sorted(&self.site))
     }
 }
 
