@@ -279,7 +279,8 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
-    /// fingerprints' samples and shingles (dedup and run) and dedup's document records
+    /// fingerprints' samples and shingles (dedup and run), dedup's
+    /// hashed lines for furniture learning and its document records
     /// (together about 0.4 of dedup's peak memory, for about the same
     /// time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until

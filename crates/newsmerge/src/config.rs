@@ -317,7 +317,8 @@ setters! {
     /// `dedup` keep their fingerprints' shingles there too, read back to
     /// verify candidate pairs a window of the file at a time, and their
     /// samples, read back a block of documents at a time by the candidate
-    /// search, and `dedup`
+    /// search; with them `dedup` spills the hashed lines it learns
+    /// furniture from, counted a part at a time; and `dedup`
     /// its document records (each entry's id, source, metadata and the
     /// evidence of its own text), which stay there in the outcome, read
     /// back to be counted and written ([`crate::Outcome::document`]):
