@@ -24,8 +24,10 @@ const FIXED_BYTES: f64 = 128.0 * MIB;
 /// places and digests, the candidate index and the samples it is built
 /// from (when spilled, read back in blocks within half the limit if the
 /// whole index would not fit, see `sketch`), the candidate pairs, and the
-/// output records as they are assembled. `dedup` with everything spilled peaks at 1.63 and 0.61
-/// times its input at 100,000 and a million documents (less the fixed
+/// output records as they are assembled. `dedup` with everything spilled
+/// peaks at 1.63 and 0.61 times its input at 100,000 and a million
+/// documents (measured before the samples and the lines furniture is
+/// learned from were spilled too; less the fixed
 /// bytes: 0.91 and 0.54; at 100,000 the median of six runs, which ranged
 /// from 1.57 to 2.17), `run` with everything spilled at 1.33 and 0.92
 /// (0.62 and 0.85).
