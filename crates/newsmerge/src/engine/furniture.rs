@@ -1,13 +1,13 @@
-//! `dedup`'s first pass: the corpus's furniture, learned from every
-//! document's hashed lines ([`recurring::Lines`]).
+//! The corpus's furniture, learned from every document's hashed lines
+//! ([`recurring::Lines`]): `dedup`'s first pass, and `run`'s as it reads.
 //!
 //! Held, every document's lines are gathered and counted at once
-//! ([`recurring::Learned::learn`]). With the fingerprints spilled, the
-//! (line, article) pairs of each input are instead cut into [`PARTS`]
-//! parts by the line's hash, each part sorted and written to an unnamed
-//! temporary file as the input is read; then each part is read back and
-//! counted alone, since a line's pairs all fall in one part. Only one
-//! part's pairs are held at once, and the same lines are learned.
+//! ([`recurring::Learned::learn`]). Spilled, the (line, article) pairs
+//! are instead cut into [`PARTS`] parts by the line's hash as they come,
+//! a few thousand documents at a time, each part sorted and written to an
+//! unnamed temporary file; at the end each part is read back and counted
+//! alone, since a line's pairs all fall in one part. Only one part's pairs
+//! are held at once, and the same lines are learned.
 
 use super::{Progress, spilling};
 use crate::config::{Config, Spillable};
@@ -21,42 +21,102 @@ use std::sync::Mutex;
 /// The parts the (line, article) pairs are cut into when spilled.
 const PARTS: usize = 64;
 
-/// The furniture of the corpus of `count` inputs, each read by `read`.
+/// The documents a thread gathers before their pairs are written, when
+/// spilled: a megabyte or two of lines.
+const FLUSH_DOCS: usize = 4096;
+
+/// `dedup`'s first pass: the furniture of the corpus of `count` inputs,
+/// each read by `read`, spilled when the fingerprints are.
 pub(super) fn learn(
     count: usize,
     read: &(dyn Fn(usize) -> Vec<Entry> + Sync),
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<recurring::Learned> {
-    let min_articles = config.normalize.min_furniture_articles;
-    let lines_of = |i: usize| {
+    let learner = Learner::new(config, Spillable::Prints)?;
+    (0..count).into_par_iter().for_each(|i| {
         let entries = read(i);
         progress.advance(1);
-        entries
-            .into_par_iter()
-            .filter_map(|e| recurring::Lines::of_raw(&e.source, e.body.as_ref().ok()?))
-    };
-    let Some(spill) = spilling(config, Spillable::Prints)? else {
-        let lines: Vec<recurring::Lines> = (0..count).into_par_iter().flat_map(lines_of).collect();
-        return Ok(recurring::Learned::learn(lines, min_articles));
-    };
-    if min_articles < 2 {
-        return Ok(recurring::Learned::from_counted(
-            Vec::new(),
-            Vec::new(),
-            min_articles,
-        ));
-    }
-    let parts = Parts::new(spill);
-    (0..count).into_par_iter().for_each(|i| {
-        let (short, long): (Vec<_>, Vec<_>) = lines_of(i).map(|l| l.pairs()).unzip();
-        parts.put(Kind::Short, short.concat());
-        parts.put(Kind::Long, long.concat());
+        entries.par_iter().for_each(|e| learner.read(e));
     });
-    let (file, spans) = parts.seal()?;
-    let seen = count_parts(&file, &spans[Kind::Short as usize], min_articles)?;
-    let site = count_parts(&file, &spans[Kind::Long as usize], min_articles)?;
-    Ok(recurring::Learned::from_counted(seen, site, min_articles))
+    learner.finish()
+}
+
+/// Gathers the lines of documents read on any thread, and learns the
+/// furniture from them once all are in.
+pub(crate) struct Learner {
+    min_articles: usize,
+    /// The lines gathered and not yet written, one list per thread of the
+    /// pool, so that a thread adding lines never waits for another.
+    gathered: Vec<Mutex<Vec<recurring::Lines>>>,
+    /// Where the lines go when spilled.
+    parts: Option<Parts>,
+    /// How many documents a thread gathers before writing them, spilled.
+    flush_docs: usize,
+}
+
+impl Learner {
+    /// A learner that spills when `config` spills `store`, and gathers
+    /// nothing when it learns nothing.
+    pub(crate) fn new(config: &Config, store: Spillable) -> Result<Learner> {
+        let min_articles = config.normalize.min_furniture_articles;
+        let parts = match min_articles >= 2 {
+            true => spilling(config, store)?.map(Parts::new),
+            false => None,
+        };
+        let threads = rayon::current_num_threads().max(1);
+        Ok(Learner {
+            min_articles,
+            gathered: (0..threads).map(|_| Mutex::default()).collect(),
+            parts,
+            flush_docs: FLUSH_DOCS,
+        })
+    }
+
+    /// Gathers the lines of an entry's raw text, if it has any
+    /// ([`recurring::Lines::of_raw`]).
+    pub(crate) fn read(&self, entry: &Entry) {
+        if self.min_articles < 2 {
+            return;
+        }
+        let Some(lines) =
+            (entry.body.as_ref().ok()).and_then(|raw| recurring::Lines::of_raw(&entry.source, raw))
+        else {
+            return;
+        };
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.gathered.len();
+        let mut gathered = self.gathered[slot]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        gathered.push(lines);
+        // Writing runs nothing on the pool, so this thread cannot come
+        // back here for its own list while it holds it.
+        if let Some(parts) = &self.parts
+            && gathered.len() >= self.flush_docs
+        {
+            parts.put_lines(std::mem::take(&mut *gathered));
+        }
+    }
+
+    /// The furniture learned from every line gathered.
+    pub(crate) fn finish(self) -> Result<recurring::Learned> {
+        let gathered = self
+            .gathered
+            .into_iter()
+            .flat_map(|g| g.into_inner().unwrap_or_else(|e| e.into_inner()));
+        let Some(parts) = self.parts else {
+            return Ok(recurring::Learned::learn(gathered, self.min_articles));
+        };
+        parts.put_lines(gathered.collect());
+        let (file, spans) = parts.seal()?;
+        let seen = count_parts(&file, &spans[Kind::Short as usize], self.min_articles)?;
+        let site = count_parts(&file, &spans[Kind::Long as usize], self.min_articles)?;
+        Ok(recurring::Learned::from_counted(
+            seen,
+            site,
+            self.min_articles,
+        ))
+    }
 }
 
 /// Short lines (furniture) and long ones (site text), counted apart.
@@ -79,6 +139,13 @@ impl Parts {
             spill,
             spans: Mutex::new([vec![Vec::new(); PARTS], vec![Vec::new(); PARTS]]),
         }
+    }
+
+    /// Writes the pairs of documents' lines, each kind's cut into parts.
+    fn put_lines(&self, docs: Vec<recurring::Lines>) {
+        let (short, long): (Vec<_>, Vec<_>) = docs.iter().map(recurring::Lines::pairs).unzip();
+        self.put(Kind::Short, short.concat());
+        self.put(Kind::Long, long.concat());
     }
 
     /// Cuts `pairs` into their parts and writes each part's, sorted and
@@ -203,6 +270,29 @@ mod tests {
             }
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn lines_written_a_few_documents_at_a_time_learn_what_held_lines_learn() {
+        let inputs = inputs();
+        let dir = tempfile::tempdir().unwrap();
+        let config = |spill: Option<&std::path::Path>| {
+            Config::builder()
+                .min_furniture_articles(4)
+                .spill(spill.map(|d| d.to_path_buf()))
+                .build()
+                .unwrap()
+        };
+        let read = |i: usize| inputs[i].clone();
+        let held = learn(inputs.len(), &read, &config(None), &Silent).unwrap();
+        assert!(!held.lines().0.is_empty());
+        for flush_docs in [1, 2, 7, 1000] {
+            let mut learner = Learner::new(&config(Some(dir.path())), Spillable::Texts).unwrap();
+            learner.flush_docs = flush_docs;
+            inputs.iter().flatten().for_each(|e| learner.read(e));
+            let spilled = learner.finish().unwrap();
+            assert_eq!(spilled.lines(), held.lines(), "flushed every {flush_docs}");
+        }
     }
 
     #[test]

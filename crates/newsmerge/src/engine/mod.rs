@@ -42,7 +42,7 @@ mod store;
 use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
-use crate::normalize::{DocId, Document, Markers, normalize_with, recurring};
+use crate::normalize::{DocId, Document, Markers, normalize_with};
 use crate::report::Outcome;
 use crate::spill::Spilling;
 use dedup::dedup_streaming;
@@ -113,7 +113,7 @@ pub fn run_path(
                 progress,
             );
         }
-        let keeper = keeper(config)?;
+        let loader = loader(config)?;
         progress.stage("reading", parts.len() as u64);
         let loaded = parts
             .par_iter()
@@ -122,12 +122,12 @@ pub fn run_path(
                 progress.advance(1);
                 entries
                     .into_par_iter()
-                    .map(|e| load(e, &config.normalize.markers, &keeper))
+                    .map(|e| load(e, &config.normalize.markers, &loader))
                     .collect()
             })
             .collect();
         ingest::release_buffers();
-        run_loaded(loaded, keeper, Grouping::Found, config, progress)
+        run_loaded(loaded, loader, Grouping::Found, config, progress)
     })
 }
 
@@ -149,17 +149,17 @@ pub fn run_entries(
                 progress,
             );
         }
-        let keeper = keeper(config)?;
+        let loader = loader(config)?;
         progress.stage("reading", entries.len() as u64);
         let loaded = entries
             .into_par_iter()
             .map(|e| {
-                let l = load(e, &config.normalize.markers, &keeper);
+                let l = load(e, &config.normalize.markers, &loader);
                 progress.advance(1);
                 l
             })
             .collect();
-        run_loaded(vec![loaded], keeper, Grouping::Found, config, progress)
+        run_loaded(vec![loaded], loader, Grouping::Found, config, progress)
     })
 }
 
@@ -170,12 +170,12 @@ pub fn run_entries(
 pub fn merge_entries(entries: Vec<Entry>, config: &Config) -> Result<Outcome> {
     in_pool(config, || {
         let config = &*memory::plan(config, Mode::Run, || text_bytes(&entries), &Silent);
-        let keeper = keeper(config)?;
+        let loader = loader(config)?;
         let loaded = entries
             .into_par_iter()
-            .map(|e| load(e, &config.normalize.markers, &keeper))
+            .map(|e| load(e, &config.normalize.markers, &loader))
             .collect();
-        run_loaded(vec![loaded], keeper, Grouping::One, config, &Silent)
+        run_loaded(vec![loaded], loader, Grouping::One, config, &Silent)
     })
 }
 
@@ -188,9 +188,19 @@ fn text_bytes(entries: &[Entry]) -> u64 {
         .sum()
 }
 
-/// Where `run` keeps the normalized documents, as configured.
-fn keeper(config: &Config) -> Result<Keeper> {
-    Ok(Keeper::new(spilling(config, Spillable::Texts)?))
+/// What `run` hands each entry to as it is read: where the normalized
+/// documents are kept, and the furniture learner, both spilling with the
+/// texts when so configured.
+pub(crate) struct Loader {
+    pub(crate) keeper: Keeper,
+    pub(crate) learner: furniture::Learner,
+}
+
+fn loader(config: &Config) -> Result<Loader> {
+    Ok(Loader {
+        keeper: Keeper::new(spilling(config, Spillable::Texts)?),
+        learner: furniture::Learner::new(config, Spillable::Texts)?,
+    })
 }
 
 /// A spill file for `store`, when the configuration spills it, its values
@@ -203,20 +213,16 @@ fn spilling(config: &Config, store: Spillable) -> Result<Option<Spilling>> {
 }
 
 /// An input entry, its body taken out, and its normalized document (kept)
-/// and hashed lines when it has text.
-pub(crate) type Loaded = (Entry, Option<(Kept, Option<recurring::Lines>)>);
+/// when it has text.
+pub(crate) type Loaded = (Entry, Option<Kept>);
 
-/// Normalizes an entry's text, hashes its lines for furniture learning
-/// (as `dedup` does, so that both commands learn the same furniture),
-/// frees the text and hands the document to `keeper`.
-fn load(entry: Entry, markers: &Markers, keeper: &Keeper) -> Loaded {
-    let lines = entry
-        .body
-        .as_ref()
-        .ok()
-        .and_then(|raw| recurring::Lines::of_raw(&entry.source, raw));
+/// Hands an entry's hashed lines to the furniture learner (as `dedup`
+/// does, so that both commands learn the same furniture), normalizes its
+/// text, frees it and hands the document to the keeper.
+fn load(entry: Entry, markers: &Markers, loader: &Loader) -> Loaded {
+    loader.learner.read(&entry);
     let (entry, doc) = load_document(entry, markers);
-    (entry, doc.map(|d| (keeper.keep(d), lines)))
+    (entry, doc.map(|d| loader.keeper.keep(d)))
 }
 
 /// Entries gathered input by input, with what was made of them, as two

@@ -2,8 +2,8 @@
 //! (in memory, or spilled: see `store`).
 
 use super::prints::{KeptPrint, PrintKeeper};
-use super::store::{Keeper, Shelf, Store};
-use super::{Loaded, Mode, Progress, in_id_order};
+use super::store::{Shelf, Store};
+use super::{Loaded, Loader, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
 use crate::cluster::{Cluster, cluster};
@@ -33,26 +33,20 @@ pub(super) enum Grouping {
 /// kept by `keeper`.
 pub(super) fn run_loaded(
     loaded: Vec<Vec<Loaded>>,
-    keeper: Keeper,
+    loader: Loader,
     grouping: Grouping,
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let (entries, loaded) = in_id_order(loaded, |e: &crate::ingest::Entry| &e.id);
-    let mut kept = Vec::with_capacity(loaded.len());
-    let mut lines = Vec::with_capacity(loaded.len());
-    for (k, l) in loaded {
-        kept.push(k);
-        lines.extend(l);
-    }
+    let (entries, kept) = in_id_order(loaded, |e: &crate::ingest::Entry| &e.id);
     // The entries become their records at once: held to the end, the
     // records are larger, but making them there, beside the entries, would
     // set the run's peak.
     let documents = records_of(entries);
     let readable = readable(&documents);
-    let mut store = keeper.finish(kept)?;
+    let mut store = loader.keeper.finish(kept)?;
     progress.stage("furniture", 1);
-    let learned = recurring::Learned::learn(lines, config.normalize.min_furniture_articles);
+    let learned = loader.learner.finish()?;
     store.mark(&learned);
     let corpus = Corpus {
         store: &store,
