@@ -279,12 +279,12 @@ pub(crate) struct RunArgs {
     pub timings: bool,
     /// Keep what is held per document in temporary files in DIR (removed
     /// when the run ends, however it ends) instead of in memory: the
-    /// fingerprints' samples and shingles (dedup and run), dedup's
-    /// hashed lines for furniture learning and its document records
+    /// fingerprints' samples and shingles, the hashed lines furniture is
+    /// learned from and the document records, dedup's and run's
     /// (together about 0.4 of dedup's peak memory, for about the same
     /// time), run's normalized documents, each
     /// cluster's read back to merge it, and run's canonical lines until
-    /// they are written (under a fifth of run's peak, for about 1.1× the
+    /// they are written (about a ninth of run's peak, for about 1.1× the
     /// time). With the output, run needs about 3.5 times the corpus's text
     /// in free space; dedup needs two thirds of it in DIR. The output is
     /// the same. --memory-limit spills only what does not fit.
@@ -294,21 +294,22 @@ pub(crate) struct RunArgs {
     /// T are powers of 1024) by spilling only what does not fit: from the
     /// size of the input, newsmerge estimates what the run needs and keeps
     /// in memory, while the estimate stays within SIZE, run's fingerprints'
-    /// shingles, then its documents, or dedup's records, then its
-    /// fingerprints' shingles, spilling the rest to --spill's DIR
+    /// shingles, then its records, then its documents, or dedup's records,
+    /// then its fingerprints' shingles, spilling the rest to --spill's DIR
     /// (the system's temporary folder if none is given). At a million
     /// documents (1.9 GB of JSON Lines) run --memory-limit 3G peaks at
-    /// about 2.8 GiB, holding the fingerprints, in about 0.9 of the time
-    /// of --spill alone. The candidate index is built for blocks of
+    /// about 2.0 GiB, holding the fingerprints, in about the time of
+    /// --spill alone. The candidate index is built for blocks of
     /// documents in turn, each within about half of SIZE, when the whole
-    /// of it would not fit. What cannot be spilled (run's document
-    /// records, a few bytes per document) grows with the input; a smaller SIZE is warned about and kept to as
+    /// of it would not fit. What cannot be spilled (each document's id,
+    /// digest and places, the candidate pairs: a few hundred bytes per
+    /// document) grows with the input; a smaller SIZE is warned about and kept to as
     /// closely as spilling allows; --timings prints what is held and
     /// spilled. The output is the same.
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub memory_limit: Option<u64>,
     /// Compress (zstd) the documents, alignments and canonical texts run
-    /// spills, and the records dedup spills, to --spill's DIR or under
+    /// spills, and the records and reports, to --spill's DIR or under
     /// --memory-limit: run's take about a
     /// third of the disk space, and of the page cache, for about 1.15 to
     /// 1.25 times the CPU time (at a million documents, spill files of 2.0

@@ -239,10 +239,12 @@ pub(crate) enum Spillable {
     /// The fingerprints' samples, shingles and openings (`run` and
     /// `dedup`).
     Prints,
-    /// `run`'s normalized documents, alignments and canonical lines.
+    /// `run`'s normalized documents, alignments and canonical lines, and
+    /// the hashed lines it learns furniture from.
     Texts,
-    /// `dedup`'s document records: each entry's id, source, metadata and
-    /// status, and the evidence of its own text.
+    /// The document records: each entry's id, source, metadata and
+    /// status, and the evidence of its text (`run`'s copy reports, made
+    /// when its cluster is merged).
     Records,
 }
 
@@ -311,24 +313,25 @@ setters! {
     /// cluster's back (with its alignment) to merge it, and each
     /// cluster's canonical lines once merged, read back as the output is
     /// written ([`crate::Outcome::cluster`]), instead of holding them all
-    /// in memory: at a million documents, a peak of 1.6 GiB instead of
-    /// 9.0 GiB, for about 1.1× the time while the system's page cache
+    /// in memory: at a million documents, a peak of 0.96-0.99 GiB instead
+    /// of 9.0 GiB, for about 1.1× the time while the system's page cache
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
     /// verify candidate pairs a window of the file at a time, and their
     /// samples, read back a block of documents at a time by the candidate
-    /// search; with them `dedup` spills the hashed lines it learns
-    /// furniture from, counted a part at a time; and `dedup`
-    /// its document records (each entry's id, source, metadata and the
-    /// evidence of its own text), which stay there in the outcome, read
+    /// search; the hashed lines they learn furniture from, counted a part
+    /// at a time; and their document records (each entry's id, source,
+    /// metadata and the evidence of its text, `run`'s added as each
+    /// cluster's merge is final), which stay there in the outcome, read
     /// back to be counted and written ([`crate::Outcome::document`]):
     /// `dedup` at a million documents peaks at 0.95 GiB instead of 2.6
     /// GiB, for about the same CPU time. By default,
     /// `None`: in memory. Never changes the output.
     spill: Option<std::path::PathBuf> => spill;
     /// A budget for the memory a run may use, in bytes. The stores that
-    /// can be spilled (the fingerprints' samples and shingles; `dedup`'s document
-    /// records; `run`'s documents, alignments and canonical lines) are
+    /// can be spilled (the fingerprints' samples and shingles; the
+    /// document records; `run`'s documents, alignments and canonical
+    /// lines) are
     /// kept in memory as long as an estimate of the run's peak, made from
     /// the size of the input, stays within it, the one whose spilling
     /// costs most time first (`run`'s fingerprints, which verifying
@@ -339,14 +342,14 @@ setters! {
     /// for blocks of documents in turn, each block's (with the samples
     /// read back for it) taking at most about half the limit, and searched
     /// from every document; one block when the whole index fits. What
-    /// cannot be spilled (`run`'s document records; each document's id,
-    /// digest, names and places in the spill files; the candidate pairs)
+    /// cannot be spilled (each document's id, digest, names and places in
+    /// the spill files; the candidate pairs)
     /// grows with the corpus, beside which no limit is kept. By default, `None`: with a spill folder everything spillable
     /// is spilled, without one everything is held. Never changes the
     /// output.
     memory_limit: Option<u64> => memory_limit;
     /// Compress (zstd, level 1) each document, alignment and canonical
-    /// text `run` spills, and each record `dedup` spills, for when disk
+    /// text `run` spills, and each record and report spilled, for when disk
     /// space or the page cache is short rather than CPU time: the spilled
     /// texts take about a third of the space (the fingerprints' hashes,
     /// which do not compress, never are).

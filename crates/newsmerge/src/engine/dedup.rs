@@ -69,7 +69,7 @@ pub(super) fn dedup_streaming(
         .collect();
     crate::ingest::release_buffers();
     let (kept, digested) = in_id_order(per_input, KeptRecord::id);
-    let records = records.finish(kept)?;
+    let records = records.finish(kept);
     let (kept, digests): (Vec<KeptPrint>, Vec<Digest>) = digested.into_iter().unzip();
     let prints = keeper.finish(kept)?;
     progress.stage("candidates", 1);
@@ -117,6 +117,7 @@ fn place(
                 words: Some(digest.words),
                 keep: d == c.centre,
                 withdrawn,
+                report: None,
             };
         }
     }

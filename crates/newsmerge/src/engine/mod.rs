@@ -39,6 +39,7 @@ mod run;
 pub mod staged;
 mod store;
 
+use crate::annotate::CopyReport;
 use crate::config::{Config, Spillable};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Entry};
@@ -47,6 +48,7 @@ use crate::report::Outcome;
 use crate::spill::Spilling;
 use dedup::dedup_streaming;
 use rayon::prelude::*;
+use records::{KeptRecord, RecordKeeper};
 use run::{Grouping, run_loaded};
 use std::path::Path;
 use store::{Keeper, Kept};
@@ -188,16 +190,18 @@ fn text_bytes(entries: &[Entry]) -> u64 {
         .sum()
 }
 
-/// What `run` hands each entry to as it is read: where the normalized
-/// documents are kept, and the furniture learner, both spilling with the
-/// texts when so configured.
+/// What `run` hands each entry to as it is read: where its record and its
+/// normalized document are kept, and the furniture learner, each spilling
+/// as configured (the learner with the texts).
 pub(crate) struct Loader {
+    pub(crate) records: RecordKeeper,
     pub(crate) keeper: Keeper,
     pub(crate) learner: furniture::Learner,
 }
 
 fn loader(config: &Config) -> Result<Loader> {
     Ok(Loader {
+        records: RecordKeeper::new(config)?,
         keeper: Keeper::new(spilling(config, Spillable::Texts)?),
         learner: furniture::Learner::new(config, Spillable::Texts)?,
     })
@@ -212,17 +216,21 @@ fn spilling(config: &Config, store: Spillable) -> Result<Option<Spilling>> {
         .transpose()
 }
 
-/// An input entry, its body taken out, and its normalized document (kept)
-/// when it has text.
-pub(crate) type Loaded = (Entry, Option<Kept>);
+/// An input entry's record (kept), and its normalized document (kept) and
+/// source when it has text.
+pub(crate) type Loaded = (KeptRecord, Option<(Kept, Box<str>)>);
 
 /// Hands an entry's hashed lines to the furniture learner (as `dedup`
 /// does, so that both commands learn the same furniture), normalizes its
-/// text, frees it and hands the document to the keeper.
+/// text, frees it and hands the document to the keeper and the rest of the
+/// entry, its record, to the records. Its report comes when its cluster
+/// is merged.
 fn load(entry: Entry, markers: &Markers, loader: &Loader) -> Loaded {
     loader.learner.read(&entry);
     let (entry, doc) = load_document(entry, markers);
-    (entry, doc.map(|d| loader.keeper.keep(d)))
+    let made = doc.map(|d| (loader.keeper.keep(d), entry.source.clone().into_boxed_str()));
+    let record = loader.records.keep(entry, CopyReport::default());
+    (record, made)
 }
 
 /// Entries gathered input by input, with what was made of them, as two

@@ -18,9 +18,9 @@ use crate::annotate::CopyReport;
 use crate::config::{Config, Spillable};
 use crate::error::Result;
 use crate::ingest::Entry;
-use crate::report::shelf::{PackedRecord, Placed, RecordShelf};
+use crate::report::shelf::{PackedRecord, Placed, RecordShelf, ReportAt};
 use crate::report::{ClusterRecord, DocumentRecord, Outcome, finish, finish_shelved, into_record};
-use crate::spill::{Span, Spilled, Spilling};
+use crate::spill::{Span, Spilling};
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -85,12 +85,14 @@ impl RecordKeeper {
         KeptRecord { id, text, place }
     }
 
-    /// The records kept, in the order given; the first write that failed,
-    /// if any did.
-    pub(crate) fn finish(self, kept: Vec<KeptRecord>) -> Result<Records> {
-        let file = self.spill.map(Spilling::seal).transpose()?;
+    /// The records kept, in the order given.
+    pub(crate) fn finish(self, kept: Vec<KeptRecord>) -> Records {
         let held = self.held.into_inner().unwrap_or_else(|e| e.into_inner());
-        Ok(Records { kept, held, file })
+        Records {
+            kept,
+            held,
+            file: self.spill,
+        }
     }
 }
 
@@ -98,7 +100,10 @@ impl RecordKeeper {
 pub(crate) struct Records {
     kept: Vec<KeptRecord>,
     held: Vec<Held>,
-    file: Option<Spilled>,
+    /// The spill file, still open for the copies' reports
+    /// ([`Records::keep_report`]); sealed, with the first write that
+    /// failed reported, when the outcome is made.
+    file: Option<Spilling>,
 }
 
 impl Records {
@@ -120,6 +125,12 @@ impl Records {
         &self.kept[i].id
     }
 
+    /// Keeps a copy's report until its record is made (see [`Placed`]):
+    /// beside the records, spilled when they are.
+    pub(crate) fn keep_report(&self, report: CopyReport) -> Option<ReportAt> {
+        ReportAt::keep(report, self.file.as_ref())
+    }
+
     /// The outcome of `command`: every record completed with what was
     /// `placed` about it (by record), and the cluster records `clusters`.
     /// Held records are made and completed at once; spilled ones stay in
@@ -133,10 +144,10 @@ impl Records {
         config: &Config,
     ) -> Result<Outcome> {
         let Records { kept, held, file } = self;
-        let Some(file) = file else {
+        let Some(file) = file.map(Spilling::seal).transpose()? else {
             let mut documents = held_documents(kept, held);
             for (document, p) in documents.iter_mut().zip(&placed) {
-                p.apply(document, &clusters);
+                p.apply(document, &clusters, None)?;
             }
             return Ok(finish(documents, clusters, command, config));
         };
@@ -150,7 +161,7 @@ impl Records {
     #[cfg(test)]
     fn into_documents(self) -> Result<Vec<DocumentRecord>> {
         let Records { kept, held, file } = self;
-        match file {
+        match file.map(Spilling::seal).transpose()? {
             None => Ok(held_documents(kept, held)),
             Some(file) => kept
                 .iter()
@@ -258,7 +269,7 @@ mod tests {
             kept.reverse();
             let ids: Vec<&str> = kept.iter().map(KeptRecord::id).collect();
             assert_eq!(ids, ["b.bin", "a.jsonl#2"]);
-            keeper.finish(kept).unwrap().into_documents().unwrap()
+            keeper.finish(kept).into_documents().unwrap()
         };
         let held = documents(false);
         assert_eq!(held[0].id, "b.bin");

@@ -2,6 +2,8 @@
 //! (in memory, or spilled: see `store`).
 
 use super::prints::{KeptPrint, PrintKeeper};
+use super::records::{KeptRecord, Records};
+use super::store::Kept;
 use super::store::{Shelf, Store};
 use super::{Loaded, Loader, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
@@ -14,7 +16,8 @@ use crate::normalize::{DocId, Document, recurring};
 use crate::reconcile::presence::{Ballot, Model, Vote};
 use crate::reconcile::reliability::Reliability;
 use crate::reconcile::{attach, reconcile_with};
-use crate::report::{Merged, Merges, assemble, cluster_names, readable, records_of, round3};
+use crate::report::shelf::Placed;
+use crate::report::{LineShelf, Merged, Merges, cluster_names, cluster_record, round3};
 use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{candidates, sketch};
 use crate::spill::{Span, Spilling};
@@ -29,8 +32,8 @@ pub(super) enum Grouping {
     One,
 }
 
-/// The stages after loading, on entries in any order, their documents
-/// kept by `keeper`.
+/// The stages after loading, on entries in any order, their records and
+/// documents kept by `loader`.
 pub(super) fn run_loaded(
     loaded: Vec<Vec<Loaded>>,
     loader: Loader,
@@ -38,45 +41,112 @@ pub(super) fn run_loaded(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let (entries, kept) = in_id_order(loaded, |e: &crate::ingest::Entry| &e.id);
-    // The entries become their records at once: held to the end, the
-    // records are larger, but making them there, beside the entries, would
-    // set the run's peak.
-    let documents = records_of(entries);
-    let readable = readable(&documents);
+    let (records, made) = in_id_order(loaded, KeptRecord::id);
+    let (kept, sources): (Vec<Kept>, Vec<Box<str>>) = made.into_iter().unzip();
+    let records = loader.records.finish(records);
+    let readable = records.readable();
     let mut store = loader.keeper.finish(kept)?;
+    let sources = Sources::of(sources);
     progress.stage("furniture", 1);
     let learned = loader.learner.finish()?;
     store.mark(&learned);
     let corpus = Corpus {
         store: &store,
         learned: &learned,
-        sources: readable
-            .iter()
-            .map(|&e| documents[e].source.as_str())
-            .collect(),
-        names: readable.iter().map(|&e| documents[e].id.as_str()).collect(),
+        records: &records,
+        sources: sources.by_document(),
+        names: readable.iter().map(|&e| records.id(e)).collect(),
     };
     let (clusters, words) = match grouping {
         Grouping::Found => find_clusters(&corpus, config, progress)?,
         Grouping::One => (one_cluster(store.len()), corpus.words()?),
     };
-    let names = cluster_names(&clusters);
     let (merges, learned) = merge_all(&corpus, &clusters, config, progress)?;
     // The documents are done with: held in memory, they are most of it,
-    // freed before the records are built.
+    // freed before the records are made.
     drop(corpus);
     drop(store);
-    let mut outcome = assemble(
-        documents,
-        &words,
-        &clusters,
-        &names,
-        merges,
-        Mode::Run.name(),
-        config,
-    )?;
+    let mut merges = merges;
+    let placed = placed(&mut merges.merged, &words, &readable, records.len());
+    let mut outcome = outcome(records, placed, &readable, &clusters, merges, config)?;
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
+    Ok(outcome)
+}
+
+/// Each readable document's source, as a number into the sources' names:
+/// millions of documents share a few hundred sources.
+struct Sources {
+    /// The names, sorted and distinct.
+    names: Vec<Box<str>>,
+    /// Each document's, by [`DocId`].
+    of: Vec<u32>,
+}
+
+impl Sources {
+    fn of(sources: Vec<Box<str>>) -> Sources {
+        let mut names = sources.clone();
+        names.sort_unstable();
+        names.dedup();
+        let of = sources
+            .iter()
+            .map(|s| names.binary_search(s).expect("a name of the list") as u32)
+            .collect();
+        Sources { names, of }
+    }
+
+    /// Each document's source name, by [`DocId`].
+    fn by_document(&self) -> Vec<&str> {
+        self.of.iter().map(|&s| &*self.names[s as usize]).collect()
+    }
+}
+
+/// What clustering and merging decided about each of `count` records
+/// (`readable`: the positions of the documents among them): its words of
+/// article text and, for each copy a merge reported on, its cluster,
+/// whether it is the cluster's representative (the pivot, first in the
+/// merge's order) and its report.
+fn placed(merged: &mut [Merged], words: &[usize], readable: &[usize], count: usize) -> Vec<Placed> {
+    let mut placed = vec![Placed::default(); count];
+    for (&e, &w) in readable.iter().zip(words) {
+        placed[e].words = Some(u32::try_from(w).expect("under 2^32 words"));
+    }
+    for (ci, m) in merged.iter_mut().enumerate() {
+        let reports = std::mem::take(&mut m.kept_reports);
+        for (i, (d, report)) in m.order.iter().zip(reports).enumerate() {
+            let p = &mut placed[readable[d.index()]];
+            p.cluster = Some(ci as u32);
+            p.keep = i == 0;
+            p.report = report;
+        }
+    }
+    placed
+}
+
+/// The outcome: the cluster records made from the merges, the document
+/// records from `records` completed with what was `placed` about them,
+/// and the file of the clusters' lines when they were spilled.
+fn outcome(
+    records: Records,
+    placed: Vec<Placed>,
+    readable: &[usize],
+    clusters: &[Cluster],
+    merges: Merges,
+    config: &Config,
+) -> Result<Outcome> {
+    let names = cluster_names(clusters);
+    let Merges { merged, lines } = merges;
+    let spans: Vec<Option<Span>> = merged.iter().map(|m| m.shelved).collect();
+    let member = |d: DocId| records.id(readable[d.index()]).to_string();
+    let cluster_records = clusters
+        .par_iter()
+        .zip(merged)
+        .zip(&names)
+        .map(|((c, m), id)| cluster_record(id, c, &m, &member))
+        .collect();
+    let mut outcome = records.into_outcome(placed, cluster_records, Mode::Run.name(), config)?;
+    if let Some(lines) = lines {
+        outcome.shelf = Some(LineShelf::new(lines.seal()?, spans));
+    }
     Ok(outcome)
 }
 
@@ -95,6 +165,8 @@ fn one_cluster(n: usize) -> Vec<Cluster> {
 struct Corpus<'a> {
     store: &'a Store,
     learned: &'a recurring::Learned,
+    /// Where each copy's report goes once its cluster's merge is final.
+    records: &'a Records,
     /// Each document's source, by [`DocId`].
     sources: Vec<&'a str>,
     /// Each document's id, by [`DocId`].
@@ -124,6 +196,20 @@ impl Corpus<'_> {
             })
             .collect::<Result<_>>()?;
         Ok(chunks.into_iter().flatten().collect())
+    }
+
+    /// Puts a final merge away: its lines shelved in `lines` when
+    /// spilling, its copies' reports given to the records; `name` names a
+    /// document.
+    fn put_away(&self, m: &mut Merged, lines: Option<&Spilling>, name: &dyn Fn(DocId) -> String) {
+        if let Some(lines) = lines {
+            m.shelve(lines, name);
+        }
+        let reports = std::mem::take(&mut m.reports);
+        m.kept_reports = reports
+            .into_iter()
+            .map(|r| self.records.keep_report(r))
+            .collect();
     }
 
     /// Each document's words of article text.
@@ -291,16 +377,14 @@ fn merge_all(
         .enumerate()
         .map(|(i, (((m, mut a), keep), c))| {
             progress.advance(1);
-            if !m.canon.as_ref().is_some_and(|canon| canon.has_ties()) {
+            if let Some(m) = m {
                 return Ok(m);
             }
             shelf.restore(i, &mut a.alignment)?;
             let mut m = corpus.with(&c.members, |copies| {
                 merge_cluster(copies, &a, &keep, Some(&reliability), config)
             })?;
-            if let Some(lines) = &lines {
-                m.shelve(lines, &name);
-            }
+            corpus.put_away(&mut m, lines.as_ref(), &name);
             Ok(m)
         })
         .collect::<Result<_>>()?;
@@ -324,18 +408,19 @@ struct FirstMerge<'a> {
 
 impl FirstMerge<'_> {
     /// Merges every cluster, [`MERGE_BATCH`] at a time, and adds up what
-    /// the merges teach in cluster order.
+    /// the merges teach in cluster order. A merge that a tie decided is
+    /// `None`: it is made again once reliability is learned.
     fn merge_all(
         &self,
         clusters: &[Cluster],
         aligned: &mut [Aligned],
         keeps: &[Vec<bool>],
-    ) -> Result<(Vec<Merged>, Taught)> {
+    ) -> Result<(Vec<Option<Merged>>, Taught)> {
         let mut merged = Vec::with_capacity(clusters.len());
         let mut taught = Taught::default();
         for start in (0..clusters.len()).step_by(MERGE_BATCH) {
             let end = clusters.len().min(start + MERGE_BATCH);
-            let batch: Vec<(Merged, _, Reliability)> = (start..end)
+            let batch: Vec<(Option<Merged>, _, Reliability)> = (start..end)
                 .into_par_iter()
                 .zip(&mut aligned[start..end])
                 .map(|(i, a)| self.merge(i, &clusters[i], a, &keeps[i]))
@@ -350,9 +435,10 @@ impl FirstMerge<'_> {
     }
 
     /// Merges cluster `i` and returns the merge with what it teaches. A
-    /// merge that no tie decided is final: its alignment is freed and,
-    /// spilling, its lines are shelved (a spilled alignment is freed in any
-    /// case, to be read back if it is merged again).
+    /// merge that no tie decided is final: its alignment is freed and it is
+    /// put away ([`Corpus::put_away`]). One that a tie decided is dropped
+    /// (`None`), its alignment kept to merge it again, or freed when
+    /// spilled, to be read back then.
     fn merge(
         &self,
         i: usize,
@@ -360,7 +446,7 @@ impl FirstMerge<'_> {
         a: &mut Aligned,
         keep: &[bool],
     ) -> Result<(
-        Merged,
+        Option<Merged>,
         std::collections::BTreeMap<usize, Tally>,
         Reliability,
     )> {
@@ -374,11 +460,12 @@ impl FirstMerge<'_> {
         if self.shelf.spilled() || !tied {
             a.take_alignment();
         }
-        if let (Some(lines), false) = (self.lines, tied) {
-            m.shelve(lines, self.name);
-        }
         self.progress.advance(1);
-        Ok((m, tally, reliability))
+        if tied {
+            return Ok((None, tally, reliability));
+        }
+        self.corpus.put_away(&mut m, self.lines, self.name);
+        Ok((Some(m), tally, reliability))
     }
 }
 
@@ -499,7 +586,7 @@ pub(super) fn merge_cluster(
         order: a.order.clone(),
         canon: Some(canon),
         reports,
-        shelved: None,
+        ..Merged::default()
     }
 }
 
@@ -670,23 +757,26 @@ mod tests {
     }
 
     #[test]
-    fn a_spilled_dedup_reads_its_records_back_as_a_held_one_holds_them() {
-        let spill = tempfile::tempdir().unwrap();
-        let spilled = spilling_to(&spill);
-        let held = run_entries(entries(), Mode::Dedup, &Config::default(), &Silent).unwrap();
-        let out = run_entries(entries(), Mode::Dedup, &spilled, &Silent).unwrap();
-        assert!(out.documents.is_empty(), "the records are in the file");
-        assert_eq!(held.documents.len(), out.summary.documents.total);
-        for (i, d) in held.documents.iter().enumerate() {
-            assert_eq!(*out.document(i).unwrap(), *d);
-            assert_eq!(*held.document(i).unwrap(), *d);
+    fn spilled_records_and_reports_are_read_back_as_held_ones() {
+        for mode in [Mode::Dedup, Mode::Run] {
+            let spill = tempfile::tempdir().unwrap();
+            let spilled = spilling_to(&spill);
+            let held = run_entries(entries(), mode, &Config::default(), &Silent).unwrap();
+            let out = run_entries(entries(), mode, &spilled, &Silent).unwrap();
+            assert!(out.documents.is_empty(), "the records are in the file");
+            assert_eq!(held.documents.len(), out.summary.documents.total);
+            for (i, d) in held.documents.iter().enumerate() {
+                assert_eq!(*out.document(i).unwrap(), *d, "{mode:?}");
+                assert_eq!(*held.document(i).unwrap(), *d);
+            }
+            let any = |f: fn(&crate::report::DocumentRecord) -> bool| held.documents.iter().any(f);
+            assert!(any(|d| d.meta.is_some() && d.cluster.is_some()));
+            assert!(any(|d| d.truncated && d.truncation.is_some()), "{mode:?}");
+            if mode == Mode::Run {
+                assert!(any(|d| d.coverage.is_some() && !d.keep));
+            }
+            assert_eq!((out.summary, out.sources), (held.summary, held.sources));
         }
-        assert!(
-            held.documents
-                .iter()
-                .any(|d| d.meta.is_some() && d.cluster.is_some())
-        );
-        assert_eq!((out.summary, out.sources), (held.summary, held.sources));
     }
 
     /// The default configuration, spilling everything to `dir`.

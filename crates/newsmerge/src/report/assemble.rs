@@ -1,8 +1,8 @@
 //! Assembling the output records from what the stages made of the input.
 
-use super::shelf::RecordShelf;
+use super::shelf::{RecordShelf, ReportAt};
 use super::{
-    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, LineShelf, Outcome, SettingsRecord,
+    ClusterRecord, DocumentRecord, FORMAT_VERSION, LineRecord, Outcome, SettingsRecord,
     SourceRecord, SourceTally, StatusCounts, Summary, VariantRecord,
 };
 use crate::annotate::CopyReport;
@@ -13,7 +13,6 @@ use crate::ingest::{self, Entry, Status};
 use crate::normalize::DocId;
 use crate::reconcile::CanonicalText;
 use crate::spill::{Span, Spilling};
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -35,6 +34,9 @@ pub(crate) struct Merged {
     /// Where its lines are in the run's line file, once put there
     /// ([`Merged::shelve`]): its canonical text is then dropped.
     pub(crate) shelved: Option<Span>,
+    /// Its reports once kept until the records are made, in the order of
+    /// `reports`, which is then emptied.
+    pub(crate) kept_reports: Vec<Option<ReportAt>>,
 }
 
 /// Every cluster's merge, by cluster, and the file their lines were put
@@ -57,44 +59,6 @@ impl Merged {
             self.shelved = Some(file.put(&line_records(&canon, &self.order, name)));
         }
     }
-}
-
-/// The output records, made from the document records of the entries
-/// ([`records_of`]), each readable document's `words` of article text by
-/// [`DocId`] (the readable entries are the documents, in order), and each
-/// cluster's merge (`merges`).
-pub(crate) fn assemble(
-    documents: Vec<DocumentRecord>,
-    words: &[usize],
-    clusters: &[Cluster],
-    names: &[String],
-    merges: Merges,
-    command: &'static str,
-    config: &Config,
-) -> Result<Outcome> {
-    // Each cluster's record is built, and its canonical text dropped, on
-    // the thread pool; the reports are then moved into the documents'.
-    let readable = readable(&documents);
-    let doc_names: Vec<&str> = readable.iter().map(|&e| documents[e].id.as_str()).collect();
-    let Merges { merged, lines } = merges;
-    let spans: Vec<Option<Span>> = merged.iter().map(|m| m.shelved).collect();
-    let (records, reports): (Vec<ClusterRecord>, Vec<_>) = clusters
-        .par_iter()
-        .zip(merged)
-        .enumerate()
-        .map(|(ci, (cluster, m))| {
-            let name = |d: DocId| doc_names[d.index()].to_string();
-            let record = cluster_record(&names[ci], cluster, &m, &name);
-            (record, (m.order, m.reports))
-        })
-        .unzip();
-    drop(doc_names);
-    let documents = document_records(documents, &readable, words, names, reports);
-    let mut outcome = finish(documents, records, command, config);
-    if let Some(lines) = lines {
-        outcome.shelf = Some(LineShelf::new(lines.seal()?, spans));
-    }
-    Ok(outcome)
 }
 
 /// One cluster's record; `name` names a document.
@@ -220,47 +184,6 @@ fn line_records(
             tie: l.tied,
         })
         .collect()
-}
-
-/// The positions of the readable records: a record has a document when
-/// its entry has a text, and the documents are numbered in record order.
-pub(crate) fn readable(documents: &[DocumentRecord]) -> Vec<usize> {
-    (0..documents.len())
-        .filter(|&e| documents[e].status == Status::Ok)
-        .collect()
-}
-
-/// Every entry's record before it is clustered, its fields moved out of
-/// the entry ([`entry_record`]).
-pub(crate) fn records_of(entries: Vec<Entry>) -> Vec<DocumentRecord> {
-    entries.into_par_iter().map(into_record).collect()
-}
-
-/// The document records completed with each readable document's words
-/// (`readable`: the positions of the documents among the records), and
-/// each cluster's copies in alignment order with their reports, moved
-/// into them.
-fn document_records(
-    mut documents: Vec<DocumentRecord>,
-    readable: &[usize],
-    words: &[usize],
-    names: &[String],
-    reports: Vec<(Vec<DocId>, Vec<CopyReport>)>,
-) -> Vec<DocumentRecord> {
-    for (&e, &w) in readable.iter().zip(words) {
-        documents[e].words = Some(w);
-    }
-    for ((order, copies), name) in reports.into_iter().zip(names) {
-        // The representative is first in the order: the pivot in `run`,
-        // the centre in `dedup`.
-        for (i, (d, report)) in order.iter().zip(copies).enumerate() {
-            let r = &mut documents[readable[d.index()]];
-            r.cluster = Some(name.clone());
-            r.keep = i == 0;
-            r.set_report(report);
-        }
-    }
-    documents
 }
 
 /// An entry's record before it is clustered: its id, source and metadata,

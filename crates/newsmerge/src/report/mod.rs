@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::ingest::Status;
 use crate::spill::{Span, Spilled};
 pub(crate) use assemble::{
-    Merged, Merges, assemble, cluster_names, cluster_record, entry_record, finish, finish_shelved,
-    into_record, readable, records_of,
+    Merged, Merges, cluster_names, cluster_record, entry_record, finish, finish_shelved,
+    into_record,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -88,12 +88,7 @@ pub struct DocumentRecord {
 impl DocumentRecord {
     /// Fills in the evidence of a copy report.
     pub fn set_report(&mut self, report: CopyReport) {
-        self.truncated = report.truncated();
-        self.paywalled = report.paywalled();
-        self.coverage = report.coverage;
-        self.truncation = report.truncation;
-        self.paywall = report.paywall;
-        self.boilerplate = report.boilerplate;
+        shelf::PackedReport::of(report).apply(self);
     }
 }
 

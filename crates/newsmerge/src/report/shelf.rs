@@ -1,12 +1,14 @@
 //! Document records kept in a spill file until they are written: a
-//! spilled `dedup` ([`crate::ConfigBuilder::spill`]) puts each entry's
-//! record there as its document is fingerprinted, and keeps in memory only
-//! what the stages after decide about it ([`Placed`]), applied as the
-//! record is read back ([`crate::Outcome::document`]).
+//! spilled `dedup` or `run` ([`crate::ConfigBuilder::spill`]) puts each
+//! entry's record there as it is read, and keeps in memory only what the
+//! stages after decide about it ([`Placed`]), applied as the record is
+//! read back ([`crate::Outcome::document`]). `run`'s copy reports, made
+//! when each cluster is merged, go to the same file.
 
 use super::{ClusterRecord, DocumentRecord};
+use crate::annotate::{CopyReport, Dropped, Paywall, Truncation};
 use crate::error::Result;
-use crate::spill::{Span, Spilled};
+use crate::spill::{Span, Spilled, Spilling};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -36,7 +38,7 @@ impl PackedRecord {
 
 /// What the stages after fingerprinting decide about one document:
 /// nothing for an entry without text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Placed {
     /// Its cluster, by number.
     pub(crate) cluster: Option<u32>,
@@ -47,12 +49,86 @@ pub(crate) struct Placed {
     /// Whether its own truncation flag is withdrawn (an ending it shares
     /// with another copy).
     pub(crate) withdrawn: bool,
+    /// Its report as a copy of its cluster (`run`), unless the report says
+    /// nothing.
+    pub(crate) report: Option<ReportAt>,
+}
+
+/// Where a copy's report is kept until its record is written.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ReportAt {
+    Held(Box<PackedReport>),
+    /// Encoded in the records' spill file at this span.
+    Spilled(Span),
+}
+
+impl ReportAt {
+    /// Keeps `report`, in `file` when there is one; `None` when it says
+    /// nothing, which is what a record shows before its report is set.
+    pub(crate) fn keep(report: CopyReport, file: Option<&Spilling>) -> Option<ReportAt> {
+        if report == CopyReport::default() {
+            return None;
+        }
+        let packed = PackedReport::of(report);
+        Some(match file {
+            Some(file) => ReportAt::Spilled(file.put(&packed)),
+            None => ReportAt::Held(Box::new(packed)),
+        })
+    }
+}
+
+/// What a document record shows of a copy's report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PackedReport {
+    truncated: bool,
+    paywalled: bool,
+    coverage: Option<f64>,
+    truncation: Option<Truncation>,
+    paywall: Option<Paywall>,
+    boilerplate: Vec<Dropped>,
+}
+
+impl PackedReport {
+    pub(crate) fn of(report: CopyReport) -> PackedReport {
+        PackedReport {
+            truncated: report.truncated(),
+            paywalled: report.paywalled(),
+            coverage: report.coverage,
+            truncation: report.truncation,
+            paywall: report.paywall,
+            boilerplate: report.boilerplate,
+        }
+    }
+
+    /// Sets the report's fields of `record`.
+    pub(crate) fn apply(self, record: &mut DocumentRecord) {
+        record.truncated = self.truncated;
+        record.paywalled = self.paywalled;
+        record.coverage = self.coverage;
+        record.truncation = self.truncation;
+        record.paywall = self.paywall;
+        record.boilerplate = self.boilerplate;
+    }
 }
 
 impl Placed {
     /// Completes `record` with what was decided; `clusters` are the
-    /// cluster records, which name the clusters.
-    pub(crate) fn apply(&self, record: &mut DocumentRecord, clusters: &[ClusterRecord]) {
+    /// cluster records, which name the clusters, and `file` the spill
+    /// file of spilled reports. Fails only when a report cannot be read.
+    pub(crate) fn apply(
+        &self,
+        record: &mut DocumentRecord,
+        clusters: &[ClusterRecord],
+        file: Option<&Spilled>,
+    ) -> Result<()> {
+        match (&self.report, file) {
+            (Some(ReportAt::Held(report)), _) => (**report).clone().apply(record),
+            (Some(ReportAt::Spilled(span)), Some(file)) => {
+                file.get::<PackedReport>(*span)?.apply(record)
+            }
+            (Some(ReportAt::Spilled(_)), None) => unreachable!("spilled reports have a file"),
+            (None, _) => {}
+        }
         if let Some(c) = self.cluster {
             record.cluster = Some(clusters[c as usize].id.clone());
         }
@@ -64,6 +140,7 @@ impl Placed {
             record.truncation = None;
             record.truncated = false;
         }
+        Ok(())
     }
 }
 
@@ -95,7 +172,7 @@ impl RecordShelf {
     /// Record `i`, completed; `clusters` name the clusters.
     pub(crate) fn get(&self, i: usize, clusters: &[ClusterRecord]) -> Result<DocumentRecord> {
         let mut record = unpacked(&self.file, self.spans[i])?;
-        self.placed[i].apply(&mut record, clusters);
+        self.placed[i].apply(&mut record, clusters, Some(&self.file))?;
         Ok(record)
     }
 }
