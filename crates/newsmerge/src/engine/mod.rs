@@ -49,7 +49,7 @@ use crate::spill::Spilling;
 use dedup::dedup_streaming;
 use rayon::prelude::*;
 use records::{KeptRecord, RecordKeeper};
-use run::{Grouping, run_loaded};
+use run::{Grouping, SourceNumbers, run_loaded};
 use std::path::Path;
 use store::{Keeper, Kept};
 
@@ -197,6 +197,7 @@ pub(crate) struct Loader {
     pub(crate) records: RecordKeeper,
     pub(crate) keeper: Keeper,
     pub(crate) learner: furniture::Learner,
+    pub(crate) sources: SourceNumbers,
 }
 
 fn loader(config: &Config) -> Result<Loader> {
@@ -204,6 +205,7 @@ fn loader(config: &Config) -> Result<Loader> {
         records: RecordKeeper::new(config)?,
         keeper: Keeper::new(spilling(config, Spillable::Texts)?),
         learner: furniture::Learner::new(config, Spillable::Texts)?,
+        sources: SourceNumbers::default(),
     })
 }
 
@@ -217,8 +219,8 @@ fn spilling(config: &Config, store: Spillable) -> Result<Option<Spilling>> {
 }
 
 /// An input entry's record (kept), and its normalized document (kept) and
-/// source when it has text.
-pub(crate) type Loaded = (KeptRecord, Option<(Kept, Box<str>)>);
+/// source's number when it has text.
+pub(crate) type Loaded = (KeptRecord, Option<(Kept, u32)>);
 
 /// Hands an entry's hashed lines to the furniture learner (as `dedup`
 /// does, so that both commands learn the same furniture), normalizes its
@@ -228,7 +230,7 @@ pub(crate) type Loaded = (KeptRecord, Option<(Kept, Box<str>)>);
 fn load(entry: Entry, markers: &Markers, loader: &Loader) -> Loaded {
     loader.learner.read(&entry);
     let (entry, doc) = load_document(entry, markers);
-    let made = doc.map(|d| (loader.keeper.keep(d), entry.source.clone().into_boxed_str()));
+    let made = doc.map(|d| (loader.keeper.keep(d), loader.sources.number(&entry.source)));
     let record = loader.records.keep(entry, CopyReport::default());
     (record, made)
 }

@@ -22,6 +22,8 @@ use crate::report::{Outcome, PresenceRecord};
 use crate::sketch::{candidates, sketch};
 use crate::spill::{Span, Spilling};
 use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How the documents are grouped into articles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,11 +44,11 @@ pub(super) fn run_loaded(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let (records, made) = in_id_order(loaded, KeptRecord::id);
-    let (kept, sources): (Vec<Kept>, Vec<Box<str>>) = made.into_iter().unzip();
+    let (kept, sources): (Vec<Kept>, Vec<u32>) = made.into_iter().unzip();
     let records = loader.records.finish(records);
     let readable = records.readable();
     let mut store = loader.keeper.finish(kept)?;
-    let sources = Sources::of(sources);
+    let sources = loader.sources.finish(sources);
     progress.stage("furniture", 1);
     let learned = loader.learner.finish()?;
     store.mark(&learned);
@@ -54,27 +56,63 @@ pub(super) fn run_loaded(
         store: &store,
         learned: &learned,
         records: &records,
-        sources: sources.by_document(),
-        names: readable.iter().map(|&e| records.id(e)).collect(),
+        readable: &readable,
+        sources: &sources,
     };
     let (clusters, words) = match grouping {
         Grouping::Found => find_clusters(&corpus, config, progress)?,
         Grouping::One => (one_cluster(store.len()), corpus.words()?),
     };
-    let (merges, learned) = merge_all(&corpus, &clusters, config, progress)?;
+    let (mut merges, learned) = merge_all(&corpus, &clusters, config, progress)?;
     // The documents are done with: held in memory, they are most of it,
     // freed before the records are made.
-    drop(corpus);
     drop(store);
-    let mut merges = merges;
     let placed = placed(&mut merges.merged, &words, &readable, records.len());
     let mut outcome = outcome(records, placed, &readable, &clusters, merges, config)?;
     describe_sources(&mut outcome, &learned.reliability, &learned.presence);
     Ok(outcome)
 }
 
-/// Each readable document's source, as a number into the sources' names:
-/// millions of documents share a few hundred sources.
+/// Numbers the sources of the documents as they are read, on any thread:
+/// each document keeps its source's number, since millions of documents
+/// share a few hundred sources. The numbers follow the order the sources
+/// are first met in, which varies from run to run, until
+/// [`SourceNumbers::finish`] numbers them in name order.
+#[derive(Default)]
+pub(crate) struct SourceNumbers {
+    numbers: Mutex<HashMap<Box<str>, u32>>,
+}
+
+impl SourceNumbers {
+    /// The number of the source `name`.
+    pub(crate) fn number(&self, name: &str) -> u32 {
+        let mut numbers = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&n) = numbers.get(name) {
+            return n;
+        }
+        let n = u32::try_from(numbers.len()).expect("under 2^32 sources");
+        numbers.insert(name.into(), n);
+        n
+    }
+
+    /// The sources of the documents numbered `of`, by [`DocId`], in name
+    /// order.
+    fn finish(self, of: Vec<u32>) -> Sources {
+        let numbers = self.numbers.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut names: Vec<(Box<str>, u32)> = numbers.into_iter().collect();
+        names.sort_unstable();
+        let mut renumbered = vec![0u32; names.len()];
+        for (new, (_, old)) in names.iter().enumerate() {
+            renumbered[*old as usize] = new as u32;
+        }
+        Sources {
+            names: names.into_iter().map(|(name, _)| name).collect(),
+            of: of.into_iter().map(|s| renumbered[s as usize]).collect(),
+        }
+    }
+}
+
+/// Each readable document's source, as a number into the sources' names.
 struct Sources {
     /// The names, sorted and distinct.
     names: Vec<Box<str>>,
@@ -83,20 +121,9 @@ struct Sources {
 }
 
 impl Sources {
-    fn of(sources: Vec<Box<str>>) -> Sources {
-        let mut names = sources.clone();
-        names.sort_unstable();
-        names.dedup();
-        let of = sources
-            .iter()
-            .map(|s| names.binary_search(s).expect("a name of the list") as u32)
-            .collect();
-        Sources { names, of }
-    }
-
-    /// Each document's source name, by [`DocId`].
-    fn by_document(&self) -> Vec<&str> {
-        self.of.iter().map(|&s| &*self.names[s as usize]).collect()
+    /// Document `d`'s source.
+    fn source(&self, d: DocId) -> &str {
+        &self.names[self.of[d.index()] as usize]
     }
 }
 
@@ -167,10 +194,9 @@ struct Corpus<'a> {
     learned: &'a recurring::Learned,
     /// Where each copy's report goes once its cluster's merge is final.
     records: &'a Records,
-    /// Each document's source, by [`DocId`].
-    sources: Vec<&'a str>,
-    /// Each document's id, by [`DocId`].
-    names: Vec<&'a str>,
+    /// The positions of the documents among the records, by [`DocId`].
+    readable: &'a [usize],
+    sources: &'a Sources,
 }
 
 impl Corpus<'_> {
@@ -196,6 +222,16 @@ impl Corpus<'_> {
             })
             .collect::<Result<_>>()?;
         Ok(chunks.into_iter().flatten().collect())
+    }
+
+    /// Document `d`'s source.
+    fn source(&self, d: DocId) -> &str {
+        self.sources.source(d)
+    }
+
+    /// Document `d`'s id.
+    fn name(&self, d: DocId) -> &str {
+        self.records.id(self.readable[d.index()])
     }
 
     /// Puts a final merge away: its lines shelved in `lines` when
@@ -261,6 +297,7 @@ fn find_clusters(
 }
 
 /// One cluster aligned, before the presence vote.
+#[derive(Default)]
 pub(super) struct Aligned {
     /// The copies in alignment order, pivot first.
     order: Vec<DocId>,
@@ -287,17 +324,10 @@ pub(super) struct SourceIndex<'a> {
 }
 
 impl<'a> SourceIndex<'a> {
-    pub(super) fn of(sources: &[&'a str]) -> SourceIndex<'a> {
-        let mut names: Vec<&str> = sources.to_vec();
-        names.sort_unstable();
-        names.dedup();
-        SourceIndex { names }
-    }
-
     /// The index of names already sorted and distinct.
-    pub(super) fn of_sorted(names: &'a [String]) -> SourceIndex<'a> {
+    pub(super) fn of_sorted<S: AsRef<str>>(names: &'a [S]) -> SourceIndex<'a> {
         SourceIndex {
-            names: names.iter().map(String::as_str).collect(),
+            names: names.iter().map(AsRef::as_ref).collect(),
         }
     }
 
@@ -338,7 +368,7 @@ fn merge_all(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<(Merges, Learned)> {
-    let index = SourceIndex::of(&corpus.sources);
+    let index = SourceIndex::of_sorted(&corpus.sources.names);
     let (mut aligned, shelf) = align_all(corpus, clusters, &index, config, progress)?;
     progress.stage("learning sources", 1);
     let ballots: Vec<(&Ballot, &[usize])> = aligned
@@ -354,7 +384,7 @@ fn merge_all(
         .map(|a| model.decide(&a.ballot, &a.sources))
         .collect();
     let lines = super::spilling(config, Spillable::Texts)?;
-    let name = |d: DocId| corpus.names[d.index()].to_string();
+    let name = |d: DocId| corpus.name(d).to_string();
     let first = FirstMerge {
         corpus,
         shelf: &shelf,
@@ -436,9 +466,9 @@ impl FirstMerge<'_> {
 
     /// Merges cluster `i` and returns the merge with what it teaches. A
     /// merge that no tie decided is final: its alignment is freed and it is
-    /// put away ([`Corpus::put_away`]). One that a tie decided is dropped
-    /// (`None`), its alignment kept to merge it again, or freed when
-    /// spilled, to be read back then.
+    /// put away ([`Corpus::put_away`]), and its alignment and ballot are
+    /// freed. One that a tie decided is dropped (`None`), its alignment
+    /// kept to merge it again, or freed when spilled, to be read back then.
     fn merge(
         &self,
         i: usize,
@@ -455,15 +485,17 @@ impl FirstMerge<'_> {
             merge_cluster(copies, a, keep, None, self.config)
         })?;
         let tally = presence_tally(a, keep, &m);
-        let reliability = observed(&m, |d| self.corpus.sources[d.index()]);
+        let reliability = observed(&m, |d| self.corpus.source(d));
         let tied = m.canon.as_ref().is_some_and(|canon| canon.has_ties());
-        if self.shelf.spilled() || !tied {
-            a.take_alignment();
-        }
         self.progress.advance(1);
         if tied {
+            if self.shelf.spilled() {
+                a.take_alignment();
+            }
             return Ok((None, tally, reliability));
         }
+        // Only a merge made again needs its cluster's alignment and ballot.
+        *a = Aligned::default();
         self.corpus.put_away(&mut m, self.lines, self.name);
         Ok((Some(m), tally, reliability))
     }
@@ -686,6 +718,7 @@ mod tests {
     use crate::config::Config;
     use crate::engine::{Mode, Silent, run_entries};
     use crate::ingest::{Entry, Meta};
+    use crate::normalize::DocId;
     use crate::report::write_output;
 
     fn entries() -> Vec<Entry> {
@@ -777,6 +810,28 @@ mod tests {
             }
             assert_eq!((out.summary, out.sources), (held.summary, held.sources));
         }
+    }
+
+    #[test]
+    fn sources_are_numbered_in_name_order_whatever_order_they_are_met_in() {
+        let documents = ["wire", "blog", "wire", "paper", "blog"];
+        let sources = |order: &[usize]| {
+            let numbers = super::SourceNumbers::default();
+            let mut of = vec![0; documents.len()];
+            for &d in order {
+                of[d] = numbers.number(documents[d]);
+            }
+            numbers.finish(of)
+        };
+        let a = sources(&[0, 1, 2, 3, 4]);
+        let b = sources(&[4, 3, 2, 1, 0]);
+        for (d, &source) in documents.iter().enumerate() {
+            assert_eq!(a.source(DocId(d as u32)), source);
+            assert_eq!(b.source(DocId(d as u32)), source);
+        }
+        assert_eq!(a.of, b.of);
+        assert_eq!(a.names, b.names);
+        assert_eq!(&*a.names[0], "blog");
     }
 
     /// The default configuration, spilling everything to `dir`.

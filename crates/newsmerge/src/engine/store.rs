@@ -18,10 +18,11 @@ use crate::error::Result;
 use crate::normalize::{DocId, Document, recurring::Learned};
 use crate::spill::{Span, Spilled, Spilling};
 
-/// A normalized document as the reading stage leaves it.
+/// A normalized document as the reading stage leaves it: a few words,
+/// since one is held per document until every input is read.
 pub(crate) enum Kept {
     /// Held in memory.
-    Held(Document),
+    Held(Box<Document>),
     /// Encoded in the spill file.
     Spilled(Span),
 }
@@ -43,7 +44,7 @@ impl Keeper {
     pub(crate) fn keep(&self, doc: Document) -> Kept {
         match &self.spill {
             Some(spill) => Kept::Spilled(spill.put(&doc)),
-            None => Kept::Held(doc),
+            None => Kept::Held(Box::new(doc)),
         }
     }
 
@@ -54,7 +55,8 @@ impl Keeper {
         let mut spans = Vec::new();
         for k in kept {
             match k {
-                Kept::Held(mut d) => {
+                Kept::Held(d) => {
+                    let mut d = *d;
                     d.id = DocId(held.len() as u32);
                     held.push(d);
                 }
