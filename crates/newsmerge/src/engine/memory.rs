@@ -6,7 +6,8 @@
 //! the output (a spilled store gives back what a held one holds). Each
 //! store's memory is estimated per byte of input from the peaks measured
 //! on generated corpora of 100,000 and a million documents (plain JSON
-//! Lines, `benches/scale.py`), the larger of the two for each: what a byte
+//! Lines, `benches/scale.py`), the larger of the two for each, and what
+//! cannot be spilled from those at a million and ten million: what a byte
 //! of input text costs is least certain for small corpora, whose fixed
 //! costs weigh more, and for inputs that are mostly not text (HTML, WARC)
 //! the estimate errs towards spilling.
@@ -20,21 +21,23 @@ use std::borrow::Cow;
 /// buffers, the parts of the input being read.
 const FIXED_BYTES: f64 = 128.0 * MIB;
 
-/// What no setting spills, per byte of input, by command: the documents'
-/// places and digests, the candidate index and the samples it is built
-/// from (when spilled, read back in blocks within half the limit if the
-/// whole index would not fit, see `sketch`), the candidate pairs, and the
-/// output records as they are assembled. `dedup` with everything spilled
-/// peaks at 1.63 and 0.61 times its input at 100,000 and a million
-/// documents (measured before the samples and the lines furniture is
-/// learned from were spilled too; less the fixed
-/// bytes: 0.91 and 0.54; at 100,000 the median of six runs, which ranged
-/// from 1.57 to 2.17), `run` with everything spilled, its records and
-/// furniture lines included, at 1.51 and 0.54 (0.75 and 0.46).
-fn base_per_byte(mode: Mode) -> f64 {
+/// What no setting spills, by command, beyond [`FIXED_BYTES`]: a part
+/// that does not grow with the input and a part per byte of input. It is
+/// the documents' places and digests, the candidate index and the samples
+/// it is built from (when spilled, read back in blocks within half the
+/// limit if the whole index would not fit, see `sketch`), the candidate
+/// pairs, and the output records as they are assembled. Both parts are
+/// fitted to the peaks of runs that spill everything, at a million and ten
+/// million generated documents (1.75 and 17.5 GiB of JSON Lines):
+/// `dedup --memory-limit 2G` 960 and 3,638 MiB, `run --memory-limit 3G`
+/// (or `--spill` alone) 1,012 and 5,482 MiB. Smaller inputs peak lower
+/// than the line through those (`run` at 100,000 documents: 269 MiB,
+/// against 565 estimated), so there the estimate errs towards spilling,
+/// which costs them little.
+fn unspilled(mode: Mode) -> (f64, f64) {
     match mode {
-        Mode::Run => 0.75,
-        Mode::Dedup => 0.91,
+        Mode::Run => (388.0 * MIB, 0.277),
+        Mode::Dedup => (535.0 * MIB, 0.166),
     }
 }
 
@@ -148,7 +151,8 @@ fn describe(mode: Mode, held: Held, input: f64, limit: f64) -> String {
 /// The estimated peak of a run of `mode` over `input` bytes that spills
 /// everything it can.
 fn unspillable(mode: Mode, input: f64) -> f64 {
-    FIXED_BYTES + base_per_byte(mode) * input
+    let (fixed, per_byte) = unspilled(mode);
+    FIXED_BYTES + fixed + per_byte * input
 }
 
 /// `bytes` for a person to read: in GiB, MiB or bytes.
@@ -208,7 +212,7 @@ mod tests {
     /// leaves room for `room` bytes per byte of input beside what is
     /// never spilled.
     fn held_with_room(mode: Mode, room: f64) -> Held {
-        let limit = FIXED_BYTES + (base_per_byte(mode) + room) * GIB;
+        let limit = unspillable(mode, GIB) + room * GIB;
         held(mode, GIB, limit)
     }
 
@@ -273,7 +277,7 @@ mod tests {
         let dedup = describe(Mode::Dedup, Held::default(), MIB, 100.0 * MIB);
         assert!(
             dedup.contains(
-                "holding nothing, spilling the records and the fingerprints (estimated peak 129 MiB"
+                "holding nothing, spilling the records and the fingerprints (estimated peak 663 MiB"
             ),
             "{dedup}"
         );

@@ -1,18 +1,21 @@
-//! Where `dedup` keeps each document's record between reading it and
-//! writing the output.
+//! Where `dedup` and `run` keep each document's record between reading it
+//! and writing the output.
 //!
 //! A record is an entry's id, source, metadata and status, and the
-//! evidence of its own text (the furniture dropped, a truncation or a
-//! paywall): held in memory, it is the largest part of what `dedup` keeps
-//! of a document. Spilling ([`crate::ConfigBuilder::spill`]), each record
-//! is encoded ([`postcard`]) as soon as its document is fingerprinted and
-//! appended to an unnamed temporary file; memory then holds the record's
-//! id, which puts the records in id order and names the clusters'
-//! members, and where it lies in the file. The spilled records stay there
-//! in the outcome, each completed with what clustering decided about it
-//! ([`Placed`]) as it is read back to be counted and written
-//! ([`crate::report::Outcome::document`]). Held or spilled, the records
-//! read back are the same.
+//! evidence of its text (the furniture dropped, a truncation or a
+//! paywall): `dedup`'s from the text alone, when its document is
+//! fingerprinted; `run`'s from its cluster's merge ([`Records::keep_report`]).
+//! Held in memory, it is the largest part of what `dedup` keeps of a
+//! document. Spilling ([`crate::ConfigBuilder::spill`]), each record is
+//! encoded ([`postcard`]) as soon as its entry is read (`run`) or its
+//! document fingerprinted (`dedup`) and appended to an unnamed temporary
+//! file, and `run`'s reports follow into the same file; memory then holds
+//! the record's id, which puts the records in id order and names the
+//! clusters' members, and where it lies in the file. The spilled records
+//! stay there in the outcome, each completed with what clustering and
+//! merging decided about it ([`Placed`]) as it is read back to be counted
+//! and written ([`crate::report::Outcome::document`]). Held or spilled,
+//! the records read back are the same.
 
 use crate::annotate::CopyReport;
 use crate::config::{Config, Spillable};

@@ -3,8 +3,7 @@
 
 use super::prints::{KeptPrint, PrintKeeper};
 use super::records::{KeptRecord, Records};
-use super::store::Kept;
-use super::store::{Shelf, Store};
+use super::store::{Kept, Shelf, Store};
 use super::{Loaded, Loader, Mode, Progress, in_id_order};
 use crate::align::{Alignment, Unit, align_units, order_by_agreement, refine, units};
 use crate::annotate::{annotate_all, discount_complete_copies, discount_shared_endings};
@@ -465,8 +464,8 @@ impl FirstMerge<'_> {
     }
 
     /// Merges cluster `i` and returns the merge with what it teaches. A
-    /// merge that no tie decided is final: its alignment is freed and it is
-    /// put away ([`Corpus::put_away`]), and its alignment and ballot are
+    /// merge that no tie decided is final: it is put away
+    /// ([`Corpus::put_away`]), and its cluster's alignment and ballot are
     /// freed. One that a tie decided is dropped (`None`), its alignment
     /// kept to merge it again, or freed when spilled, to be read back then.
     fn merge(
