@@ -211,16 +211,28 @@ impl Corpus<'_> {
         progress: &dyn Progress,
         f: impl Fn(&Document) -> T + Sync,
     ) -> Result<Vec<T>> {
+        let mut all = Vec::with_capacity(self.store.len());
+        for chunk in self.map_chunks(progress, f)? {
+            all.extend(chunk);
+        }
+        Ok(all)
+    }
+
+    /// [`Corpus::map_all`]'s results, by chunk: moved into lists of the
+    /// corpus's length by their taker, so that none grows by doubling.
+    fn map_chunks<T: Send>(
+        &self,
+        progress: &dyn Progress,
+        f: impl Fn(&Document) -> T + Sync,
+    ) -> Result<Vec<Vec<T>>> {
         let ids: Vec<DocId> = (0..self.store.len() as u32).map(DocId).collect();
-        let chunks: Vec<Vec<T>> = ids
-            .par_chunks(CHUNK)
+        ids.par_chunks(CHUNK)
             .map(|chunk| {
                 let out = self.with(chunk, |docs| docs.iter().map(|&d| f(d)).collect())?;
                 progress.advance(chunk.len() as u64);
                 Ok(out)
             })
-            .collect::<Result<_>>()?;
-        Ok(chunks.into_iter().flatten().collect())
+            .collect()
     }
 
     /// Document `d`'s source.
@@ -279,12 +291,18 @@ fn find_clusters(
 ) -> Result<(Vec<Cluster>, Vec<usize>)> {
     progress.stage("fingerprinting", corpus.store.len() as u64);
     let keeper = PrintKeeper::new(config)?;
-    let (kept, words): (Vec<KeptPrint>, Vec<usize>) = corpus
-        .map_all(progress, |d| {
-            (keeper.keep(sketch(d, config)), d.content_words())
-        })?
-        .into_iter()
-        .unzip();
+    let chunks = corpus.map_chunks(progress, |d| {
+        (keeper.keep(sketch(d, config)), d.content_words())
+    })?;
+    let n = corpus.store.len();
+    let (mut kept, mut words): (Vec<KeptPrint>, Vec<usize>) =
+        (Vec::with_capacity(n), Vec::with_capacity(n));
+    for chunk in chunks {
+        for (k, w) in chunk {
+            kept.push(k);
+            words.push(w);
+        }
+    }
     let prints = keeper.finish(kept)?;
     progress.stage("candidates", 1);
     let pairs = candidates(&prints, config);
