@@ -313,8 +313,8 @@ setters! {
     /// cluster's back (with its alignment) to merge it, and each
     /// cluster's canonical lines once merged, read back as the output is
     /// written ([`crate::Outcome::cluster`]), instead of holding them all
-    /// in memory: at a million documents, a peak of 0.96-0.99 GiB instead
-    /// of 9.0 GiB, for about 1.1× the time while the system's page cache
+    /// in memory: at a million documents, a peak under 1 GiB instead of
+    /// 9.0 GiB, for about 1.1× the time while the system's page cache
     /// holds the file. Both `run` and
     /// `dedup` keep their fingerprints' shingles there too, read back to
     /// verify candidate pairs a window of the file at a time, and their
