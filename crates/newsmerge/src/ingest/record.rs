@@ -42,7 +42,7 @@ pub(super) fn read_json_lines(
 /// UTF-8 is one bad record and the others are kept. A line of ASCII
 /// whitespace is no record. Records and lines are numbered after
 /// `records_before` and `lines_before` (for a part of a file, see
-/// [`super::parts`]).
+/// the `parts` module).
 pub(super) fn read_json_lines_bytes(
     rel: &str,
     bytes: &[u8],

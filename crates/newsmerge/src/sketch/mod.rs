@@ -536,8 +536,8 @@ pub fn signature(words: &[u64], config: &Config) -> Signature {
     }
     // Held for the whole search: no spare capacity from the filtering.
     sample.shrink_to_fit();
+    // The top halves of sorted hashes come sorted.
     let mut shingles: Vec<u32> = full.iter().map(|&h| (h >> 32) as u32).collect();
-    shingles.sort_unstable();
     shingles.dedup();
     Signature {
         shingles,
@@ -777,6 +777,9 @@ struct Probe {
     /// `a`'s indexed shingles with their posting lengths and where their
     /// postings start in their parts of the index, looked up once.
     order: Vec<(u32, u32, u32)>,
+    /// Where each of `a`'s shingles would be among its part's keys
+    /// ([`Index::keys_of`]).
+    keys: Vec<(u32, u32)>,
     /// `a`'s indexed shingles past the prefix, sorted.
     rest: Vec<u32>,
     /// Shared shingles by place in the index's block; zero but for
@@ -801,11 +804,16 @@ impl Probe {
         let key = |p: u32| (index.sizes[p as usize], index.docs[p as usize]);
         let key_a = (sample.len() as u32, a);
         let needed = shared_needed(sample.len(), config);
+        // Every shingle's bucket is read before any bucket's keys: reads
+        // that do not wait on each other, whose cache misses the
+        // processor overlaps, where a lookup at a time waits for each.
+        self.keys.clear();
+        self.keys.extend(sample.iter().map(|&h| index.keys_of(h)));
         self.order.clear();
         self.order.extend(
-            sample
-                .iter()
-                .filter_map(|&h| index.find(h).map(|(len, start)| (len, h, start))),
+            sample.iter().zip(&self.keys).filter_map(|(&h, &keys)| {
+                index.find_in(h, keys).map(|(len, start)| (len, h, start))
+            }),
         );
         self.order.sort_unstable();
         // Shingles that are not indexed count for no pair, so the prefix is
@@ -1168,10 +1176,16 @@ impl Index {
         }
     }
 
+    /// The range of its part's keys that holds `shingle` if it is kept:
+    /// its bucket's.
+    fn keys_of(&self, shingle: u32) -> (u32, u32) {
+        self.part(shingle).keys_of(shingle)
+    }
+
     /// The length of the posting of `shingle` and where it starts, when
-    /// it is kept.
-    fn find(&self, shingle: u32) -> Option<(u32, u32)> {
-        self.part(shingle).find(shingle)
+    /// it is kept, looked for among the keys [`Index::keys_of`] gave.
+    fn find_in(&self, shingle: u32, keys: (u32, u32)) -> Option<(u32, u32)> {
+        self.part(shingle).find_in(shingle, keys)
     }
 
     /// The posting of `shingle`, `len` documents from `start` (as
@@ -1276,9 +1290,20 @@ impl IndexPart {
 
     /// The length of the posting of `shingle` and where it starts, when
     /// it is kept.
+    #[cfg(test)]
     fn find(&self, shingle: u32) -> Option<(u32, u32)> {
+        self.find_in(shingle, self.keys_of(shingle))
+    }
+
+    /// The range of keys of the bucket of `shingle`.
+    fn keys_of(&self, shingle: u32) -> (u32, u32) {
         let bucket = self.bucket(shingle);
-        let (from, to) = (self.buckets[bucket], self.buckets[bucket + 1]);
+        (self.buckets[bucket], self.buckets[bucket + 1])
+    }
+
+    /// The length of the posting of `shingle` and where it starts, when
+    /// it is kept, looked for among the keys `from..to`.
+    fn find_in(&self, shingle: u32, (from, to): (u32, u32)) -> Option<(u32, u32)> {
         for i in from as usize..to as usize {
             let (key, start) = self.keys[i];
             if key == shingle {
